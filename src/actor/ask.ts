@@ -1,0 +1,79 @@
+import { errors } from './errors.js';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  /** The node the ask went to, so the asks can be failed at once if that worker dies. */
+  node: string;
+}
+
+/**
+ * One dispatcher per thread matches replies to asks by request id: there is no listener per
+ * call, only a map entry and a timer.
+ */
+export class AskDispatcher {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Registers an ask and returns its id and the promise of its reply. */
+  open<R>(to: string, node: string, timeoutMs: number, signal?: AbortSignal): [number, Promise<R>] {
+    const id = this.nextId++;
+    if (this.nextId > 0x7fffffff) this.nextId = 1;
+    const promise = new Promise<R>((resolve, reject) => {
+      const entry: Pending = {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: setTimeout(() => this.fail(id, errors.askTimeout(to, timeoutMs)), timeoutMs),
+        signal,
+        onAbort: undefined,
+        node,
+      };
+      if (signal) {
+        if (signal.aborted) {
+          clearTimeout(entry.timer);
+          reject(errors.askAborted(to, signal.reason));
+          return;
+        }
+        entry.onAbort = () => this.fail(id, errors.askAborted(to, signal.reason));
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
+      this.pending.set(id, entry);
+    });
+    return [id, promise];
+  }
+
+  resolve(id: number, value: unknown): void {
+    const entry = this.take(id);
+    entry?.resolve(value);
+  }
+
+  fail(id: number, error: Error): void {
+    const entry = this.take(id);
+    entry?.reject(error);
+  }
+
+  /** Fails every ask that went to `node` (its worker died). */
+  failNode(node: string, error: () => Error): void {
+    for (const [id, entry] of this.pending) if (entry.node === node) this.fail(id, error());
+  }
+
+  failAll(error: () => Error): void {
+    for (const id of [...this.pending.keys()]) this.fail(id, error());
+  }
+
+  private take(id: number): Pending | undefined {
+    const entry = this.pending.get(id);
+    if (entry === undefined) return undefined;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+    return entry;
+  }
+}

@@ -1,0 +1,192 @@
+import { type Remote, expose, transfer, wrap } from 'comlink';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { type Address, MAIN_NODE, type NodeId } from '../address.js';
+import { errors } from '../errors.js';
+import type { SystemEvent } from '../events.js';
+import type { HostApi, LocalNode, SpawnRequest } from '../node.js';
+import type { ResolvedSystemOptions } from '../options.js';
+import { endpoint } from './endpoint.js';
+import type { HostForWorker, WorkerAdmin, WorkerBoot } from './protocol.js';
+
+interface WorkerEntry {
+  readonly id: NodeId;
+  readonly worker: Worker;
+  readonly admin: Remote<WorkerAdmin>;
+  readonly ports: MessagePort[];
+  /** Settles when the worker thread has exited, whatever the cause. */
+  readonly exited: Promise<number>;
+  alive: boolean;
+  error: Error | undefined;
+}
+
+const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
+
+/**
+ * The main thread's registry of workers: it starts them, wires a direct MessageChannel between
+ * any two nodes on first use, and notices when a worker exits. It is never on the data path.
+ */
+export class Host implements HostApi {
+  private readonly workers = new Map<NodeId, WorkerEntry>();
+  private readonly pairs = new Map<string, Promise<boolean>>();
+  private counter = 0;
+  private closing = false;
+  mainNode!: LocalNode;
+
+  constructor(
+    private readonly options: ResolvedSystemOptions,
+    private readonly onForwarded: (encoded: Uint8Array) => void,
+    private readonly onEvent: (event: SystemEvent) => void,
+  ) {}
+
+  workerIds(): NodeId[] {
+    return [...this.workers.keys()];
+  }
+
+  has(node: NodeId): boolean {
+    return node === MAIN_NODE || this.workers.has(node);
+  }
+
+  async startWorker(): Promise<NodeId> {
+    if (this.closing) throw errors.systemStopped();
+    const id = `w${++this.counter}` as NodeId;
+    const admin = new MessageChannel();
+    const hostChannel = new MessageChannel();
+    const boot: WorkerBoot = {
+      node: id,
+      adminPort: admin.port2,
+      hostPort: hostChannel.port2,
+      options: this.options,
+    };
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: boot,
+      transferList: [admin.port2, hostChannel.port2],
+      name: `${this.options.name}:${id}`,
+    });
+    const entry: WorkerEntry = {
+      id,
+      worker,
+      admin: wrap<WorkerAdmin>(endpoint(admin.port1)),
+      ports: [admin.port1, hostChannel.port1],
+      exited: new Promise((resolve) => worker.once('exit', resolve)),
+      alive: true,
+      error: undefined,
+    };
+    worker.on('error', (error) => (entry.error = error));
+    void entry.exited.then((exitCode) => this.onExit(entry, exitCode));
+    const api: HostForWorker = {
+      connect: (from, to) => this.connect(from, to),
+      spawn: (request) => this.spawn(request),
+      forward: (encoded) => this.onForwarded(encoded),
+    };
+    expose(api, endpoint(hostChannel.port1));
+    this.workers.set(id, entry);
+    await this.call(entry, () => entry.admin.ping());
+    return id;
+  }
+
+  /** Runs a control call, failing it if the worker exits before it answers. */
+  private call<T>(entry: WorkerEntry, fn: () => Promise<T>): Promise<T> {
+    if (!entry.alive) return Promise.reject(errors.workerExited(entry.id));
+    return Promise.race([
+      fn(),
+      entry.exited.then((): never => {
+        throw entry.error
+          ? Object.assign(errors.workerExited(entry.id), { cause: entry.error })
+          : errors.workerExited(entry.id);
+      }),
+    ]);
+  }
+
+  private onExit(entry: WorkerEntry, exitCode: number): void {
+    entry.alive = false;
+    this.workers.delete(entry.id);
+    for (const key of [...this.pairs.keys()]) {
+      if (key.split('|').includes(entry.id)) this.pairs.delete(key);
+    }
+    for (const port of entry.ports) port.close();
+    if (!this.closing) {
+      const event: SystemEvent =
+        entry.error === undefined
+          ? { type: 'worker.exit', node: entry.id, exitCode }
+          : { type: 'worker.exit', node: entry.id, exitCode, error: String(entry.error.stack ?? entry.error) };
+      this.onEvent(event);
+    }
+  }
+
+  connect(from: NodeId, to: NodeId): Promise<boolean> {
+    if (from === to || !this.has(from) || !this.has(to)) return Promise.resolve(false);
+    const key = from < to ? `${from}|${to}` : `${to}|${from}`;
+    let pair = this.pairs.get(key);
+    if (pair === undefined) {
+      pair = this.wire(from, to);
+      this.pairs.set(key, pair);
+    }
+    return pair;
+  }
+
+  private async wire(a: NodeId, b: NodeId): Promise<boolean> {
+    const { port1, port2 } = new MessageChannel();
+    try {
+      await Promise.all([this.attach(a, b, port1), this.attach(b, a, port2)]);
+      return true;
+    } catch {
+      port1.close();
+      port2.close();
+      return false;
+    }
+  }
+
+  private async attach(node: NodeId, peer: NodeId, port: MessagePort): Promise<void> {
+    if (node === MAIN_NODE) {
+      this.mainNode.attach(peer, port);
+      return;
+    }
+    const entry = this.workers.get(node);
+    if (entry === undefined) throw errors.workerExited(node);
+    await this.call(entry, () => entry.admin.attach(peer, transfer(port, [port as never])));
+  }
+
+  async spawn(request: SpawnRequest): Promise<Address> {
+    const node = request.worker === 'new' ? await this.startWorker() : request.worker;
+    if (node === MAIN_NODE) return this.mainNode.spawnRequested(request);
+    const entry = this.workers.get(node);
+    if (entry === undefined) {
+      throw errors.invalidOptions(`worker "${node}" does not exist (it may have exited)`);
+    }
+    return this.call(entry, () => entry.admin.spawn(request));
+  }
+
+  /** Fault injection: ends a worker abruptly, like SIGKILL for a process. */
+  async terminateWorker(node: NodeId): Promise<void> {
+    const entry = this.workers.get(node);
+    if (entry === undefined) return;
+    await entry.worker.terminate();
+    await entry.exited;
+  }
+
+  admin(node: NodeId): Remote<WorkerAdmin> | undefined {
+    return this.workers.get(node)?.admin;
+  }
+
+  async forEachWorker<T>(fn: (admin: Remote<WorkerAdmin>, node: NodeId) => Promise<T>): Promise<T[]> {
+    const entries = [...this.workers.values()];
+    const results = await Promise.allSettled(entries.map((entry) => this.call(entry, () => fn(entry.admin, entry.id))));
+    return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  }
+
+  /** Asks every worker to stop its actors, then ends the threads; bounded by `timeoutMs`. */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    const entries = [...this.workers.values()];
+    await Promise.all(
+      entries.map(async (entry) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+        await Promise.race([this.call(entry, () => entry.admin.shutdown()).catch(() => undefined), deadline]);
+        clearTimeout(timer);
+        await entry.worker.terminate();
+        await entry.exited;
+      }),
+    );
+  }
+}

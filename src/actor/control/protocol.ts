@@ -1,0 +1,33 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { Address, NodeId } from '../address.js';
+import type { StopReason } from '../messages.js';
+import type { NodeStats, SpawnRequest } from '../node.js';
+import type { ResolvedSystemOptions } from '../options.js';
+
+/**
+ * The control plane (comlink): admin calls from the main thread into a worker, and the worker's
+ * calls back into the main thread. Actor messages never take this path.
+ */
+export interface WorkerAdmin {
+  ping(): NodeId;
+  attach(peer: NodeId, port: MessagePort): void;
+  spawn(request: SpawnRequest): Promise<Address>;
+  stop(address: Address, reason: StopReason): Promise<void>;
+  stats(): NodeStats;
+  isIdle(): boolean;
+  shutdown(): Promise<void>;
+}
+
+export interface HostForWorker {
+  connect(from: NodeId, to: NodeId): Promise<boolean>;
+  spawn(request: SpawnRequest): Promise<Address>;
+  /** msgpack-encoded `ForwardedEvents`. */
+  forward(encoded: Uint8Array): void;
+}
+
+export interface WorkerBoot {
+  readonly node: NodeId;
+  readonly adminPort: MessagePort;
+  readonly hostPort: MessagePort;
+  readonly options: ResolvedSystemOptions;
+}

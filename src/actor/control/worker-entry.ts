@@ -1,0 +1,26 @@
+import { expose, wrap } from 'comlink';
+import { workerData } from 'node:worker_threads';
+import { LocalNode } from '../node.js';
+import { ForwardingSink } from './forwarding-sink.js';
+import { endpoint } from './endpoint.js';
+import type { HostForWorker, WorkerAdmin, WorkerBoot } from './protocol.js';
+
+/** Runs inside every worker of a system: one LocalNode, driven by the main thread over comlink. */
+const boot = workerData as WorkerBoot;
+const host = wrap<HostForWorker>(endpoint(boot.hostPort));
+const sink = new ForwardingSink((encoded) => host.forward(encoded));
+const node = new LocalNode(boot.node, boot.options, host, sink);
+
+const admin: WorkerAdmin = {
+  ping: () => node.id,
+  attach: (peer, port) => node.attach(peer, port),
+  spawn: (request) => node.spawnRequested(request),
+  stop: (address, reason) => node.stopActor(address, reason),
+  stats: () => node.stats(),
+  isIdle: () => node.isIdle(),
+  shutdown: async () => {
+    await node.shutdown();
+    await sink.flush();
+  },
+};
+expose(admin, endpoint(boot.adminPort));

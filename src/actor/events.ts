@@ -1,0 +1,35 @@
+import type { Address, NodeId } from './address.js';
+import type { DeadLetter } from './messages.js';
+
+/** Events on the system's stream. Worker nodes forward theirs to the main thread in batches. */
+export type SystemEvent =
+  | { readonly type: 'supervisor.started'; readonly supervisor: Address; readonly child: string; readonly ref: Address }
+  | {
+      readonly type: 'supervisor.crashed';
+      readonly supervisor: Address;
+      readonly child: string;
+      readonly ref: Address;
+      readonly reason: string;
+      readonly error?: string;
+    }
+  | {
+      readonly type: 'supervisor.restarted';
+      readonly supervisor: Address;
+      readonly child: string;
+      readonly ref: Address;
+      readonly restarts: number;
+      readonly backoffMs: number;
+    }
+  | { readonly type: 'supervisor.escalated'; readonly supervisor: Address; readonly restarts: number }
+  | { readonly type: 'actor.hook-failed'; readonly actor: Address; readonly hook: 'stopped'; readonly error: string }
+  | { readonly type: 'worker.exit'; readonly node: NodeId; readonly exitCode: number; readonly error?: string }
+  | { readonly type: 'custom'; readonly source: Address; readonly name: string; readonly data?: unknown };
+
+/** What a worker node forwards to the main thread. */
+export interface ForwardedEvents {
+  readonly deadLetters: DeadLetter[];
+  /** Dead letters counted but not forwarded because a batch was over its cap. */
+  readonly deadLettersOmitted: number;
+  readonly omittedByReason: Record<string, number>;
+  readonly events: SystemEvent[];
+}

@@ -1,0 +1,42 @@
+export { type Address, type NodeId, MAIN_NODE } from './address.js';
+export {
+  type Behaviour,
+  type BehaviourRef,
+  type Handlers,
+  type StandardSchemaV1,
+  behaviour,
+  behaviourRef,
+} from './behaviour.js';
+export type { ActorContext, Replier, SpawnOptions, WorkerPlacement } from './context.js';
+export { DeadLetterStream } from './dead-letters.js';
+export { MesolithError, type RuntimeErrorCode, type SerializedError } from './errors.js';
+export type { SystemEvent } from './events.js';
+export {
+  DOWN,
+  type DeadLetter,
+  type DeadLetterReason,
+  type Down,
+  type DownReason,
+  type StopReason,
+  isAbnormal,
+  isDown,
+} from './messages.js';
+export type { ActorStats } from './cell.js';
+export type { NodeStats } from './node.js';
+export type { SystemOptions } from './options.js';
+export { ActorRef, type AskOptions } from './ref.js';
+export { ActorSystem, type SystemStats } from './system.js';
+export type { Timers } from './timers.js';
+export { type Backoff, type Intensity, backoffDelay, recordRestart } from './restart-intensity.js';
+export {
+  type ChildInfo,
+  type ChildPlacement,
+  type ChildSpec,
+  type RestartType,
+  type Strategy,
+  type SupervisorArgs,
+  type SupervisorMsg,
+  SUPERVISOR,
+  supervisor,
+  validateSupervisorArgs,
+} from './supervisor.js';

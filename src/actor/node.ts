@@ -1,0 +1,582 @@
+import type { MessagePort } from 'node:worker_threads';
+import { type Address, type NodeId, isAddress, isValidActorName, makeAddress } from './address.js';
+import { AskDispatcher } from './ask.js';
+import {
+  type Behaviour,
+  type BehaviourRef,
+  isBehaviour,
+  isBehaviourRef,
+  loadBehaviour,
+} from './behaviour.js';
+import { ActorCell, type ActorStats } from './cell.js';
+import type { SpawnOptions } from './context.js';
+import {
+  type SerializedError,
+  deserializeError,
+  errors,
+  serializeError,
+} from './errors.js';
+import type { SystemEvent } from './events.js';
+import type { DeadLetter, DeadLetterReason, DownReason, StopReason } from './messages.js';
+import type { ResolvedSystemOptions } from './options.js';
+import { ActorRef, type AskOptions, type Router, kCell } from './ref.js';
+import { decodeValue, encodeValue } from './transport/codec.js';
+import { ARITY, Kind } from './transport/envelope.js';
+import { Link, type LinkOwner } from './transport/link.js';
+
+export interface Monitor {
+  onDown(reason: DownReason, error?: Error): void;
+}
+
+/** A spawn that crosses threads: everything in it is data (args travel msgpack-encoded). */
+export interface SpawnRequest {
+  readonly behaviour: BehaviourRef;
+  readonly name: string | undefined;
+  readonly args: Uint8Array;
+  readonly capacity: number | undefined;
+  readonly worker: 'new' | NodeId;
+  readonly parent: Address | null;
+}
+
+/** What a node needs from the host (the main thread), which owns workers and wiring. */
+export interface HostApi {
+  /** Resolves true once both nodes hold a port to each other; false if `to` does not exist. */
+  connect(from: NodeId, to: NodeId): Promise<boolean>;
+  spawn(request: SpawnRequest): Promise<Address>;
+}
+
+export interface EventSink {
+  deadLetter(letter: DeadLetter): void;
+  event(event: SystemEvent): void;
+}
+
+export interface NodeStats {
+  readonly node: NodeId;
+  readonly actors: ActorStats[];
+  readonly deadLetters: Record<string, number>;
+  readonly pendingAsks: number;
+  readonly links: { peer: NodeId; state: string; batchesSent: number; batchesReceived: number }[];
+}
+
+/**
+ * The actor runtime of one thread: its actors, its links to other threads, its ask dispatcher
+ * and its run queue. Every thread of a system has exactly one.
+ */
+export class LocalNode implements Router, LinkOwner {
+  readonly cells = new Map<string, ActorCell>();
+  readonly asks = new AskDispatcher();
+  readonly maxBatch: number;
+  current: ActorCell | null = null;
+  private readonly links = new Map<NodeId, Link>();
+  private readonly refs = new Map<Address, ActorRef>();
+  private readonly remoteMonitors = new Map<Address, Set<Monitor>>();
+  private readonly watchedBy = new Map<NodeId, Set<ActorCell>>();
+  private readonly behaviours = new Map<string, Promise<Behaviour<unknown, unknown>>>();
+  private readonly deadLetterCounts: Record<string, number> = {};
+  private runQueue: ActorCell[] = [];
+  private runHead = 0;
+  private drainQueued = false;
+  private nameCounter = 0;
+  private stopped = false;
+  readonly refFactory = (address: Address): ActorRef => this.ref(address);
+
+  constructor(
+    readonly id: NodeId,
+    readonly options: ResolvedSystemOptions,
+    private readonly host: HostApi,
+    private readonly sink: EventSink,
+  ) {
+    this.maxBatch = options.maxBatch;
+  }
+
+  // ---- refs ------------------------------------------------------------------------------
+
+  ref<M = unknown>(address: Address): ActorRef<M> {
+    let ref = this.refs.get(address);
+    if (ref === undefined) {
+      ref = new ActorRef(address, this);
+      if (this.refs.size > 100_000) this.refs.clear();
+      this.refs.set(address, ref);
+    }
+    return ref as ActorRef<M>;
+  }
+
+  refOf(name: string): ActorRef {
+    return this.ref(makeAddress(name, this.id));
+  }
+
+  implicitSender(): Address | null {
+    return this.current === null ? null : this.current.address;
+  }
+
+  // ---- sending ---------------------------------------------------------------------------
+
+  tell(to: ActorRef, message: unknown, sender: Address | null): void {
+    const cached = to[kCell] as ActorCell | undefined;
+    if (cached !== undefined && cached.alive) {
+      cached.enqueue(message, sender, 0, null, false);
+      return;
+    }
+    if (to.node === this.id) {
+      const cell = this.cells.get(to.name);
+      if (cell === undefined) {
+        this.deadLetter(to.address, sender, message, 'no-such-actor', 'no actor by that name');
+        return;
+      }
+      to[kCell] = cell;
+      cell.enqueue(message, sender, 0, null, false);
+      return;
+    }
+    if (this.stopped) {
+      this.deadLetter(to.address, sender, message, 'stopped', 'the actor system has stopped');
+      return;
+    }
+    this.linkTo(to.node).push4(Kind.Tell, to.name, sender, message);
+  }
+
+  ask<R>(to: ActorRef, message: unknown, options: AskOptions | undefined): Promise<R> {
+    return this.askFrom(to, message, this.implicitSender(), options);
+  }
+
+  askFrom<R>(
+    to: ActorRef,
+    message: unknown,
+    sender: Address | null,
+    options: AskOptions | undefined,
+  ): Promise<R> {
+    if (this.stopped) return Promise.reject(errors.systemStopped());
+    const timeoutMs = options?.timeoutMs ?? this.options.askTimeoutMs;
+    const [id, reply] = this.asks.open<R>(to.address, to.node, timeoutMs, options?.signal);
+    if (to.node === this.id) {
+      const cell = this.cells.get(to.name);
+      if (cell === undefined) {
+        this.deadLetter(to.address, sender, message, 'no-such-actor', 'no actor by that name');
+        this.asks.fail(id, errors.noSuchActor(to.address));
+      } else {
+        cell.enqueue(message, sender, id, this.id, false);
+      }
+    } else {
+      this.linkTo(to.node).push5(Kind.Ask, to.name, sender, message, id);
+    }
+    return reply;
+  }
+
+  replyOk(replyNode: NodeId, askId: number, value: unknown): void {
+    if (replyNode === this.id) this.asks.resolve(askId, value);
+    else this.linkTo(replyNode).push4(Kind.Reply, askId, true, value);
+  }
+
+  replyError(replyNode: NodeId, askId: number, error: unknown): void {
+    if (replyNode === this.id) {
+      this.asks.fail(askId, error instanceof Error ? error : new Error(String(error)));
+    } else {
+      this.linkTo(replyNode).push4(Kind.Reply, askId, false, serializeError(error));
+    }
+  }
+
+  // ---- scheduling ------------------------------------------------------------------------
+
+  schedule(cell: ActorCell): void {
+    this.runQueue.push(cell);
+    if (!this.drainQueued) {
+      this.drainQueued = true;
+      queueMicrotask(this.drain);
+    }
+  }
+
+  /**
+   * Runs scheduled actors, each for at most `runBudget` messages per turn (fairness), and
+   * yields to the event loop (setImmediate) after `drainBudget` messages so I/O and timers run.
+   */
+  private readonly drain = (): void => {
+    this.drainQueued = false;
+    const queue = this.runQueue;
+    const budget = this.options.runBudget;
+    let handled = 0;
+    while (this.runHead < queue.length && handled < this.options.drainBudget) {
+      const cell = queue[this.runHead++]!;
+      handled += cell.run(budget);
+    }
+    if (this.runHead >= queue.length) {
+      queue.length = 0;
+      this.runHead = 0;
+    } else {
+      this.runQueue = queue.slice(this.runHead);
+      this.runHead = 0;
+      this.drainQueued = true;
+      setImmediate(this.drain);
+    }
+  };
+
+  // ---- spawning --------------------------------------------------------------------------
+
+  async spawn<M, A>(
+    behaviour: Behaviour<M, A> | BehaviourRef,
+    options: SpawnOptions<A>,
+    parent: ActorRef | undefined,
+  ): Promise<ActorRef<M>> {
+    if (this.stopped) throw errors.systemStopped();
+    const placement = options.worker ?? 'current';
+    if (placement === 'current' || placement === this.id) {
+      return (await this.spawnLocal(behaviour, options.name, options.args, options.mailbox?.capacity, parent)) as ActorRef<M>;
+    }
+    if (!isBehaviourRef(behaviour) || isBehaviour(behaviour)) {
+      throw errors.invalidOptions(
+        `a behaviour object can only be spawned in the current thread; to start it in worker "${placement}" pass { module: import.meta.url, export: '<name>' }`,
+      );
+    }
+    const address = await this.host.spawn({
+      behaviour: { module: behaviour.module, export: behaviour.export },
+      name: options.name,
+      args: encodeValue(options.args),
+      capacity: options.mailbox?.capacity,
+      worker: placement,
+      parent: parent?.address ?? null,
+    });
+    return this.ref<M>(address);
+  }
+
+  /** Spawns here on behalf of another thread. */
+  async spawnRequested(request: SpawnRequest): Promise<Address> {
+    if (this.stopped) throw errors.systemStopped();
+    const args = decodeValue(request.args, this.refFactory);
+    const parent = request.parent === null ? undefined : this.ref(request.parent);
+    const ref = await this.spawnLocal(request.behaviour, request.name, args, request.capacity, parent);
+    return ref.address;
+  }
+
+  private async spawnLocal(
+    behaviour: Behaviour<any, any> | BehaviourRef,
+    name: string | undefined,
+    args: unknown,
+    capacity: number | undefined,
+    parent: ActorRef | undefined,
+  ): Promise<ActorRef> {
+    const definition = isBehaviour(behaviour) ? behaviour : await this.load(behaviour as BehaviourRef);
+    const actorName = name ?? `$${++this.nameCounter}`;
+    if (!isValidActorName(actorName)) {
+      throw errors.invalidOptions(
+        `actor name "${actorName}" is invalid: use 1-200 characters from A-Z a-z 0-9 _ $ . : -`,
+      );
+    }
+    const mailboxCapacity = capacity ?? this.options.mailboxCapacity;
+    if (!Number.isInteger(mailboxCapacity) || mailboxCapacity < 1) {
+      throw errors.invalidOptions(`mailbox.capacity must be a positive integer, got ${mailboxCapacity}`);
+    }
+    if (this.cells.has(actorName)) throw errors.nameTaken(actorName, this.id);
+    const cell = new ActorCell(this, actorName, parent, mailboxCapacity);
+    this.cells.set(actorName, cell);
+    await cell.start(definition as Behaviour<unknown, unknown>, args);
+    return cell.self;
+  }
+
+  private load(ref: BehaviourRef): Promise<Behaviour<unknown, unknown>> {
+    const key = `${ref.module}#${ref.export}`;
+    let loading = this.behaviours.get(key);
+    if (loading === undefined) {
+      loading = loadBehaviour(ref);
+      loading.catch(() => this.behaviours.delete(key));
+      this.behaviours.set(key, loading);
+    }
+    return loading;
+  }
+
+  unregister(cell: ActorCell): void {
+    if (this.cells.get(cell.name) === cell) this.cells.delete(cell.name);
+  }
+
+  // ---- stopping --------------------------------------------------------------------------
+
+  /** Stops an actor anywhere; resolves once it is gone (or after its grace, if it hangs). */
+  stopActor(address: Address, reason: StopReason, graceMs = this.options.shutdownGraceMs): Promise<void> {
+    const ref = this.ref(address);
+    if (ref.node === this.id) {
+      const cell = this.cells.get(ref.name);
+      return cell === undefined ? Promise.resolve() : cell.requestStop(reason, graceMs);
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, graceMs + 1_000);
+      const monitor: Monitor = { onDown: done };
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.monitor(address, monitor);
+      if (!this.stopped) this.linkTo(ref.node).push(Kind.Stop, ref.name, reason, graceMs);
+    });
+  }
+
+  // ---- monitoring ------------------------------------------------------------------------
+
+  monitor(target: Address, monitor: Monitor): void {
+    const ref = this.ref(target);
+    if (ref.node === this.id) {
+      const cell = this.cells.get(ref.name);
+      if (cell === undefined) queueMicrotask(() => monitor.onDown('noproc'));
+      else cell.monitors.add(monitor);
+      return;
+    }
+    let set = this.remoteMonitors.get(target);
+    if (set === undefined) {
+      set = new Set();
+      this.remoteMonitors.set(target, set);
+      if (this.stopped) {
+        queueMicrotask(() => this.fireRemoteDown(target, 'noproc'));
+      } else {
+        this.linkTo(ref.node).push(Kind.Watch, ref.name);
+      }
+    }
+    set.add(monitor);
+  }
+
+  demonitor(target: Address, monitor: Monitor): void {
+    const ref = this.ref(target);
+    if (ref.node === this.id) {
+      this.cells.get(ref.name)?.monitors.delete(monitor);
+      return;
+    }
+    const set = this.remoteMonitors.get(target);
+    if (set === undefined || !set.delete(monitor) || set.size > 0) return;
+    this.remoteMonitors.delete(target);
+    const link = this.links.get(ref.node);
+    if (link !== undefined && link.state !== 'closed') link.push(Kind.Unwatch, ref.name);
+  }
+
+  notifyDown(cell: ActorCell, reason: StopReason, error: Error | undefined): void {
+    for (const monitor of cell.monitors) monitor.onDown(reason, error);
+    cell.monitors.clear();
+    for (const peer of cell.remoteWatchers) {
+      this.watchedBy.get(peer)?.delete(cell);
+      const link = this.links.get(peer);
+      if (link !== undefined && link.state !== 'closed') {
+        link.push(Kind.Down, cell.name, reason, error === undefined ? null : serializeError(error));
+      }
+    }
+    cell.remoteWatchers.clear();
+  }
+
+  private fireRemoteDown(target: Address, reason: DownReason, error?: Error): void {
+    const set = this.remoteMonitors.get(target);
+    if (set === undefined) return;
+    this.remoteMonitors.delete(target);
+    for (const monitor of set) monitor.onDown(reason, error);
+  }
+
+  // ---- links -----------------------------------------------------------------------------
+
+  private linkTo(peer: NodeId): Link {
+    let link = this.links.get(peer);
+    if (link === undefined) {
+      link = new Link(peer, this);
+      this.links.set(peer, link);
+      const created = link;
+      this.host.connect(this.id, peer).then(
+        (ok) => {
+          if (!ok) this.linkFailed(created, 'no-such-node');
+        },
+        () => this.linkFailed(created, 'no-such-node'),
+      );
+    }
+    return link;
+  }
+
+  /** Called by the host with this node's end of a channel to `peer`. */
+  attach(peer: NodeId, port: MessagePort): void {
+    let link = this.links.get(peer);
+    if (link === undefined || link.state === 'closed') {
+      link = new Link(peer, this);
+      this.links.set(peer, link);
+    }
+    if (link.state === 'open') {
+      port.close();
+      return;
+    }
+    link.attach(port);
+  }
+
+  onClosed(peer: NodeId): void {
+    const link = this.links.get(peer);
+    if (link === undefined) return;
+    this.linkFailed(link, 'worker-exit');
+  }
+
+  private linkFailed(link: Link, reason: 'no-such-node' | 'worker-exit'): void {
+    if (this.links.get(link.peer) === link) this.links.delete(link.peer);
+    const pending = link.close();
+    this.undeliverable(link.peer, pending, reason);
+    const downReason: DownReason = reason === 'worker-exit' ? 'worker-exit' : 'noproc';
+    for (const target of [...this.remoteMonitors.keys()]) {
+      if (this.ref(target).node === link.peer) this.fireRemoteDown(target, downReason);
+    }
+    const error = reason === 'worker-exit' ? errors.workerExited(link.peer) : null;
+    this.asks.failNode(link.peer, () => error ?? errors.noSuchActor(`node ${link.peer}`));
+    for (const cell of this.watchedBy.get(link.peer) ?? []) cell.remoteWatchers.delete(link.peer);
+    this.watchedBy.delete(link.peer);
+  }
+
+  /** Envelopes that could not leave: tells become dead letters, asks fail at once. */
+  private undeliverable(peer: NodeId, parts: unknown[], reason: DeadLetterReason): void {
+    for (let i = 0; i < parts.length; ) {
+      const kind = parts[i] as Kind;
+      if (kind === Kind.Tell || kind === Kind.Ask) {
+        const to = makeAddress(parts[i + 1] as string, peer);
+        this.deadLetter(to, parts[i + 2] as Address | null, parts[i + 3], reason, `node ${peer} is gone`);
+        if (kind === Kind.Ask) this.asks.fail(parts[i + 4] as number, errors.noSuchActor(to));
+      }
+      i += 1 + (ARITY[kind] ?? 0);
+    }
+  }
+
+  onUnencodable(peer: NodeId, envelope: unknown[], error: Error): void {
+    const kind = envelope[0] as Kind;
+    const detail = `cannot be sent to another thread: ${error.message}`;
+    if (kind === Kind.Tell || kind === Kind.Ask) {
+      const to = makeAddress(envelope[1] as string, peer);
+      this.deadLetter(to, envelope[2] as Address | null, envelope[3], 'malformed', detail);
+      if (kind === Kind.Ask) this.asks.fail(envelope[4] as number, errors.invalidMessage(to, detail));
+    } else if (kind === Kind.Reply && envelope[2] === true) {
+      this.linkTo(peer).push4(Kind.Reply, envelope[1], false, serializeError(errors.invalidMessage(`reply to ask ${String(envelope[1])}`, detail)));
+    } else if (kind === Kind.Down) {
+      this.linkTo(peer).push(Kind.Down, envelope[1], envelope[2], null);
+    }
+  }
+
+  /** Decodes and dispatches one batch from `peer`, checking every envelope's shape. */
+  onBatch(peer: NodeId, batch: unknown): void {
+    if (!Array.isArray(batch)) {
+      const detail = batch instanceof Error ? `undecodable batch: ${batch.message}` : 'batch is not an array';
+      this.deadLetter(`?@${this.id}`, null, batch, 'malformed', detail);
+      return;
+    }
+    const n = batch.length;
+    for (let i = 0; i < n; ) {
+      const kind = batch[i];
+      const arity = ARITY[kind as number];
+      if (arity === undefined || i + arity >= n) {
+        this.deadLetter(`?@${this.id}`, null, batch.slice(i), 'malformed', `unknown envelope kind ${String(kind)} from ${peer}`);
+        return;
+      }
+      const a = batch[i + 1];
+      const b = batch[i + 2];
+      const c = batch[i + 3];
+      i += 1 + arity;
+      switch (kind as Kind) {
+        case Kind.Tell:
+          if (typeof a !== 'string' || !(b === null || isAddress(b))) break;
+          this.deliver(a, c, b, 0, null);
+          continue;
+        case Kind.Ask: {
+          const askId = batch[i - 1];
+          if (typeof a !== 'string' || !(b === null || isAddress(b)) || typeof askId !== 'number') break;
+          this.deliver(a, c, b, askId, peer);
+          continue;
+        }
+        case Kind.Reply:
+          if (typeof a !== 'number') break;
+          if (b === true) this.asks.resolve(a, c);
+          else this.asks.fail(a, deserializeError(c as SerializedError));
+          continue;
+        case Kind.Watch:
+          if (typeof a !== 'string') break;
+          this.remoteWatch(peer, a);
+          continue;
+        case Kind.Unwatch:
+          if (typeof a !== 'string') break;
+          this.cells.get(a)?.remoteWatchers.delete(peer);
+          continue;
+        case Kind.Down:
+          if (typeof a !== 'string' || typeof b !== 'string') break;
+          this.fireRemoteDown(
+            makeAddress(a, peer),
+            b as DownReason,
+            c === null || c === undefined ? undefined : deserializeError(c as SerializedError),
+          );
+          continue;
+        case Kind.Stop:
+          if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'number') break;
+          void this.cells.get(a)?.requestStop(b as StopReason, c);
+          continue;
+      }
+      this.deadLetter(`?@${this.id}`, null, batch.slice(i - 1 - arity, i), 'malformed', `envelope of kind ${String(kind)} from ${peer} has fields of the wrong type`);
+    }
+  }
+
+  private deliver(name: string, message: unknown, sender: Address | null, askId: number, replyNode: NodeId | null): void {
+    const cell = this.cells.get(name);
+    if (cell !== undefined) {
+      cell.enqueue(message, sender, askId, replyNode, true);
+      return;
+    }
+    const to = makeAddress(name, this.id);
+    this.deadLetter(to, sender, message, 'no-such-actor', 'no actor by that name');
+    if (askId !== 0 && replyNode !== null) this.replyError(replyNode, askId, errors.noSuchActor(to));
+  }
+
+  private remoteWatch(peer: NodeId, name: string): void {
+    const cell = this.cells.get(name);
+    const link = this.links.get(peer);
+    if (cell === undefined) {
+      link?.push(Kind.Down, name, 'noproc', null);
+      return;
+    }
+    cell.remoteWatchers.add(peer);
+    let cells = this.watchedBy.get(peer);
+    if (cells === undefined) {
+      cells = new Set();
+      this.watchedBy.set(peer, cells);
+    }
+    cells.add(cell);
+  }
+
+  // ---- observability ---------------------------------------------------------------------
+
+  deadLetter(recipient: string, sender: Address | null, message: unknown, reason: DeadLetterReason, detail?: string): void {
+    this.deadLetterCounts[reason] = (this.deadLetterCounts[reason] ?? 0) + 1;
+    const letter: DeadLetter =
+      detail === undefined
+        ? { recipient, sender, message, reason, node: this.id, at: Date.now() }
+        : { recipient, sender, message, reason, detail, node: this.id, at: Date.now() };
+    this.sink.deadLetter(letter);
+  }
+
+  publish(event: SystemEvent): void {
+    this.sink.event(event);
+  }
+
+  stats(): NodeStats {
+    return {
+      node: this.id,
+      actors: [...this.cells.values()].map((cell) => cell.stats()),
+      deadLetters: { ...this.deadLetterCounts },
+      pendingAsks: this.asks.size,
+      links: [...this.links.values()].map((link) => ({
+        peer: link.peer,
+        state: link.state,
+        batchesSent: link.batchesSent,
+        batchesReceived: link.batchesReceived,
+      })),
+    };
+  }
+
+  /** True when no actor has work and nothing waits to be sent. */
+  isIdle(): boolean {
+    if (this.runHead < this.runQueue.length) return false;
+    for (const cell of this.cells.values()) if (!cell.idle) return false;
+    for (const link of this.links.values()) if (link.hasPending) return false;
+    return true;
+  }
+
+  /** Stops every actor still here (newest first), then closes every link. */
+  async shutdown(): Promise<void> {
+    for (const cell of [...this.cells.values()].reverse()) {
+      await cell.requestStop('shutdown', this.options.shutdownGraceMs);
+    }
+    this.stopped = true;
+    for (const link of this.links.values()) link.flush();
+    for (const link of [...this.links.values()]) {
+      this.links.delete(link.peer);
+      link.close();
+    }
+    this.asks.failAll(() => errors.systemStopped());
+  }
+}

@@ -1,0 +1,57 @@
+import { type Address, type NodeId, nameOf, nodeOf } from './address.js';
+
+export interface AskOptions {
+  /** Default: the system's `askTimeoutMs` (5 s). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What a ref needs from the thread it lives in. */
+export interface Router {
+  tell(to: ActorRef, message: unknown, sender: Address | null): void;
+  ask<R>(to: ActorRef, message: unknown, options: AskOptions | undefined): Promise<R>;
+  implicitSender(): Address | null;
+}
+
+/** Per-thread cache slot: the local actor cell a ref points to, so same-thread tells skip lookups. */
+export const kCell = Symbol('mesolith.cell');
+
+/**
+ * A handle to an actor anywhere in the system. It is a plain value: it can be put in messages
+ * (it travels as its address and arrives bound to the receiving thread) and compared by address.
+ */
+export class ActorRef<M = unknown> {
+  readonly address: Address;
+  readonly name: string;
+  readonly node: NodeId;
+  readonly #router: Router;
+  [kCell]: unknown = undefined;
+
+  constructor(address: Address, router: Router) {
+    this.address = address;
+    this.name = nameOf(address);
+    this.node = nodeOf(address);
+    this.#router = router;
+  }
+
+  /** Fire and forget. Inside an actor the sender defaults to that actor. */
+  tell(message: M, sender?: ActorRef): void {
+    this.#router.tell(this, message, sender ? sender.address : this.#router.implicitSender());
+  }
+
+  ask<R = unknown>(message: M, options?: AskOptions): Promise<R> {
+    return this.#router.ask<R>(this, message, options);
+  }
+
+  equals(other: ActorRef | undefined | null): boolean {
+    return other != null && other.address === this.address;
+  }
+
+  toString(): string {
+    return this.address;
+  }
+
+  toJSON(): string {
+    return this.address;
+  }
+}
