@@ -1,4 +1,4 @@
-import { type ActorContext, type ActorRef, type ActorSystem, behaviour } from '../src/index.js';
+import { type ActorContext, type ActorRef, type ActorSystem, type SystemEvent, behaviour } from '../src/index.js';
 
 /**
  * A test actor on the main thread (like Akka's TestProbe): it keeps what it receives, and tests
@@ -65,24 +65,24 @@ export class TestProbe {
   }
 }
 
-/** Resolves when `emitter` emits `event` with an argument that matches. */
-export function nextEvent<T>(
-  emitter: { on(event: string, fn: (arg: T) => void): unknown; off(event: string, fn: (arg: T) => void): unknown },
-  event: string,
-  match: (arg: T) => boolean = () => true,
+/** Resolves with the next system event of `type` that matches. */
+export function nextSystemEvent<K extends SystemEvent['type']>(
+  system: ActorSystem,
+  type: K,
+  match: (event: Extract<SystemEvent, { type: K }>) => boolean = () => true,
   timeoutMs = 10_000,
-): Promise<T> {
+): Promise<Extract<SystemEvent, { type: K }>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`no "${event}" event within ${timeoutMs} ms`));
+      system.events.off('event', listener);
+      reject(new Error(`no "${type}" event within ${timeoutMs} ms`));
     }, timeoutMs);
-    const listener = (arg: T) => {
-      if (!match(arg)) return;
+    const listener = (event: SystemEvent) => {
+      if (event.type !== type || !match(event as Extract<SystemEvent, { type: K }>)) return;
       clearTimeout(timer);
-      emitter.off(event, listener);
-      resolve(arg);
+      system.events.off('event', listener);
+      resolve(event as Extract<SystemEvent, { type: K }>);
     };
-    emitter.on(event, listener);
+    system.events.on('event', listener);
   });
 }

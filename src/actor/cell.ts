@@ -330,7 +330,7 @@ export class ActorCell implements ActorContext<unknown> {
     return this.childRefs;
   }
 
-  async spawn<C, A>(
+  async spawn<C = unknown, A = unknown>(
     behaviour: Behaviour<C, A> | BehaviourRef,
     options: SpawnOptions<A> = {},
   ): Promise<ActorRef<C>> {

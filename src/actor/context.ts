@@ -30,7 +30,7 @@ export interface ActorContext<M = unknown> {
   readonly node: NodeId;
   readonly timers: Timers<M>;
   readonly children: readonly ActorRef[];
-  spawn<C, A>(
+  spawn<C = unknown, A = unknown>(
     behaviour: Behaviour<C, A> | BehaviourRef,
     options?: SpawnOptions<A>,
   ): Promise<ActorRef<C>>;

@@ -38,11 +38,22 @@ export interface SpawnRequest {
   readonly parent: Address | null;
 }
 
+/** Errors cross the control plane as data, so that their `code` and `cause` survive. */
+export type SpawnResult = { readonly address: Address } | { readonly error: SerializedError };
+
+export async function toSpawnResult(spawning: Promise<Address>): Promise<SpawnResult> {
+  try {
+    return { address: await spawning };
+  } catch (error) {
+    return { error: serializeError(error) };
+  }
+}
+
 /** What a node needs from the host (the main thread), which owns workers and wiring. */
 export interface HostApi {
   /** Resolves true once both nodes hold a port to each other; false if `to` does not exist. */
   connect(from: NodeId, to: NodeId): Promise<boolean>;
-  spawn(request: SpawnRequest): Promise<Address>;
+  spawn(request: SpawnRequest): Promise<SpawnResult>;
 }
 
 export interface EventSink {
@@ -225,7 +236,7 @@ export class LocalNode implements Router, LinkOwner {
         `a behaviour object can only be spawned in the current thread; to start it in worker "${placement}" pass { module: import.meta.url, export: '<name>' }`,
       );
     }
-    const address = await this.host.spawn({
+    const result = await this.host.spawn({
       behaviour: { module: behaviour.module, export: behaviour.export },
       name: options.name,
       args: encodeValue(options.args),
@@ -233,7 +244,8 @@ export class LocalNode implements Router, LinkOwner {
       worker: placement,
       parent: parent?.address ?? null,
     });
-    return this.ref<M>(address);
+    if ('error' in result) throw deserializeError(result.error);
+    return this.ref<M>(result.address);
   }
 
   /** Spawns here on behalf of another thread. */

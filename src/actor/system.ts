@@ -57,7 +57,7 @@ export class ActorSystem {
   }
 
   /** Starts a top-level actor. `system.stop()` stops top-level actors newest first. */
-  async spawn<M, A>(behaviour: Behaviour<M, A> | BehaviourRef, options: SpawnOptions<A> = {}): Promise<ActorRef<M>> {
+  async spawn<M = unknown, A = unknown>(behaviour: Behaviour<M, A> | BehaviourRef, options: SpawnOptions<A> = {}): Promise<ActorRef<M>> {
     if (this.state !== 'running') throw errors.systemStopped();
     const ref = await this.node.spawn(behaviour, options, undefined);
     this.topLevel.push(ref);

@@ -1,9 +1,9 @@
 import { type Remote, expose, transfer, wrap } from 'comlink';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { type Address, MAIN_NODE, type NodeId } from '../address.js';
-import { errors } from '../errors.js';
+import { MAIN_NODE, type NodeId } from '../address.js';
+import { errors, serializeError } from '../errors.js';
 import type { SystemEvent } from '../events.js';
-import type { HostApi, LocalNode, SpawnRequest } from '../node.js';
+import { type HostApi, type LocalNode, type SpawnRequest, type SpawnResult, toSpawnResult } from '../node.js';
 import type { ResolvedSystemOptions } from '../options.js';
 import { endpoint } from './endpoint.js';
 import type { HostForWorker, WorkerAdmin, WorkerBoot } from './protocol.js';
@@ -146,14 +146,18 @@ export class Host implements HostApi {
     await this.call(entry, () => entry.admin.attach(peer, transfer(port, [port as never])));
   }
 
-  async spawn(request: SpawnRequest): Promise<Address> {
+  spawn(request: SpawnRequest): Promise<SpawnResult> {
+    return this.spawnOn(request).catch((error) => ({ error: serializeError(error) }));
+  }
+
+  private async spawnOn(request: SpawnRequest): Promise<SpawnResult> {
     const node = request.worker === 'new' ? await this.startWorker() : request.worker;
-    if (node === MAIN_NODE) return this.mainNode.spawnRequested(request);
+    if (node === MAIN_NODE) return toSpawnResult(this.mainNode.spawnRequested(request));
     const entry = this.workers.get(node);
     if (entry === undefined) {
       throw errors.invalidOptions(`worker "${node}" does not exist (it may have exited)`);
     }
-    return this.call(entry, () => entry.admin.spawn(request));
+    return this.call<SpawnResult>(entry, () => entry.admin.spawn(request));
   }
 
   /** Fault injection: ends a worker abruptly, like SIGKILL for a process. */

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Address, NodeId } from '../address.js';
 import type { StopReason } from '../messages.js';
-import type { NodeStats, SpawnRequest } from '../node.js';
+import type { NodeStats, SpawnRequest, SpawnResult } from '../node.js';
 import type { ResolvedSystemOptions } from '../options.js';
 
 /**
@@ -11,7 +11,7 @@ import type { ResolvedSystemOptions } from '../options.js';
 export interface WorkerAdmin {
   ping(): NodeId;
   attach(peer: NodeId, port: MessagePort): void;
-  spawn(request: SpawnRequest): Promise<Address>;
+  spawn(request: SpawnRequest): Promise<SpawnResult>;
   stop(address: Address, reason: StopReason): Promise<void>;
   stats(): NodeStats;
   isIdle(): boolean;
@@ -20,7 +20,7 @@ export interface WorkerAdmin {
 
 export interface HostForWorker {
   connect(from: NodeId, to: NodeId): Promise<boolean>;
-  spawn(request: SpawnRequest): Promise<Address>;
+  spawn(request: SpawnRequest): Promise<SpawnResult>;
   /** msgpack-encoded `ForwardedEvents`. */
   forward(encoded: Uint8Array): void;
 }

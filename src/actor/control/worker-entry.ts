@@ -1,6 +1,6 @@
 import { expose, wrap } from 'comlink';
 import { workerData } from 'node:worker_threads';
-import { LocalNode } from '../node.js';
+import { LocalNode, toSpawnResult } from '../node.js';
 import { ForwardingSink } from './forwarding-sink.js';
 import { endpoint } from './endpoint.js';
 import type { HostForWorker, WorkerAdmin, WorkerBoot } from './protocol.js';
@@ -14,7 +14,7 @@ const node = new LocalNode(boot.node, boot.options, host, sink);
 const admin: WorkerAdmin = {
   ping: () => node.id,
   attach: (peer, port) => node.attach(peer, port),
-  spawn: (request) => node.spawnRequested(request),
+  spawn: (request) => toSpawnResult(node.spawnRequested(request)),
   stop: (address, reason) => node.stopActor(address, reason),
   stats: () => node.stats(),
   isIdle: () => node.isIdle(),

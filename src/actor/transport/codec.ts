@@ -21,15 +21,22 @@ addExtension({
   },
 });
 
+/** msgpackr would quietly encode a function as undefined; a message must not lose a field. */
+function refuseFunctionImpl(fn: Function): never {
+  throw new TypeError(`a function (${fn.name || 'anonymous'}) cannot be sent to another thread`);
+}
+/** msgpackr's typings declare writeFunction without its argument. */
+const refuseFunction = refuseFunctionImpl as () => never;
+
 /** A fresh object each time: msgpackr stores its structures in the options object it is given. */
-const streamOptions = () => ({ sequential: true, moreTypes: true });
+const streamOptions = () => ({ sequential: true, moreTypes: true, writeFunction: refuseFunction });
 
 export class BatchEncoder {
   private readonly packr = new Packr(streamOptions());
 
   /** Returns bytes in a fresh ArrayBuffer that the caller may transfer. */
   encode(parts: unknown[]): Uint8Array {
-    return this.packr.pack(parts).slice();
+    return ownCopy(this.packr.pack(parts));
   }
 }
 
@@ -57,11 +64,11 @@ export function canEncode(value: unknown): Error | null {
   }
 }
 
-const standalone = new Packr({ moreTypes: true });
+const standalone = new Packr({ moreTypes: true, writeFunction: refuseFunction });
 
 /** One value (spawn arguments, say) outside any link, with refs kept as refs. */
 export function encodeValue(value: unknown): Uint8Array {
-  return standalone.pack(value).slice();
+  return ownCopy(standalone.pack(value));
 }
 
 export function decodeValue(bytes: Uint8Array, refs: (address: Address) => ActorRef): unknown {
@@ -71,4 +78,12 @@ export function decodeValue(bytes: Uint8Array, refs: (address: Address) => Actor
   } finally {
     resolveRef = null;
   }
+}
+
+/**
+ * msgpackr packs into one buffer shared by every Packr of the thread and returns a view of it;
+ * a copy in an ArrayBuffer of its own is what may be transferred (Buffer#slice would be a view).
+ */
+function ownCopy(packed: Uint8Array): Uint8Array {
+  return new Uint8Array(packed);
 }
