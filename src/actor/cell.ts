@@ -215,24 +215,36 @@ export class ActorCell implements ActorContext<unknown> {
     else this.status = Status.Idle;
   }
 
+  /** The ask being answered by an async handler: replied when it settles, failed if killed. */
+  private pendingAskId = 0;
+  private pendingReplyNode: NodeId | null = null;
+
   private awaitResult(result: Promise<unknown>): void {
     this.status = Status.Awaiting;
-    const askId = this.currentAskId;
-    const replyNode = this.currentReplyNode;
+    this.pendingAskId = this.currentAskId;
+    this.pendingReplyNode = this.currentReplyNode;
     this.currentAskId = 0;
     result.then(
       (value) => {
         if (this.status !== Status.Awaiting) return;
-        if (askId !== 0 && replyNode !== null) this.runtime.replyOk(replyNode, askId, value);
+        this.settlePendingAsk((replyNode, askId) => this.runtime.replyOk(replyNode, askId, value));
         this.status = Status.Running;
         this.afterMessage();
       },
       (error) => {
         if (this.status !== Status.Awaiting) return;
-        if (askId !== 0 && replyNode !== null) this.runtime.replyError(replyNode, askId, error);
+        this.settlePendingAsk((replyNode, askId) => this.runtime.replyError(replyNode, askId, error));
         void this.terminate('crashed', error);
       },
     );
+  }
+
+  private settlePendingAsk(settle: (replyNode: NodeId, askId: number) => void): void {
+    const askId = this.pendingAskId;
+    const replyNode = this.pendingReplyNode;
+    this.pendingAskId = 0;
+    this.pendingReplyNode = null;
+    if (askId !== 0 && replyNode !== null) settle(replyNode, askId);
   }
 
   private crash(error: unknown): void {
@@ -265,6 +277,9 @@ export class ActorCell implements ActorContext<unknown> {
     if (this.status >= Status.Stopping) return this.terminated;
     this.status = Status.Stopping;
     this.timers.cancelAll();
+    this.settlePendingAsk((replyNode, askId) =>
+      this.runtime.replyError(replyNode, askId, errors.actorStopped(this.address)),
+    );
     this.deadLetterMailbox();
     if (this.handlers?.stopped && reason !== 'killed') {
       try {
