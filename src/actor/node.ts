@@ -19,7 +19,7 @@ import {
 import type { SystemEvent } from './events.js';
 import type { DeadLetter, DeadLetterReason, DownReason, StopReason } from './messages.js';
 import type { ResolvedSystemOptions } from './options.js';
-import { ActorRef, type AskOptions, type Router, kCell } from './ref.js';
+import { ActorRef, type AskOptions, type Router, kCell, kLink } from './ref.js';
 import { decodeValue, encodeValue } from './transport/codec.js';
 import { ARITY, Kind } from './transport/envelope.js';
 import { Link, type LinkOwner } from './transport/link.js';
@@ -142,7 +142,12 @@ export class LocalNode implements Router, LinkOwner {
       this.deadLetter(to.address, sender, message, 'stopped', 'the actor system has stopped');
       return;
     }
-    this.linkTo(to.node).push4(Kind.Tell, to.name, sender, message);
+    let link = to[kLink] as Link | undefined;
+    if (link === undefined || link.state === 'closed') {
+      link = this.linkTo(to.node);
+      to[kLink] = link;
+    }
+    link.tell(to.name, sender, message);
   }
 
   ask<R>(to: ActorRef, message: unknown, options: AskOptions | undefined): Promise<R> {
@@ -167,21 +172,21 @@ export class LocalNode implements Router, LinkOwner {
         cell.enqueue(message, sender, id, this.id, false);
       }
     } else {
-      this.linkTo(to.node).push5(Kind.Ask, to.name, sender, message, id);
+      this.linkTo(to.node).ask(to.name, sender, message, id);
     }
     return reply;
   }
 
   replyOk(replyNode: NodeId, askId: number, value: unknown): void {
     if (replyNode === this.id) this.asks.resolve(askId, value);
-    else this.linkTo(replyNode).push4(Kind.Reply, askId, true, value);
+    else this.linkTo(replyNode).reply(askId, true, value);
   }
 
   replyError(replyNode: NodeId, askId: number, error: unknown): void {
     if (replyNode === this.id) {
       this.asks.fail(askId, error instanceof Error ? error : new Error(String(error)));
     } else {
-      this.linkTo(replyNode).push4(Kind.Reply, askId, false, serializeError(error));
+      this.linkTo(replyNode).reply(askId, false, serializeError(error));
     }
   }
 
@@ -314,7 +319,7 @@ export class LocalNode implements Router, LinkOwner {
         resolve();
       }
       this.monitor(address, monitor);
-      if (!this.stopped) this.linkTo(ref.node).push(Kind.Stop, ref.name, reason, graceMs);
+      if (!this.stopped) this.linkTo(ref.node).control(Kind.Stop, ref.name, reason, graceMs);
     });
   }
 
@@ -335,7 +340,7 @@ export class LocalNode implements Router, LinkOwner {
       if (this.stopped) {
         queueMicrotask(() => this.fireRemoteDown(target, 'noproc'));
       } else {
-        this.linkTo(ref.node).push(Kind.Watch, ref.name);
+        this.linkTo(ref.node).control(Kind.Watch, ref.name);
       }
     }
     set.add(monitor);
@@ -351,7 +356,7 @@ export class LocalNode implements Router, LinkOwner {
     if (set === undefined || !set.delete(monitor) || set.size > 0) return;
     this.remoteMonitors.delete(target);
     const link = this.links.get(ref.node);
-    if (link !== undefined && link.state !== 'closed') link.push(Kind.Unwatch, ref.name);
+    if (link !== undefined && link.state !== 'closed') link.control(Kind.Unwatch, ref.name);
   }
 
   notifyDown(cell: ActorCell, reason: StopReason, error: Error | undefined): void {
@@ -361,7 +366,7 @@ export class LocalNode implements Router, LinkOwner {
       this.watchedBy.get(peer)?.delete(cell);
       const link = this.links.get(peer);
       if (link !== undefined && link.state !== 'closed') {
-        link.push(Kind.Down, cell.name, reason, error === undefined ? null : serializeError(error));
+        link.control(Kind.Down, cell.name, reason, error === undefined ? null : serializeError(error));
       }
     }
     cell.remoteWatchers.clear();
@@ -415,7 +420,7 @@ export class LocalNode implements Router, LinkOwner {
   private linkFailed(link: Link, reason: 'no-such-node' | 'worker-exit'): void {
     if (this.links.get(link.peer) === link) this.links.delete(link.peer);
     const pending = link.close();
-    this.undeliverable(link.peer, pending, reason);
+    this.undeliverable(link, pending, reason);
     const downReason: DownReason = reason === 'worker-exit' ? 'worker-exit' : 'noproc';
     for (const target of [...this.remoteMonitors.keys()]) {
       if (this.ref(target).node === link.peer) this.fireRemoteDown(target, downReason);
@@ -427,34 +432,36 @@ export class LocalNode implements Router, LinkOwner {
   }
 
   /** Envelopes that could not leave: tells become dead letters, asks fail at once. */
-  private undeliverable(peer: NodeId, parts: unknown[], reason: DeadLetterReason): void {
+  private undeliverable(link: Link, parts: unknown[], reason: DeadLetterReason): void {
     for (let i = 0; i < parts.length; ) {
       const kind = parts[i] as Kind;
       if (kind === Kind.Tell || kind === Kind.Ask) {
-        const to = makeAddress(parts[i + 1] as string, peer);
-        this.deadLetter(to, parts[i + 2] as Address | null, parts[i + 3], reason, `node ${peer} is gone`);
+        const to = makeAddress(link.outbound(parts[i + 1]) as string, link.peer);
+        this.deadLetter(to, link.outbound(parts[i + 2]) as Address | null, parts[i + 3], reason, `node ${link.peer} is gone`);
         if (kind === Kind.Ask) this.asks.fail(parts[i + 4] as number, errors.noSuchActor(to));
       }
       i += 1 + (ARITY[kind] ?? 0);
     }
   }
 
-  onUnencodable(peer: NodeId, envelope: unknown[], error: Error): void {
+  onUnencodable(link: Link, envelope: unknown[], error: Error): void {
     const kind = envelope[0] as Kind;
     const detail = `cannot be sent to another thread: ${error.message}`;
     if (kind === Kind.Tell || kind === Kind.Ask) {
-      const to = makeAddress(envelope[1] as string, peer);
-      this.deadLetter(to, envelope[2] as Address | null, envelope[3], 'malformed', detail);
+      const to = makeAddress(link.outbound(envelope[1]) as string, link.peer);
+      this.deadLetter(to, link.outbound(envelope[2]) as Address | null, envelope[3], 'malformed', detail);
       if (kind === Kind.Ask) this.asks.fail(envelope[4] as number, errors.invalidMessage(to, detail));
     } else if (kind === Kind.Reply && envelope[2] === true) {
-      this.linkTo(peer).push4(Kind.Reply, envelope[1], false, serializeError(errors.invalidMessage(`reply to ask ${String(envelope[1])}`, detail)));
+      const problem = errors.invalidMessage(`the reply to ask ${String(envelope[1])}`, detail);
+      link.reply(envelope[1] as number, false, serializeError(problem));
     } else if (kind === Kind.Down) {
-      this.linkTo(peer).push(Kind.Down, envelope[1], envelope[2], null);
+      link.control(Kind.Down, envelope[1], envelope[2], null);
     }
   }
 
-  /** Decodes and dispatches one batch from `peer`, checking every envelope's shape. */
-  onBatch(peer: NodeId, batch: unknown): void {
+  /** Dispatches one decoded batch from a peer, checking every envelope's shape. */
+  onBatch(link: Link, batch: unknown): void {
+    const peer = link.peer;
     if (!Array.isArray(batch)) {
       const detail = batch instanceof Error ? `undecodable batch: ${batch.message}` : 'batch is not an array';
       this.deadLetter(`?@${this.id}`, null, batch, 'malformed', detail);
@@ -474,15 +481,17 @@ export class LocalNode implements Router, LinkOwner {
       i += 1 + arity;
       switch (kind as Kind) {
         case Kind.Tell:
-          if (typeof a !== 'string' || !(b === null || isAddress(b))) break;
-          this.deliver(a, c, b, 0, null);
-          continue;
         case Kind.Ask: {
-          const askId = batch[i - 1];
-          if (typeof a !== 'string' || !(b === null || isAddress(b)) || typeof askId !== 'number') break;
-          this.deliver(a, c, b, askId, peer);
+          const name = link.inbound(a);
+          const sender = link.inbound(b);
+          const askId = kind === Kind.Ask ? batch[i - 1] : 0;
+          if (typeof name !== 'string' || sender === undefined || !(sender === null || isAddress(sender)) || typeof askId !== 'number') break;
+          this.deliver(name, c, sender, askId, askId === 0 ? null : peer);
           continue;
         }
+        case Kind.Intern:
+          if (!link.learn(a, b)) break;
+          continue;
         case Kind.Reply:
           if (typeof a !== 'number') break;
           if (b === true) this.asks.resolve(a, c);
@@ -513,9 +522,16 @@ export class LocalNode implements Router, LinkOwner {
     }
   }
 
+  /** The last cell delivered to from another thread: batches mostly go to one actor. */
+  private lastDelivered: ActorCell | null = null;
+
   private deliver(name: string, message: unknown, sender: Address | null, askId: number, replyNode: NodeId | null): void {
-    const cell = this.cells.get(name);
-    if (cell !== undefined) {
+    let cell = this.lastDelivered;
+    if (cell === null || cell.name !== name || !cell.alive) {
+      cell = this.cells.get(name) ?? null;
+      this.lastDelivered = cell;
+    }
+    if (cell !== null) {
       cell.enqueue(message, sender, askId, replyNode, true);
       return;
     }
@@ -528,7 +544,7 @@ export class LocalNode implements Router, LinkOwner {
     const cell = this.cells.get(name);
     const link = this.links.get(peer);
     if (cell === undefined) {
-      link?.push(Kind.Down, name, 'noproc', null);
+      link?.control(Kind.Down, name, 'noproc', null);
       return;
     }
     cell.remoteWatchers.add(peer);

@@ -13,8 +13,9 @@ export interface Router {
   implicitSender(): Address | null;
 }
 
-/** Per-thread cache slot: the local actor cell a ref points to, so same-thread tells skip lookups. */
+/** Per-thread cache slots: the local cell or the link a ref leads to, so tells skip lookups. */
 export const kCell = Symbol('mesolith.cell');
+export const kLink = Symbol('mesolith.link');
 
 /**
  * A handle to an actor anywhere in the system. It is a plain value: it can be put in messages
@@ -26,6 +27,7 @@ export class ActorRef<M = unknown> {
   readonly node: NodeId;
   readonly #router: Router;
   [kCell]: unknown = undefined;
+  [kLink]: unknown = undefined;
 
   constructor(address: Address, router: Router) {
     this.address = address;

@@ -1,16 +1,16 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { NodeId } from '../address.js';
 import { BatchDecoder, BatchEncoder, canEncode } from './codec.js';
-import { ARITY } from './envelope.js';
+import { ARITY, Kind, MAX_INTERNED } from './envelope.js';
 
 const RESET = 'mesolith.reset';
 
 export interface LinkOwner {
   readonly maxBatch: number;
-  onBatch(peer: NodeId, batch: unknown): void;
+  onBatch(link: Link, batch: unknown): void;
   onClosed(peer: NodeId): void;
   /** An envelope whose payload msgpack cannot encode (a function, a class with no extension). */
-  onUnencodable(peer: NodeId, envelope: unknown[], error: Error): void;
+  onUnencodable(link: Link, envelope: unknown[], error: Error): void;
   refFactory: ConstructorParameters<typeof BatchDecoder>[0];
 }
 
@@ -60,27 +60,89 @@ export class Link {
       } catch (error) {
         batch = error instanceof Error ? error : new Error(String(error));
       }
-      this.owner.onBatch(this.peer, batch);
+      this.owner.onBatch(this, batch);
     });
     port.on('close', () => this.closed());
     this.flush();
   }
 
-  /** Append one envelope: its kind followed by its fields. */
-  push(...fields: unknown[]): void {
-    const out = this.out;
-    for (let i = 0; i < fields.length; i++) out.push(fields[i]);
+  /** Ids this side announced (INTERN) and the strings behind them. */
+  private readonly outIds = new Map<string, number>();
+  private readonly outNames: string[] = [];
+  /** Strings the peer announced, by id. */
+  private readonly inNames: string[] = [];
+  private memoName: string | null = null;
+  private memoNameId: number | string = 0;
+  private memoSender: string | null = null;
+  private memoSenderId: number | string = 0;
+
+  tell(name: string, sender: string | null, message: unknown): void {
+    this.out.push(Kind.Tell, this.nameId(name), this.senderId(sender), message);
     this.queued();
   }
 
-  push4(kind: number, a: unknown, b: unknown, c: unknown): void {
-    this.out.push(kind, a, b, c);
+  ask(name: string, sender: string | null, message: unknown, askId: number): void {
+    this.out.push(Kind.Ask, this.nameId(name), this.senderId(sender), message, askId);
     this.queued();
   }
 
-  push5(kind: number, a: unknown, b: unknown, c: unknown, d: unknown): void {
-    this.out.push(kind, a, b, c, d);
+  reply(askId: number, ok: boolean, value: unknown): void {
+    this.out.push(Kind.Reply, askId, ok, value);
     this.queued();
+  }
+
+  /** Any other envelope: its kind followed by its fields. */
+  control(kind: Kind, ...fields: unknown[]): void {
+    this.out.push(kind, ...fields);
+    this.queued();
+  }
+
+  private nameId(name: string): number | string {
+    if (name !== this.memoName) {
+      this.memoName = name;
+      this.memoNameId = this.intern(name);
+    }
+    return this.memoNameId;
+  }
+
+  private senderId(sender: string | null): number | string | null {
+    if (sender === null) return null;
+    if (sender !== this.memoSender) {
+      this.memoSender = sender;
+      this.memoSenderId = this.intern(sender);
+    }
+    return this.memoSenderId;
+  }
+
+  private intern(value: string): number | string {
+    let id = this.outIds.get(value);
+    if (id === undefined) {
+      if (this.outNames.length >= MAX_INTERNED) return value;
+      id = this.outNames.length;
+      this.outIds.set(value, id);
+      this.outNames.push(value);
+      this.out.push(Kind.Intern, id, value);
+      this.envelopes++;
+    }
+    return id;
+  }
+
+  /** The string an envelope field on this link stands for (outbound side). */
+  outbound(field: unknown): unknown {
+    return typeof field === 'number' ? this.outNames[field] : field;
+  }
+
+  /** The string a received field stands for, or undefined if it names no announced id. */
+  inbound(field: unknown): string | null | undefined {
+    if (typeof field === 'number') return this.inNames[field];
+    return typeof field === 'string' || field === null ? field : undefined;
+  }
+
+  /** Records an INTERN from the peer; false if it is malformed. */
+  learn(id: unknown, value: unknown): boolean {
+    if (typeof id !== 'number' || typeof value !== 'string' || id !== this.inNames.length) return false;
+    this.inNames.push(value);
+    return true;
   }
 
   private queued(): void {
@@ -143,7 +205,7 @@ export class Link {
       const envelope = out.slice(i, end);
       const problem = canEncode(envelope);
       if (problem === null) for (const field of envelope) kept.push(field);
-      else this.owner.onUnencodable(this.peer, envelope, problem);
+      else this.owner.onUnencodable(this, envelope, problem);
       i = end;
     }
     return this.encoder.encode(kept);
