@@ -1,1 +1,2 @@
 export * from './actor/index.js';
+export * from './checkpoint/index.js';

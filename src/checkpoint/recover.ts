@@ -1,0 +1,243 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Database, open } from 'lmdb';
+import { CheckpointCorruptError } from './errors.js';
+import type { AgentId, ExecutorId, FrameworkId, RunId, TaskId } from './ids.js';
+import { keys, parseKey } from './paths.js';
+import { type StreamEntry, decodeValue } from './records.js';
+import type { AgentState, CheckpointState, ExecutorState, FrameworkState, RunState, TaskState } from './state.js';
+import { CheckpointStore } from './store.js';
+
+export interface ReadOptions {
+  /** true (default): the first corrupt record throws. false: it is skipped, with what depends on it, and counted. */
+  readonly strict?: boolean;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Task = Omit<Mutable<TaskState>, 'updates' | 'acks'> & { updates: TaskState['updates'][number][]; acks: Set<string>; broken: boolean };
+type Run = Omit<Mutable<RunState>, 'tasks'> & { tasks: Map<TaskId, Task> };
+type Executor = Omit<Mutable<ExecutorState>, 'runs'> & { runs: Map<RunId, Run>; latestPointer: RunId | undefined };
+type Framework = Omit<Mutable<FrameworkState>, 'executors'> & { executors: Map<ExecutorId, Executor> };
+type Agent = Omit<Mutable<AgentState>, 'frameworks'> & { frameworks: Map<FrameworkId, Framework> };
+
+/**
+ * Reads a whole checkpoint. `source` is an open store (what an agent uses), or a work dir to
+ * read offline. Only reads: nothing on disk changes.
+ */
+export async function readState(source: CheckpointStore | string, options: ReadOptions = {}): Promise<CheckpointState> {
+  if (source instanceof CheckpointStore) return scan(source.database, options.strict ?? true);
+  const path = join(source, 'meta', 'checkpoint.mdb');
+  if (!existsSync(path)) {
+    return { bootId: undefined, resources: undefined, agent: undefined, records: 0, errors: 0, warnings: [`no checkpoint at ${path}`] };
+  }
+  const root = open({ path, noSubdir: true, readOnly: true });
+  try {
+    return scan(root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' }), options.strict ?? true);
+  } finally {
+    await root.close();
+  }
+}
+
+function scan(db: Database<Buffer, string>, strict: boolean): CheckpointState {
+  const warnings: string[] = [];
+  let errors = 0;
+  let records = 0;
+
+  /** Decodes a value; a corrupt one throws (strict) or is counted and yields undefined. */
+  const read = <T>(key: string, value: Buffer, check: (payload: Record<string, unknown>) => boolean): T | undefined => {
+    records++;
+    try {
+      const payload = decodeValue(key, value);
+      if (typeof payload !== 'object' || payload === null || !check(payload as Record<string, unknown>)) {
+        throw new CheckpointCorruptError(key, 'the record does not have the fields its key calls for');
+      }
+      return payload as T;
+    } catch (error) {
+      if (strict) throw error;
+      errors++;
+      warnings.push(`skipped ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+
+  const bootValue = db.get(keys.bootId());
+  // Missing on a host that never ran an agent, or one whose first write was cut short.
+  if (bootValue === undefined) warnings.push('meta/boot_id is missing: the host cannot tell whether it rebooted');
+  const bootId = bootValue === undefined ? undefined : read<{ bootId: string }>(keys.bootId(), bootValue, (p) => typeof p.bootId === 'string');
+  const resourcesValue = db.get(keys.resources());
+  const resources =
+    resourcesValue === undefined ? undefined : read<{ resources: CheckpointState['resources'] }>(keys.resources(), resourcesValue, (p) => typeof p.resources === 'object');
+
+  const latestValue = db.get(keys.latestAgent());
+  if (latestValue === undefined) {
+    // A fresh host, or an agent that never registered: nothing to recover.
+    return { bootId: bootId?.bootId, resources: resources?.resources, agent: undefined, records, errors, warnings };
+  }
+  const latest = read<{ agentId: AgentId }>(keys.latestAgent(), latestValue, (p) => typeof p.agentId === 'string');
+  if (latest === undefined) {
+    warnings.push('meta/agents/latest is unreadable: the agent will start as a new agent');
+    return { bootId: bootId?.bootId, resources: resources?.resources, agent: undefined, records, errors, warnings };
+  }
+  const agent = scanAgent(db, latest.agentId, read, warnings);
+  return { bootId: bootId?.bootId, resources: resources?.resources, agent, records, errors, warnings };
+}
+
+type Reader = <T>(key: string, value: Buffer, check: (payload: Record<string, unknown>) => boolean) => T | undefined;
+
+function scanAgent(db: Database<Buffer, string>, agentId: AgentId, read: Reader, warnings: string[]): AgentState | undefined {
+  const agent: Agent = { id: agentId, info: undefined, frameworks: new Map() };
+  const dropped = new Set<string>();
+  let framework: Framework | undefined;
+  let executor: Executor | undefined;
+  let run: Run | undefined;
+  let task: Task | undefined;
+  const prefix = keys.agentPrefix(agentId);
+
+  for (const { key, value } of db.getRange({ start: prefix, end: `${prefix}\uffff` })) {
+    const parsed = parseKey(key);
+    if (parsed.kind === 'unknown') {
+      warnings.push(`ignored unknown key ${key}`);
+      continue;
+    }
+    if (parsed.kind === 'agent-info') {
+      const record = read<{ info: AgentState['info'] }>(key, value, (p) => typeof p.info === 'object');
+      // Unreadable agent info: the agent cannot prove its identity, so it recovers nothing.
+      if (record === undefined) return undefined;
+      agent.info = record.info;
+      continue;
+    }
+    if (!('frameworkId' in parsed)) continue;
+    const frameworkKey = `${parsed.frameworkId}`;
+    if (dropped.has(frameworkKey)) continue;
+    if (framework?.id !== parsed.frameworkId) {
+      framework = agent.frameworks.get(parsed.frameworkId);
+      if (framework === undefined) {
+        framework = { id: parsed.frameworkId, info: undefined, schedulerAddress: undefined, executors: new Map() };
+        agent.frameworks.set(parsed.frameworkId, framework);
+      }
+      executor = undefined;
+    }
+    if (parsed.kind === 'framework-info') {
+      const record = read<{ info: FrameworkState['info']; schedulerAddress: string | null }>(key, value, (p) => typeof p.info === 'object');
+      if (record === undefined) {
+        // Without its info the framework cannot be recovered; neither can its executors.
+        agent.frameworks.delete(parsed.frameworkId);
+        dropped.add(frameworkKey);
+        framework = undefined;
+        continue;
+      }
+      framework.info = record.info;
+      framework.schedulerAddress = record.schedulerAddress ?? undefined;
+      continue;
+    }
+    if (!('executorId' in parsed)) continue;
+    const executorKey = `${frameworkKey}/${parsed.executorId}`;
+    if (dropped.has(executorKey)) continue;
+    if (executor?.id !== parsed.executorId) {
+      executor = framework.executors.get(parsed.executorId);
+      if (executor === undefined) {
+        executor = { id: parsed.executorId, info: undefined, latestRunId: undefined, latestPointer: undefined, runs: new Map() };
+        framework.executors.set(parsed.executorId, executor);
+      }
+      run = undefined;
+    }
+    if (parsed.kind === 'executor-info' || parsed.kind === 'latest-run') {
+      if (parsed.kind === 'executor-info') {
+        const record = read<{ info: ExecutorState['info'] }>(key, value, (p) => typeof p.info === 'object');
+        if (record === undefined) {
+          framework.executors.delete(parsed.executorId);
+          dropped.add(executorKey);
+          executor = undefined;
+          continue;
+        }
+        executor.info = record.info;
+      } else {
+        const record = read<{ runId: RunId }>(key, value, (p) => typeof p.runId === 'string');
+        executor.latestPointer = record?.runId;
+      }
+      continue;
+    }
+    if (!('runId' in parsed)) continue;
+    const runKey = `${executorKey}/${parsed.runId}`;
+    if (dropped.has(runKey)) continue;
+    if (run?.id !== parsed.runId) {
+      run = executor.runs.get(parsed.runId);
+      if (run === undefined) {
+        run = { id: parsed.runId, pid: undefined, completed: false, tasks: new Map() };
+        executor.runs.set(parsed.runId, run);
+      }
+      task = undefined;
+    }
+    if (parsed.kind === 'run-pid') {
+      const record = read<{ pid: RunState['pid'] }>(key, value, (p) => 'pid' in p);
+      if (record === undefined) {
+        // A run whose executor cannot be identified cannot be reconnected to.
+        executor.runs.delete(parsed.runId);
+        dropped.add(runKey);
+        run = undefined;
+        continue;
+      }
+      run.pid = record.pid;
+      continue;
+    }
+    if (parsed.kind === 'sentinel') {
+      run.completed = read(key, value, () => true) !== undefined || run.completed;
+      continue;
+    }
+    if (!('taskId' in parsed)) continue;
+    if (task?.id !== parsed.taskId) {
+      task = run.tasks.get(parsed.taskId);
+      if (task === undefined) {
+        task = { id: parsed.taskId, info: undefined, updates: [], acks: new Set(), nextSeq: 0, broken: false };
+        run.tasks.set(parsed.taskId, task);
+      }
+    }
+    if (parsed.kind === 'task-info') {
+      const record = read<{ info: TaskState['info'] }>(key, value, (p) => typeof p.info === 'object');
+      if (record === undefined) {
+        // A task without its info cannot be reported; its updates go with it.
+        run.tasks.delete(parsed.taskId);
+        task = { ...task, broken: true };
+        continue;
+      }
+      task.info = record.info;
+      continue;
+    }
+    if (parsed.kind !== 'update' || task.broken) continue;
+    const entry = read<StreamEntry>(key, value, (p) =>
+      p.kind === 'ack' ? typeof p.uuid === 'string' : p.kind === 'update' && typeof p.update === 'object' && p.update !== null && typeof (p.update as { uuid?: unknown }).uuid === 'string',
+    );
+    if (entry === undefined) {
+      // A stream with a hole cannot be trusted past it (Mesos truncates there too).
+      task.broken = true;
+      task.nextSeq = parsed.seq + 1;
+      continue;
+    }
+    if (entry.kind === 'update') task.updates.push(entry.update);
+    else task.acks.add(entry.uuid);
+    task.nextSeq = parsed.seq + 1;
+  }
+
+  if (agent.info === undefined) warnings.push(`agent ${agentId}: agent.info is missing`);
+  for (const fw of agent.frameworks.values()) {
+    if (fw.info === undefined) warnings.push(`framework ${fw.id}: framework.info is missing`);
+    for (const ex of fw.executors.values()) {
+      if (ex.info === undefined) warnings.push(`executor ${ex.id}: executor.info is missing`);
+      if (ex.latestPointer === undefined) {
+        // Mesos GCExecutor: a deleted `latest` pointer leaves the executor unrecoverable.
+        warnings.push(`executor ${ex.id}: runs/latest is missing; the executor cannot be recovered`);
+      } else if (!ex.runs.has(ex.latestPointer)) {
+        warnings.push(`executor ${ex.id}: runs/latest names run ${ex.latestPointer}, which has no records`);
+      } else {
+        ex.latestRunId = ex.latestPointer;
+      }
+      for (const r of ex.runs.values()) {
+        if (r.pid === undefined) warnings.push(`run ${r.id} of executor ${ex.id}: the pid record is missing`);
+        for (const t of r.tasks.values()) {
+          if (t.info === undefined) warnings.push(`task ${t.id}: task.info is missing`);
+        }
+      }
+    }
+  }
+  return agent;
+}

@@ -1,0 +1,202 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CheckpointCorruptError, CheckpointStore, checkpointKeys as keys, readState } from '../../src/index.js';
+import { AGENT, FRAMEWORK, checkpointRecords, executorRecords, headerRecords, runPath, taskPath, update } from '../fixtures/checkpoint-data.js';
+
+const test = suite<{ dir: string }>('checkpoint store');
+test.before.each((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'mesolith-ckpt-'));
+});
+test.after.each((ctx) => {
+  rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+async function writeAll(dir: string, records: Parameters<CheckpointStore['write']>[0]): Promise<void> {
+  const store = await CheckpointStore.open(dir);
+  await store.write(records);
+  await store.close();
+}
+
+/** Rewrites one raw value on disk, as a disk fault would. */
+async function tamper(dir: string, key: string, change: (value: Buffer) => Buffer): Promise<void> {
+  const root = open({ path: join(dir, 'meta', 'checkpoint.mdb'), noSubdir: true });
+  const db = root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
+  const value = db.get(key);
+  assert.ok(value, `no record at ${key}`);
+  await db.put(key, change(Buffer.from(value!)));
+  await root.close();
+}
+
+test('every record type round-trips into the recovered tree', async ({ dir }) => {
+  const sentinelRun = runPath(1);
+  await writeAll(dir, [...headerRecords('boot-A'), ...executorRecords(0, 2), ...executorRecords(1, 1, 10), { type: 'sentinel', run: sentinelRun }]);
+  const state = await readState(dir);
+  assert.is(state.bootId, 'boot-A');
+  assert.equal(state.resources, { cpus: 8, mem: 4096 });
+  assert.is(state.errors, 0);
+  assert.equal(state.warnings, []);
+  const agent = state.agent!;
+  assert.is(agent.id, AGENT);
+  assert.equal(agent.info, { hostname: 'host-1', resources: { cpus: 8, mem: 4096 }, attributes: { rack: 'r1' } });
+  const fw = agent.frameworks.get(FRAMEWORK)!;
+  assert.equal(fw.info, { name: 'demo', checkpoint: true });
+  assert.is(fw.schedulerAddress, 'scheduler@main');
+  const executor = fw.executors.get(runPath(0).executorId)!;
+  assert.equal(executor.info, { name: 'executor 0', isolation: 'shared' });
+  assert.is(executor.latestRunId, runPath(0).runId);
+  const run = executor.runs.get(runPath(0).runId)!;
+  assert.equal(run.pid, { workerId: 'w0', startedAt: 1_700_000_000_000 });
+  assert.is(run.completed, false);
+  assert.ok(fw.executors.get(sentinelRun.executorId)!.runs.get(sentinelRun.runId)!.completed, 'sentinel recovered');
+  const task = run.tasks.get(taskPath(0, 1).taskId)!;
+  assert.equal(task.info?.run, { module: 'file:///app/job.js', export: 'job', args: { n: 1 } });
+  assert.equal(task.updates.map((u) => `${u.state}:${u.uuid}`), ['TASK_STARTING:1-starting', 'TASK_RUNNING:1-running']);
+  assert.equal([...task.acks], ['1-starting', '1-running']);
+  assert.is(task.nextSeq, 4);
+  assert.is(state.records, 4 + 1 + 2 * 2 + 2 * 5 + 2 + 5 + 1, 'every record was read (agent writes info + latest)');
+});
+
+test('a flipped byte fails strict recovery naming the key; non-strict skips it and keeps the rest', async ({ dir }) => {
+  await writeAll(dir, checkpointRecords(6, 2));
+  const victim = keys.taskInfo(taskPath(0, 1));
+  await tamper(dir, victim, (v) => {
+    v[v.length - 3]! ^= 0x40;
+    return v;
+  });
+  const error = await readState(dir, { strict: true }).catch((e: unknown) => e);
+  assert.instance(error, CheckpointCorruptError);
+  assert.is((error as CheckpointCorruptError).key, victim);
+  assert.match((error as Error).message, /checksum mismatch/);
+  const state = await readState(dir, { strict: false });
+  assert.is(state.errors, 1);
+  const run = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!;
+  assert.equal([...run.tasks.keys()].sort(), ['task-0', 'task-2'], 'the corrupt task (and its updates) dropped, siblings kept');
+  const other = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(1).executorId)!;
+  assert.is(other.runs.get(runPath(1).runId)!.tasks.size, 3);
+});
+
+test('a truncated value and a corrupt update: strict names the key; non-strict cuts the stream there', async ({ dir }) => {
+  await writeAll(dir, checkpointRecords(2, 1));
+  const victim = keys.update(taskPath(0, 0), 2);
+  await tamper(dir, victim, (v) => v.subarray(0, 3));
+  const error = (await readState(dir).catch((e: unknown) => e)) as CheckpointCorruptError;
+  assert.is(error.key, victim);
+  assert.match(error.message, /truncated/);
+  const state = await readState(dir, { strict: false });
+  assert.is(state.errors, 1);
+  const tasks = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!.tasks;
+  const cut = tasks.get(taskPath(0, 0).taskId)!;
+  assert.equal(cut.updates.map((u) => u.state), ['TASK_STARTING'], 'nothing after the hole is trusted');
+  assert.equal(tasks.get(taskPath(0, 1).taskId)!.updates.map((u) => u.state), ['TASK_STARTING', 'TASK_RUNNING']);
+});
+
+test('a corrupt framework.info drops that framework (non-strict); a corrupt agent.info drops the agent', async ({ dir }) => {
+  await writeAll(dir, checkpointRecords(2, 1));
+  await tamper(dir, keys.frameworkInfo(AGENT, FRAMEWORK), (v) => {
+    v[1]! ^= 1;
+    return v;
+  });
+  const state = await readState(dir, { strict: false });
+  assert.is(state.errors, 1);
+  assert.is(state.agent!.frameworks.size, 0);
+  await tamper(dir, keys.agentInfo(AGENT), (v) => Buffer.concat([Buffer.from([9]), v.subarray(1)]));
+  const noAgent = await readState(dir, { strict: false });
+  assert.is(noAgent.agent, undefined);
+  assert.match(((await readState(dir).catch((e: unknown) => e)) as Error).message, /unknown record format 9/);
+});
+
+test('dangling runs/latest and a missing boot id are warnings, not errors', async ({ dir }) => {
+  const run = runPath(0);
+  await writeAll(dir, [
+    ...headerRecords().filter((r) => r.type !== 'boot-id'),
+    ...executorRecords(0, 1),
+    { type: 'run', run: { ...run, runId: 'run-2' as never }, pid: null },
+  ]);
+  const store = await CheckpointStore.open(dir);
+  const removed = await store.removeRun({ ...run, runId: 'run-2' as never });
+  assert.is(removed, 1, 'the run-2 pid record');
+  await store.close();
+  const state = await readState(dir);
+  assert.is(state.bootId, undefined);
+  assert.is(state.errors, 0);
+  const executor = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(run.executorId)!;
+  assert.is(executor.latestRunId, undefined);
+  assert.ok(state.warnings.some((w) => /boot_id is missing/.test(w)), state.warnings.join('\n'));
+  assert.ok(state.warnings.some((w) => /runs\/latest names run run-2, which has no records/.test(w)), state.warnings.join('\n'));
+});
+
+test('a checkpoint of 10k tasks reads back whole', async ({ dir }) => {
+  await writeAll(dir, checkpointRecords(10_000, 100));
+  const started = performance.now();
+  const state = await readState(dir);
+  const ms = performance.now() - started;
+  let tasks = 0;
+  let running = 0;
+  for (const ex of state.agent!.frameworks.get(FRAMEWORK)!.executors.values()) {
+    for (const run of ex.runs.values()) {
+      for (const task of run.tasks.values()) {
+        tasks++;
+        if (task.updates.at(-1)?.state === 'TASK_RUNNING' && task.acks.size === 2) running++;
+      }
+    }
+  }
+  assert.is(tasks, 10_000);
+  assert.is(running, 10_000);
+  assert.is(state.records, 5 + 100 * 3 + 10_000 * 5, 'header 5, 3 per executor, 5 per task');
+  assert.ok(ms < 5_000, `read in ${ms.toFixed(0)} ms`);
+});
+
+test('a second agent on the same work dir is refused; the lock is released on close', async ({ dir }) => {
+  const first = await CheckpointStore.open(dir, { owner: 'agent A' });
+  const refused = await CheckpointStore.open(dir, { owner: 'agent B' }).catch((e: Error & { code: string }) => e);
+  assert.is((refused as { code: string }).code, 'ERR_CHECKPOINT_LOCKED');
+  assert.match((refused as Error).message, /agent A.*two agents cannot share one work dir/);
+  const takenOver = await CheckpointStore.open(dir, { owner: 'agent B', takeOverLock: true });
+  await takenOver.write(headerRecords());
+  await takenOver.close();
+  await first.close();
+  const again = await CheckpointStore.open(dir);
+  await again.close();
+});
+
+test('an unusable work dir fails with a clear error', async ({ dir }) => {
+  const file = join(dir, 'not-a-dir');
+  writeFileSync(file, 'x');
+  const error = await CheckpointStore.open(join(file, 'work')).catch((e: Error & { code: string }) => e);
+  assert.is((error as { code: string }).code, 'ERR_CHECKPOINT_UNWRITABLE');
+  assert.match((error as Error).message, /cannot create the checkpoint directory/);
+  const badId = await CheckpointStore.open(dir);
+  const invalid = await badId.write({ type: 'task', task: { ...taskPath(0, 0), taskId: 'a/b' as never }, info: { name: 'x', resources: { cpus: 1, mem: 1 } } }).catch((e: { code: string }) => e.code);
+  assert.is(invalid, 'ERR_CHECKPOINT_INVALID');
+  await badId.close();
+});
+
+test('the map grows past its initial size instead of failing', async ({ dir }) => {
+  const store = await CheckpointStore.open(dir, { mapSize: 1024 * 1024 });
+  const big = 'x'.repeat(8 * 1024);
+  const records = Array.from({ length: 600 }, (_, i) => ({ type: 'update' as const, task: taskPath(0, 0), seq: i, update: { ...update('TASK_RUNNING', `u${i}`), message: big } }));
+  await store.write([...headerRecords(), ...executorRecords(0, 0), ...records]);
+  await store.close();
+  const state = await readState(dir);
+  const task = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!.tasks.get(taskPath(0, 0).taskId)!;
+  assert.is(task.updates.length, 600, '~5 MB written into a 1 MiB map');
+});
+
+test('group commit: concurrent writes share transactions; no-sync mode is available for comparison', async ({ dir }) => {
+  const store = await CheckpointStore.open(dir);
+  await Promise.all(Array.from({ length: 500 }, (_, i) => store.write({ type: 'update', task: taskPath(0, i), seq: 0, update: update('TASK_RUNNING', `u${i}`) })));
+  assert.is(store.recordsWritten, 500);
+  assert.ok(store.commits < 50, `${store.commits} commits for 500 concurrent writes`);
+  await store.close();
+  const fast = await CheckpointStore.open(join(dir, 'nosync'), { durability: 'no-sync-unsafe' });
+  await fast.write(headerRecords());
+  assert.is(fast.durability, 'no-sync-unsafe');
+  await fast.close();
+  assert.is((await readState(join(dir, 'nosync'))).agent?.id, AGENT);
+});
+
+test.run();
