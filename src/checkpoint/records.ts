@@ -91,7 +91,7 @@ export type CheckpointRecord =
   | { readonly type: 'update'; readonly task: TaskPath; readonly seq: number; readonly update: StatusUpdate }
   | { readonly type: 'ack'; readonly task: TaskPath; readonly seq: number; readonly uuid: string };
 
-/** What an `updates/<seq>` key holds: a status update, or the acknowledgement of one. */
+/** One entry of a `task.updates` stream: a status update, or the acknowledgement of one. */
 export type StreamEntry =
   | { readonly kind: 'update'; readonly update: StatusUpdate }
   | { readonly kind: 'ack'; readonly uuid: string };

@@ -82,6 +82,15 @@ function scan(db: Database<Buffer, string>, strict: boolean): CheckpointState {
   return { bootId: bootId?.bootId, resources: resources?.resources, agent, records, errors, warnings };
 }
 
+function isStream(payload: unknown): boolean {
+  return (
+    Array.isArray(payload) &&
+    payload.every((e: { kind?: unknown; uuid?: unknown; update?: { uuid?: unknown } }) =>
+      e.kind === 'ack' ? typeof e.uuid === 'string' : e.kind === 'update' && typeof e.update?.uuid === 'string',
+    )
+  );
+}
+
 type Reader = <T>(key: string, value: Buffer, check: (payload: Record<string, unknown>) => boolean) => T | undefined;
 
 function scanAgent(db: Database<Buffer, string>, agentId: AgentId, read: Reader, warnings: string[]): AgentState | undefined {
@@ -92,8 +101,48 @@ function scanAgent(db: Database<Buffer, string>, agentId: AgentId, read: Reader,
   let run: Run | undefined;
   let task: Task | undefined;
   const prefix = keys.agentPrefix(agentId);
+  let runPrefix = '';
+
+  const taskRecord = (owner: Run, taskId: TaskId, kind: 'task-info' | 'task-updates', key: string, value: Buffer): void => {
+    if (task?.id !== taskId) {
+      task = owner.tasks.get(taskId);
+      if (task === undefined) {
+        task = { id: taskId, info: undefined, updates: [], acks: new Set(), nextSeq: 0, broken: false };
+        owner.tasks.set(taskId, task);
+      }
+    }
+    if (kind === 'task-info') {
+      const record = read<{ info: TaskState['info'] }>(key, value, (p) => typeof p.info === 'object');
+      if (record === undefined) {
+        // A task without its info cannot be reported; its updates go with it.
+        owner.tasks.delete(taskId);
+        task.broken = true;
+        return;
+      }
+      task.info = record.info;
+      return;
+    }
+    if (task.broken) return;
+    const stream = read<StreamEntry[]>(key, value, isStream);
+    if (stream === undefined) return;
+    for (const entry of stream) {
+      if (entry.kind === 'update') task.updates.push(entry.update);
+      else task.acks.add(entry.uuid);
+    }
+    task.nextSeq = stream.length;
+  };
 
   for (const { key, value } of db.getRange({ start: prefix, end: `${prefix}\uffff` })) {
+    // Fast path: most keys are the task records of the run just seen (keys are sorted).
+    if (run !== undefined && key.startsWith(runPrefix) && key.startsWith('tasks/', runPrefix.length)) {
+      const idStart = runPrefix.length + 6;
+      const slash = key.indexOf('/', idStart);
+      const file = slash > idStart ? key.slice(slash + 1) : '';
+      if (file === 'task.info' || file === 'task.updates') {
+        taskRecord(run, key.slice(idStart, slash) as TaskId, file === 'task.info' ? 'task-info' : 'task-updates', key, value);
+        continue;
+      }
+    }
     const parsed = parseKey(key);
     if (parsed.kind === 'unknown') {
       warnings.push(`ignored unknown key ${key}`);
@@ -166,6 +215,7 @@ function scanAgent(db: Database<Buffer, string>, agentId: AgentId, read: Reader,
         run = { id: parsed.runId, pid: undefined, completed: false, tasks: new Map() };
         executor.runs.set(parsed.runId, run);
       }
+      runPrefix = keys.runPrefix(parsed);
       task = undefined;
     }
     if (parsed.kind === 'run-pid') {
@@ -184,38 +234,9 @@ function scanAgent(db: Database<Buffer, string>, agentId: AgentId, read: Reader,
       run.completed = read(key, value, () => true) !== undefined || run.completed;
       continue;
     }
-    if (!('taskId' in parsed)) continue;
-    if (task?.id !== parsed.taskId) {
-      task = run.tasks.get(parsed.taskId);
-      if (task === undefined) {
-        task = { id: parsed.taskId, info: undefined, updates: [], acks: new Set(), nextSeq: 0, broken: false };
-        run.tasks.set(parsed.taskId, task);
-      }
+    if (parsed.kind === 'task-info' || parsed.kind === 'task-updates') {
+      taskRecord(run, parsed.taskId, parsed.kind, key, value);
     }
-    if (parsed.kind === 'task-info') {
-      const record = read<{ info: TaskState['info'] }>(key, value, (p) => typeof p.info === 'object');
-      if (record === undefined) {
-        // A task without its info cannot be reported; its updates go with it.
-        run.tasks.delete(parsed.taskId);
-        task = { ...task, broken: true };
-        continue;
-      }
-      task.info = record.info;
-      continue;
-    }
-    if (parsed.kind !== 'update' || task.broken) continue;
-    const entry = read<StreamEntry>(key, value, (p) =>
-      p.kind === 'ack' ? typeof p.uuid === 'string' : p.kind === 'update' && typeof p.update === 'object' && p.update !== null && typeof (p.update as { uuid?: unknown }).uuid === 'string',
-    );
-    if (entry === undefined) {
-      // A stream with a hole cannot be trusted past it (Mesos truncates there too).
-      task.broken = true;
-      task.nextSeq = parsed.seq + 1;
-      continue;
-    }
-    if (entry.kind === 'update') task.updates.push(entry.update);
-    else task.acks.add(entry.uuid);
-    task.nextSeq = parsed.seq + 1;
   }
 
   if (agent.info === undefined) warnings.push(`agent ${agentId}: agent.info is missing`);

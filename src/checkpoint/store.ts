@@ -5,8 +5,8 @@ import { CheckpointError } from './errors.js';
 import { isValidId } from './ids.js';
 import { WorkDirLock } from './lock.js';
 import { keys } from './paths.js';
-import { type CheckpointRecord, type StreamEntry, encodeValue } from './records.js';
-import type { RunPath } from './ids.js';
+import { type CheckpointRecord, type StreamEntry, decodeValue, encodeValue } from './records.js';
+import type { RunPath, TaskPath } from './ids.js';
 
 /**
  * `durable` (default): a write resolves once its transaction is committed and flushed to disk.
@@ -43,6 +43,8 @@ export class CheckpointStore {
   private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
   private closed = false;
+  /** Each task's update stream as written so far, so an append rewrites it without a read. */
+  private readonly streams = new Map<string, StreamEntry[]>();
   /** Transactions committed and records written, for the benchmark and stats. */
   commits = 0;
   recordsWritten = 0;
@@ -104,22 +106,20 @@ export class CheckpointStore {
   /** Deletes a finished executor run (all its tasks terminal and acknowledged), for GC. */
   async removeRun(run: RunPath): Promise<number> {
     if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');
-    const prefix = keys.runPrefix(run);
-    let removed = 0;
-    for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {
-      this.pending.push({ key, value: null });
-      removed++;
-    }
-    await this.enqueue();
-    return removed;
+    return this.removePrefix(keys.runPrefix(run));
   }
 
   /** Deletes an executor and all its runs (its meta directory, in Mesos terms). */
   async removeExecutor(run: Omit<RunPath, 'runId'>): Promise<number> {
-    const prefix = keys.executorPrefix(run.agentId, run.frameworkId, run.executorId);
+    if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');
+    return this.removePrefix(keys.executorPrefix(run.agentId, run.frameworkId, run.executorId));
+  }
+
+  private async removePrefix(prefix: string): Promise<number> {
     let removed = 0;
     for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {
       this.pending.push({ key, value: null });
+      this.streams.delete(key);
       removed++;
     }
     await this.enqueue();
@@ -139,30 +139,25 @@ export class CheckpointStore {
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.scheduled) {
       this.scheduled = true;
-      void this.commit();
+      queueMicrotask(() => void this.commit());
     }
     return done;
   }
 
   /**
-   * One transaction for everything pending when it starts: lmdb-js runs the callback when the
-   * write transaction begins, so records written meanwhile join it (group commit).
+   * Everything written in this event turn goes to LMDB together: lmdb-js puts the async writes
+   * of one turn in one transaction, and one flush then makes all of them durable.
    */
   private async commit(): Promise<void> {
-    let batch: Entry[] = [];
-    let waiters: typeof this.waiters = [];
+    this.scheduled = false;
+    const batch = this.pending;
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
     try {
-      await this.root.transaction(() => {
-        this.scheduled = false;
-        batch = this.pending;
-        waiters = this.waiters;
-        this.pending = [];
-        this.waiters = [];
-        for (const entry of batch) {
-          if (entry.value === null) void this.db.remove(entry.key);
-          else void this.db.put(entry.key, entry.value);
-        }
-      });
+      let last: Promise<unknown> = Promise.resolve();
+      for (const entry of batch) last = entry.value === null ? this.db.remove(entry.key) : this.db.put(entry.key, entry.value);
+      await last;
       if (this.durability === 'durable') await this.root.flushed;
       this.commits++;
       this.recordsWritten += batch.length;
@@ -204,12 +199,33 @@ export class CheckpointStore {
         checkIds(record.task.taskId);
         return put(keys.taskInfo(record.task), { info: record.info });
       case 'update':
-        checkSeq(record.seq);
-        return put(keys.update(record.task, record.seq), { kind: 'update', update: record.update } satisfies StreamEntry);
+        return this.append(record.task, record.seq, { kind: 'update', update: record.update });
       case 'ack':
-        checkSeq(record.seq);
-        return put(keys.update(record.task, record.seq), { kind: 'ack', uuid: record.uuid } satisfies StreamEntry);
+        return this.append(record.task, record.seq, { kind: 'ack', uuid: record.uuid });
     }
+  }
+
+  /**
+   * Appends to a task's stream. `seq` is the entry's index: the next one appends, an existing
+   * one is replaced (a retry after a crash is idempotent), and a gap is refused.
+   */
+  private append(task: TaskPath, seq: number, entry: StreamEntry): void {
+    checkIds(task.agentId, task.frameworkId, task.executorId, task.runId, task.taskId);
+    const key = keys.taskUpdates(task);
+    let stream = this.streams.get(key);
+    if (stream === undefined) {
+      const stored = this.db.get(key);
+      stream = stored === undefined ? [] : (decodeValue(key, stored) as StreamEntry[]);
+      this.streams.set(key, stream);
+    }
+    if (!Number.isInteger(seq) || seq < 0 || seq > stream.length) {
+      throw new CheckpointError(
+        'ERR_CHECKPOINT_INVALID',
+        `update ${seq} of ${key} would leave a gap: the stream has ${stream.length} entries`,
+      );
+    }
+    stream[seq] = entry;
+    this.pending.push({ key, value: encodeValue(stream) });
   }
 }
 
@@ -221,8 +237,3 @@ function checkIds(...ids: string[]): void {
   }
 }
 
-function checkSeq(seq: number): void {
-  if (!Number.isInteger(seq) || seq < 0 || seq > 9_999_999_999) {
-    throw new CheckpointError('ERR_CHECKPOINT_INVALID', `update sequence numbers are integers from 0 to 9,999,999,999, got ${seq}`);
-  }
-}

@@ -57,7 +57,7 @@ test('every record type round-trips into the recovered tree', async ({ dir }) =>
   assert.equal(task.updates.map((u) => `${u.state}:${u.uuid}`), ['TASK_STARTING:1-starting', 'TASK_RUNNING:1-running']);
   assert.equal([...task.acks], ['1-starting', '1-running']);
   assert.is(task.nextSeq, 4);
-  assert.is(state.records, 4 + 1 + 2 * 2 + 2 * 5 + 2 + 5 + 1, 'every record was read (agent writes info + latest)');
+  assert.is(state.records, 5 + 3 * 2 + 2 * 3 + 1, 'header 5, 3 per executor, 2 per task, the sentinel');
 });
 
 test('a flipped byte fails strict recovery naming the key; non-strict skips it and keeps the rest', async ({ dir }) => {
@@ -79,9 +79,9 @@ test('a flipped byte fails strict recovery naming the key; non-strict skips it a
   assert.is(other.runs.get(runPath(1).runId)!.tasks.size, 3);
 });
 
-test('a truncated value and a corrupt update: strict names the key; non-strict cuts the stream there', async ({ dir }) => {
+test('a truncated update stream: strict names the key; non-strict keeps the task without its updates', async ({ dir }) => {
   await writeAll(dir, checkpointRecords(2, 1));
-  const victim = keys.update(taskPath(0, 0), 2);
+  const victim = keys.taskUpdates(taskPath(0, 0));
   await tamper(dir, victim, (v) => v.subarray(0, 3));
   const error = (await readState(dir).catch((e: unknown) => e)) as CheckpointCorruptError;
   assert.is(error.key, victim);
@@ -90,8 +90,30 @@ test('a truncated value and a corrupt update: strict names the key; non-strict c
   assert.is(state.errors, 1);
   const tasks = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!.tasks;
   const cut = tasks.get(taskPath(0, 0).taskId)!;
-  assert.equal(cut.updates.map((u) => u.state), ['TASK_STARTING'], 'nothing after the hole is trusted');
+  assert.ok(cut.info, 'the task itself is still known');
+  assert.equal(cut.updates, [], 'an unreadable stream contributes nothing');
   assert.equal(tasks.get(taskPath(0, 1).taskId)!.updates.map((u) => u.state), ['TASK_STARTING', 'TASK_RUNNING']);
+});
+
+test('stream appends are ordered and idempotent; a gap is refused', async ({ dir }) => {
+  const store = await CheckpointStore.open(dir);
+  const task = taskPath(0, 0);
+  await store.write([...headerRecords(), ...executorRecords(0, 0)]);
+  await store.write({ type: 'update', task, seq: 0, update: update('TASK_STARTING', 'a') });
+  await store.write({ type: 'update', task, seq: 0, update: update('TASK_STARTING', 'a') });
+  await store.write({ type: 'ack', task, seq: 1, uuid: 'a' });
+  const gap = await store.write({ type: 'ack', task, seq: 5, uuid: 'x' }).catch((e: { code: string; message: string }) => e);
+  assert.is((gap as { code: string }).code, 'ERR_CHECKPOINT_INVALID');
+  assert.match((gap as { message: string }).message, /gap/);
+  await store.close();
+  const reopened = await CheckpointStore.open(dir);
+  await reopened.write({ type: 'update', task, seq: 2, update: update('TASK_RUNNING', 'b') });
+  const state = await readState(reopened);
+  await reopened.close();
+  const recovered = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(task.executorId)!.runs.get(task.runId)!.tasks.get(task.taskId)!;
+  assert.equal(recovered.updates.map((u) => u.uuid), ['a', 'b'], 'a reopened store appends after what is on disk');
+  assert.equal([...recovered.acks], ['a']);
+  assert.is(recovered.nextSeq, 3);
 });
 
 test('a corrupt framework.info drops that framework (non-strict); a corrupt agent.info drops the agent', async ({ dir }) => {
@@ -146,7 +168,7 @@ test('a checkpoint of 10k tasks reads back whole', async ({ dir }) => {
   }
   assert.is(tasks, 10_000);
   assert.is(running, 10_000);
-  assert.is(state.records, 5 + 100 * 3 + 10_000 * 5, 'header 5, 3 per executor, 5 per task');
+  assert.is(state.records, 5 + 100 * 3 + 10_000 * 2, 'header 5, 3 per executor, 2 per task');
   assert.ok(ms < 5_000, `read in ${ms.toFixed(0)} ms`);
 });
 
@@ -178,12 +200,18 @@ test('an unusable work dir fails with a clear error', async ({ dir }) => {
 test('the map grows past its initial size instead of failing', async ({ dir }) => {
   const store = await CheckpointStore.open(dir, { mapSize: 1024 * 1024 });
   const big = 'x'.repeat(8 * 1024);
-  const records = Array.from({ length: 600 }, (_, i) => ({ type: 'update' as const, task: taskPath(0, 0), seq: i, update: { ...update('TASK_RUNNING', `u${i}`), message: big } }));
+  const records = Array.from({ length: 600 }, (_, i) => ({
+    type: 'update' as const,
+    task: taskPath(0, i),
+    seq: 0,
+    update: { ...update('TASK_RUNNING', `u${i}`), message: big },
+  }));
   await store.write([...headerRecords(), ...executorRecords(0, 0), ...records]);
   await store.close();
   const state = await readState(dir);
-  const task = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!.tasks.get(taskPath(0, 0).taskId)!;
-  assert.is(task.updates.length, 600, '~5 MB written into a 1 MiB map');
+  const tasks = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!.tasks;
+  assert.is(tasks.size, 600, '~5 MB written into a 1 MiB map');
+  assert.is(tasks.get(taskPath(0, 599).taskId)!.updates[0]!.message, big);
 });
 
 test('group commit: concurrent writes share transactions; no-sync mode is available for comparison', async ({ dir }) => {

@@ -1,0 +1,142 @@
+/**
+ * Checkpoint benchmark: durable records/s and write latency at 1, 16 and 256 concurrent writers
+ * for (a) a Mesos-style file baseline, (b) mesolith's LMDB store with group commit, (c) the same
+ * store without sync (reference only); then readState time for 1k/10k/100k tasks.
+ * Every writer plays task lifecycles: task.info, then STARTING, its ack, RUNNING, its ack.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CheckpointRecord, CheckpointStore, readState } from '../../src/index.js';
+import { MesosStyleCheckpointer } from '../baselines/mesos-files.js';
+import { checkpointRecords, taskPath, update } from '../../test/fixtures/checkpoint-data.js';
+import { median, percentile, printTable, writeResults } from '../stats.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const SECONDS = quick ? 1 : 2;
+const REPEATS = quick ? 1 : 3;
+const WRITERS = [1, 16, 256];
+const READ_SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+
+interface Sink {
+  write(record: CheckpointRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
+function lifecycle(writer: number, n: number): CheckpointRecord[] {
+  const task = taskPath(writer % 100, writer * 1_000_000 + n);
+  return [
+    { type: 'task', task, info: { name: `task ${n}`, resources: { cpus: 0.1, mem: 32 }, run: { module: 'file:///app/job.js', export: 'job', args: { n } } } },
+    { type: 'update', task, seq: 0, update: update('TASK_STARTING', `${writer}-${n}-s`) },
+    { type: 'ack', task, seq: 1, uuid: `${writer}-${n}-s` },
+    { type: 'update', task, seq: 2, update: update('TASK_RUNNING', `${writer}-${n}-r`) },
+    { type: 'ack', task, seq: 3, uuid: `${writer}-${n}-r` },
+  ];
+}
+
+async function measureWrites(sink: Sink, writers: number): Promise<{ perSecond: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let records = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let n = 0; performance.now() < deadline; n++) {
+        for (const record of lifecycle(w, n)) {
+          const t = performance.now();
+          await sink.write(record);
+          latencies.push(performance.now() - t);
+          records++;
+        }
+      }
+    }),
+  );
+  return { perSecond: records / ((performance.now() - started) / 1000), latencies: latencies.sort((a, b) => a - b) };
+}
+
+async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'mesolith-bench-ckpt-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const variants: { name: string; open: (dir: string) => Promise<Sink> }[] = [
+  { name: '(a) Mesos-style files: temp+fsync+rename, fsync per append', open: async (dir) => new MesosStyleCheckpointer(dir) },
+  { name: '(b) mesolith LMDB, durable group commit', open: (dir) => CheckpointStore.open(dir) },
+  { name: '(c) mesolith LMDB, no sync (reference only)', open: (dir) => CheckpointStore.open(dir, { durability: 'no-sync-unsafe' }) },
+];
+
+export async function runCheckpoint(): Promise<void> {
+  console.log(`checkpoint benchmark: ${SECONDS} s per cell, median of ${REPEATS} interleaved runs, task lifecycles of 5 records`);
+  const rows: Record<string, string | number>[] = [];
+  const perSecond: Record<string, number> = {};
+  for (const writers of WRITERS) {
+    const runs = new Map<string, { perSecond: number; latencies: number[] }[]>();
+    // Variants take turns, REPEATS times, so that a slow spell of the disk hits all of them.
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      for (const variant of variants) {
+        const result = await withDir(async (dir) => {
+          const sink = await variant.open(dir);
+          try {
+            return await measureWrites(sink, writers);
+          } finally {
+            await sink.close();
+          }
+        });
+        runs.set(variant.name, [...(runs.get(variant.name) ?? []), result]);
+      }
+    }
+    for (const variant of variants) {
+      const results = runs.get(variant.name)!;
+      const rate = median(results.map((r) => r.perSecond));
+      const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+      perSecond[`${variant.name[1]}|${writers}`] = rate;
+      console.log(`  ${writers} writers, ${variant.name}: ${Math.round(rate).toLocaleString('en-US')} records/s`);
+      rows.push({ writers, store: variant.name, 'records/s': rate, 'p50 ms': percentile(latencies, 50), 'p99 ms': percentile(latencies, 99) });
+    }
+  }
+  printTable('Durable checkpoint writes', rows);
+
+  const reads: Record<string, string | number>[] = [];
+  const readMs: Record<number, number> = {};
+  for (const tasks of READ_SIZES) {
+    const result = await withDir(async (dir) => {
+      const store = await CheckpointStore.open(dir);
+      const records = checkpointRecords(tasks, Math.max(10, tasks / 100));
+      // `agent` and `run` records also write their `latest` pointer.
+      const keyCount = records.length + records.filter((r) => r.type === 'agent' || r.type === 'run').length;
+      for (let i = 0; i < records.length; i += 50_000) await store.write(records.slice(i, i + 50_000));
+      await store.close();
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        const state = await readState(dir);
+        times.push(performance.now() - started);
+        if (state.records !== keyCount) throw new Error(`read ${state.records} records, wrote ${keyCount}`);
+      }
+      return { ms: median(times), records: keyCount };
+    });
+    readMs[tasks] = result.ms;
+    reads.push({ tasks, records: result.records, 'readState ms (median of 5)': result.ms });
+  }
+  printTable('readState (each task: task.info + STARTING, RUNNING and their acks)', reads);
+
+  const ratios = {
+    durableOverMesos1: perSecond['b|1']! / perSecond['a|1']!,
+    durableOverMesos16: perSecond['b|16']! / perSecond['a|16']!,
+    durableOverMesos256: perSecond['b|256']! / perSecond['a|256']!,
+    noSyncOverDurable256: perSecond['c|256']! / perSecond['b|256']!,
+  };
+  const targets = [
+    { target: '(b) >= 4x (a) at 16 writers', measured: ratios.durableOverMesos16, met: ratios.durableOverMesos16 >= 4 ? 'yes' : 'NO' },
+    { target: '(b) >= 10x (a) at 256 writers', measured: ratios.durableOverMesos256, met: ratios.durableOverMesos256 >= 10 ? 'yes' : 'NO' },
+    { target: 'readState 10k tasks <= 35 ms', measured: readMs[10_000] ?? Number.NaN, met: (readMs[10_000] ?? Infinity) <= 35 ? 'yes' : 'NO' },
+    ...(readMs[100_000] === undefined ? [] : [{ target: 'readState 100k tasks <= 250 ms', measured: readMs[100_000], met: readMs[100_000] <= 250 ? 'yes' : 'NO' }]),
+  ];
+  printTable('Targets (issue #4)', targets);
+  const path = writeResults('checkpoint', { settings: { seconds: SECONDS, repeats: REPEATS, writers: WRITERS, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE }, writes: rows, reads, ratios, targets });
+  console.log(`\nwrote ${path}`);
+}
