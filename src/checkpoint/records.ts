@@ -50,6 +50,17 @@ export type TaskStateName =
   | 'TASK_UNREACHABLE'
   | 'TASK_UNKNOWN';
 
+/** States a task does not leave (as the agent sees it). */
+export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>([
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_LOST',
+  'TASK_DROPPED',
+  'TASK_GONE',
+]);
+
 export interface StatusUpdate {
   readonly uuid: string;
   readonly state: TaskStateName;
@@ -114,25 +125,45 @@ export function encodeValue(payload: unknown): Buffer {
   return out;
 }
 
-export function decodeValue(key: string, value: Uint8Array | undefined | null): unknown {
-  if (value === undefined || value === null) throw new CheckpointCorruptError(key, 'the value is missing');
-  if (value.length < HEADER) throw new CheckpointCorruptError(key, `the value is truncated (${value.length} bytes)`);
-  const buffer = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
-  if (buffer[0] !== RECORD_FORMAT) {
-    throw new CheckpointCorruptError(key, `unknown record format ${buffer[0]} (this build reads format ${RECORD_FORMAT})`);
+/** What the decoder yields for a value that fails its checks; the reader names the key. */
+export class CorruptValue {
+  constructor(
+    readonly problem: string,
+    readonly cause?: unknown,
+  ) {}
+}
+
+function decodeBytes(bytes: Uint8Array, end: number): unknown {
+  if (end < HEADER) return new CorruptValue(`the value is truncated (${end} bytes)`);
+  if (bytes[0] !== RECORD_FORMAT) {
+    return new CorruptValue(`unknown record format ${bytes[0]} (this build reads format ${RECORD_FORMAT})`);
   }
-  const body = buffer.subarray(HEADER);
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const expected = buffer.readUInt32LE(1);
-  const actual = crc32c(body);
+  const actual = crc32c(buffer.subarray(HEADER, end));
   if (actual !== expected) {
-    throw new CheckpointCorruptError(
-      key,
-      `checksum mismatch (stored ${expected.toString(16)}, computed ${actual.toString(16)})`,
-    );
+    return new CorruptValue(`checksum mismatch (stored ${expected.toString(16)}, computed ${actual.toString(16)})`);
   }
   try {
-    return packr.unpack(body);
+    return packr.unpack(buffer, { start: HEADER, end });
   } catch (cause) {
-    throw new CheckpointCorruptError(key, 'the payload cannot be decoded', { cause });
+    return new CorruptValue('the payload cannot be decoded', cause);
   }
+}
+
+/**
+ * The LMDB encoder of the records database: values are written already encoded, and decoded
+ * straight from LMDB's read buffer (no copy per value), checksum first.
+ */
+export const recordEncoder = {
+  encode: (value: Buffer): Buffer => value,
+  decode: (bytes: Uint8Array, end?: number): unknown => decodeBytes(bytes, end ?? bytes.length),
+  needsStableBuffer: false,
+};
+
+/** The payload of a record read through `recordEncoder`; throws if it is missing or corrupt. */
+export function payloadOf(key: string, value: unknown): unknown {
+  if (value === undefined || value === null) throw new CheckpointCorruptError(key, 'the value is missing');
+  if (value instanceof CorruptValue) throw new CheckpointCorruptError(key, value.problem, { cause: value.cause });
+  return value;
 }

@@ -4,9 +4,9 @@ import { type Database, open } from 'lmdb';
 import { CheckpointCorruptError } from './errors.js';
 import type { AgentId, ExecutorId, FrameworkId, RunId, TaskId } from './ids.js';
 import { keys, parseKey } from './paths.js';
-import { type StreamEntry, decodeValue } from './records.js';
+import { type StreamEntry, payloadOf } from './records.js';
 import type { AgentState, CheckpointState, ExecutorState, FrameworkState, RunState, TaskState } from './state.js';
-import { CheckpointStore } from './store.js';
+import { CheckpointStore, openRecords } from './store.js';
 
 export interface ReadOptions {
   /** true (default): the first corrupt record throws. false: it is skipped, with what depends on it, and counted. */
@@ -32,22 +32,22 @@ export async function readState(source: CheckpointStore | string, options: ReadO
   }
   const root = open({ path, noSubdir: true, readOnly: true });
   try {
-    return scan(root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' }), options.strict ?? true);
+    return scan(openRecords(root), options.strict ?? true);
   } finally {
     await root.close();
   }
 }
 
-function scan(db: Database<Buffer, string>, strict: boolean): CheckpointState {
+function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
   const warnings: string[] = [];
   let errors = 0;
   let records = 0;
 
   /** Decodes a value; a corrupt one throws (strict) or is counted and yields undefined. */
-  const read = <T>(key: string, value: Buffer, check: (payload: Record<string, unknown>) => boolean): T | undefined => {
+  const read = <T>(key: string, value: unknown, check: (payload: Record<string, unknown>) => boolean): T | undefined => {
     records++;
     try {
-      const payload = decodeValue(key, value);
+      const payload = payloadOf(key, value);
       if (typeof payload !== 'object' || payload === null || !check(payload as Record<string, unknown>)) {
         throw new CheckpointCorruptError(key, 'the record does not have the fields its key calls for');
       }
@@ -91,9 +91,9 @@ function isStream(payload: unknown): boolean {
   );
 }
 
-type Reader = <T>(key: string, value: Buffer, check: (payload: Record<string, unknown>) => boolean) => T | undefined;
+type Reader = <T>(key: string, value: unknown, check: (payload: Record<string, unknown>) => boolean) => T | undefined;
 
-function scanAgent(db: Database<Buffer, string>, agentId: AgentId, read: Reader, warnings: string[]): AgentState | undefined {
+function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader, warnings: string[]): AgentState | undefined {
   const agent: Agent = { id: agentId, info: undefined, frameworks: new Map() };
   const dropped = new Set<string>();
   let framework: Framework | undefined;
@@ -103,7 +103,7 @@ function scanAgent(db: Database<Buffer, string>, agentId: AgentId, read: Reader,
   const prefix = keys.agentPrefix(agentId);
   let runPrefix = '';
 
-  const taskRecord = (owner: Run, taskId: TaskId, kind: 'task-info' | 'task-updates', key: string, value: Buffer): void => {
+  const taskRecord = (owner: Run, taskId: TaskId, kind: 'task-info' | 'task-updates', key: string, value: unknown): void => {
     if (task?.id !== taskId) {
       task = owner.tasks.get(taskId);
       if (task === undefined) {

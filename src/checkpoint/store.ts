@@ -4,9 +4,9 @@ import { type Database, type RootDatabase, open } from 'lmdb';
 import { CheckpointError } from './errors.js';
 import { isValidId } from './ids.js';
 import { WorkDirLock } from './lock.js';
-import { keys } from './paths.js';
-import { type CheckpointRecord, type StreamEntry, decodeValue, encodeValue } from './records.js';
-import type { RunPath, TaskPath } from './ids.js';
+import { keys, parseKey } from './paths.js';
+import { type CheckpointRecord, type StreamEntry, TERMINAL_STATES, encodeValue, payloadOf, recordEncoder } from './records.js';
+import type { RunPath, TaskId, TaskPath } from './ids.js';
 
 /**
  * `durable` (default): a write resolves once its transaction is committed and flushed to disk.
@@ -37,7 +37,7 @@ export class CheckpointStore {
   readonly path: string;
   readonly durability: Durability;
   private readonly root: RootDatabase;
-  private readonly db: Database<Buffer, string>;
+  private readonly db: Database<unknown, string>;
   private readonly lock: WorkDirLock;
   private pending: Entry[] = [];
   private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
@@ -71,7 +71,7 @@ export class CheckpointStore {
         noSync: this.durability === 'no-sync-unsafe',
         overlappingSync: this.durability === 'durable',
       });
-      this.db = this.root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
+      this.db = openRecords(this.root);
     } catch (cause) {
       this.lock.release();
       throw new CheckpointError(
@@ -87,7 +87,7 @@ export class CheckpointStore {
   }
 
   /** The database, for readers in this thread (see `readState`). */
-  get database(): Database<Buffer, string> {
+  get database(): Database<unknown, string> {
     return this.db;
   }
 
@@ -107,6 +107,36 @@ export class CheckpointStore {
   async removeRun(run: RunPath): Promise<number> {
     if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');
     return this.removePrefix(keys.runPrefix(run));
+  }
+
+  /** Tasks of a run that are not finished: no terminal update yet, or one not acknowledged. */
+  unfinishedTasks(run: RunPath): TaskId[] {
+    const prefix = `${keys.runPrefix(run)}tasks/`;
+    const unfinished: TaskId[] = [];
+    for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {
+      const parsed = parseKey(key);
+      if (parsed.kind !== 'task-info') continue;
+      const stream = this.stream(keys.taskUpdates(parsed));
+      const updates = stream.flatMap((e) => (e.kind === 'update' ? [e.update] : []));
+      const acked = new Set(stream.flatMap((e) => (e.kind === 'ack' ? [e.uuid] : [])));
+      const last = updates.at(-1);
+      if (last === undefined || !TERMINAL_STATES.has(last.state) || updates.some((u) => !acked.has(u.uuid))) {
+        unfinished.push(parsed.taskId);
+      }
+    }
+    return unfinished;
+  }
+
+  /** Removes a run once every task in it is terminal and acknowledged; refuses otherwise. */
+  async removeFinishedRun(run: RunPath): Promise<number> {
+    const unfinished = this.unfinishedTasks(run);
+    if (unfinished.length > 0) {
+      throw new CheckpointError(
+        'ERR_CHECKPOINT_INVALID',
+        `run ${run.runId} of executor ${run.executorId} still has ${unfinished.length} task(s) not terminal and acknowledged (${unfinished.slice(0, 5).join(', ')}); it cannot be removed`,
+      );
+    }
+    return this.removeRun(run);
   }
 
   /** Deletes an executor and all its runs (its meta directory, in Mesos terms). */
@@ -167,6 +197,16 @@ export class CheckpointStore {
     }
   }
 
+  private stream(key: string): StreamEntry[] {
+    let stream = this.streams.get(key);
+    if (stream === undefined) {
+      const stored = this.db.get(key);
+      stream = stored === undefined ? [] : (payloadOf(key, stored) as StreamEntry[]);
+      this.streams.set(key, stream);
+    }
+    return stream;
+  }
+
   private entries(record: CheckpointRecord): void {
     const put = (key: string, payload: unknown): void => {
       this.pending.push({ key, value: encodeValue(payload) });
@@ -212,12 +252,7 @@ export class CheckpointStore {
   private append(task: TaskPath, seq: number, entry: StreamEntry): void {
     checkIds(task.agentId, task.frameworkId, task.executorId, task.runId, task.taskId);
     const key = keys.taskUpdates(task);
-    let stream = this.streams.get(key);
-    if (stream === undefined) {
-      const stored = this.db.get(key);
-      stream = stored === undefined ? [] : (decodeValue(key, stored) as StreamEntry[]);
-      this.streams.set(key, stream);
-    }
+    const stream = this.stream(key);
     if (!Number.isInteger(seq) || seq < 0 || seq > stream.length) {
       throw new CheckpointError(
         'ERR_CHECKPOINT_INVALID',
@@ -227,6 +262,13 @@ export class CheckpointStore {
     stream[seq] = entry;
     this.pending.push({ key, value: encodeValue(stream) });
   }
+}
+
+/** The records database of a checkpoint environment: values go through `recordEncoder`. */
+export function openRecords(root: RootDatabase): Database<unknown, string> {
+  // lmdb-js takes a custom encoder object here; its typings only list the built-in encodings.
+  const options = { name: 'records', encoder: recordEncoder };
+  return root.openDB<unknown, string>(options);
 }
 
 function checkIds(...ids: string[]): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CheckpointCorruptError, CheckpointStore, checkpointKeys as keys, readState } from '../../src/index.js';
+import { CheckpointCorruptError, CheckpointGc, CheckpointStore, type RunPath, checkpointKeys as keys, readState } from '../../src/index.js';
 import { AGENT, FRAMEWORK, checkpointRecords, executorRecords, headerRecords, runPath, taskPath, update } from '../fixtures/checkpoint-data.js';
 
 const test = suite<{ dir: string }>('checkpoint store');
@@ -225,6 +225,36 @@ test('group commit: concurrent writes share transactions; no-sync mode is availa
   assert.is(fast.durability, 'no-sync-unsafe');
   await fast.close();
   assert.is((await readState(join(dir, 'nosync'))).agent?.id, AGENT);
+});
+
+test('GC removes a finished run after its delay, and refuses one with unfinished tasks', async ({ dir }) => {
+  const store = await CheckpointStore.open(dir);
+  await store.write([...headerRecords(), ...executorRecords(0, 1), ...executorRecords(1, 1, 5)]);
+  const done = taskPath(0, 0);
+  await store.write([
+    { type: 'update', task: done, seq: 4, update: update('TASK_FINISHED', '0-finished') },
+    { type: 'ack', task: done, seq: 5, uuid: '0-finished' },
+  ]);
+  const gc = new CheckpointGc(store, 20);
+  const removed = new Promise<[RunPath, number]>((resolve) => gc.once('removed', (run, n) => resolve([run, n])));
+  const refused = new Promise<[RunPath, unknown]>((resolve) => gc.once('error', (run, e) => resolve([run, e])));
+  gc.schedule(runPath(0));
+  gc.schedule(runPath(1));
+  // GC timers are unref'd (they must not keep an agent's process alive); this guard holds the
+  // test's event loop open and bounds the wait.
+  const guard = setTimeout(() => undefined, 10_000);
+  const [goneRun, records] = await removed;
+  assert.equal(goneRun, runPath(0));
+  assert.is(records, 3, 'pid, task.info, task.updates');
+  const [keptRun, error] = await refused;
+  clearTimeout(guard);
+  assert.equal(keptRun, runPath(1));
+  assert.match((error as Error).message, /task-5/);
+  const state = await readState(store);
+  await store.close();
+  const executors = state.agent!.frameworks.get(FRAMEWORK)!.executors;
+  assert.is(executors.get(runPath(0).executorId)!.runs.size, 0);
+  assert.is(executors.get(runPath(1).executorId)!.runs.size, 1);
 });
 
 test.run();
