@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CheckpointStore, readState } from '../../src/index.js';
@@ -59,6 +60,40 @@ test(`every acknowledged record survives a SIGKILL at a random moment (${ROUNDS}
       await reopened.close();
     }
     assert.ok(total > ROUNDS * 20, `${total} acknowledged records checked`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a worker terminated mid-write loses no acknowledged record, and the store reopens in the same process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesolith-worker-crash-'));
+  try {
+    for (let round = 0; round < 5; round++) {
+      const workDir = join(dir, `round-${round}`);
+      const worker = new Worker(new URL('../fixtures/checkpoint-worker.js', import.meta.url), { workerData: { workDir, writers: 16 } });
+      const acked = new Map<number, number>();
+      let count = 0;
+      const killAfter = 50 + Math.floor(Math.random() * 1_500);
+      await new Promise<void>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (message: 'ready' | [number, number]) => {
+          if (message === 'ready') return;
+          const [w, seq] = message;
+          acked.set(w, seq);
+          if (++count === killAfter) void worker.terminate().then(() => resolve());
+        });
+      });
+      const store = await CheckpointStore.open(workDir, { owner: 'the restarted agent', takeOverLock: true });
+      const state = await readState(store);
+      const tasks = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!.tasks;
+      for (const [w, seq] of acked) {
+        const updates = tasks.get(`task-${w}` as never)?.updates ?? [];
+        assert.ok(updates.length > seq, `round ${round}: writer ${w} acked ${seq}, found ${updates.length}`);
+        assert.is(updates[seq]!.uuid, `${w}-${seq}`);
+      }
+      await store.write({ type: 'boot-id', bootId: `after-round-${round}` });
+      await store.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
