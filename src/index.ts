@@ -1,2 +1,3 @@
 export * from './actor/index.js';
 export * from './checkpoint/index.js';
+export * from './cluster/index.js';

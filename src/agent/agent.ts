@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import { type ActorRef, behaviour, isDown } from '../actor/index.js';
+import {
+  type AgentId,
+  type CheckpointRecord,
+  CheckpointStore,
+  type ExecutorId,
+  type FrameworkId,
+  type FrameworkInfo,
+  type Resources,
+  type RunId,
+  TERMINAL_STATES,
+  type TaskPath,
+  type TaskStateName,
+} from '../checkpoint/index.js';
+import type { LauncherMsg } from '../cluster/launcher-messages.js';
+import type { TaskDescription, TaskStatus } from '../cluster/types.js';
+import type { ExecutorMsg } from '../executor/messages.js';
+import type { MasterMsg } from '../master/messages.js';
+import type { AgentMsg } from './messages.js';
+import { type RetryPolicy, StatusUpdateManager } from './status-update-manager.js';
+
+export interface HostSpec {
+  readonly hostId: string;
+  readonly hostname: string;
+  readonly workDir: string;
+  readonly bootId: string;
+  readonly resources: Resources;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface AgentFlags {
+  /** Status update resends: default 10 s doubling to 10 min. */
+  readonly statusUpdateRetry?: RetryPolicy;
+  /** Between registration attempts until the master answers. Default 1 s. */
+  readonly registrationRetryMs?: number;
+  /** A killed task's grace before it is forced. Default 5 s. */
+  readonly executorShutdownGracePeriodMs?: number;
+}
+
+export interface AgentArgs {
+  readonly master: ActorRef<MasterMsg>;
+  readonly launcher: ActorRef<LauncherMsg>;
+  readonly host: HostSpec;
+  readonly flags?: AgentFlags;
+}
+
+interface ExecutorEntry {
+  readonly frameworkId: FrameworkId;
+  readonly executorId: ExecutorId;
+  readonly runId: RunId;
+  readonly commandExecutor: boolean;
+  ref: ActorRef<ExecutorMsg> | null;
+  readonly queued: TaskDescription[];
+  readonly taskKeys: Set<string>;
+}
+
+interface TaskEntry {
+  readonly frameworkId: FrameworkId;
+  readonly executorKey: string;
+  /** Where the task's records live in the checkpoint. */
+  readonly path: TaskPath;
+  readonly task: TaskDescription;
+  state: TaskStateName;
+}
+
+const keyOf = (frameworkId: FrameworkId, id: string) => `${frameworkId}/${id}`;
+
+/**
+ * The agent of one host: registers with the master, starts executors through the host's
+ * launcher (so they outlive this worker), hands them tasks, watches them, and runs the status
+ * update manager. For frameworks with `checkpoint: true` it writes what recovery needs.
+ */
+export const agent = behaviour<AgentMsg, AgentArgs>({
+  setup: async (ctx, args) => {
+    const { host, master, launcher } = args;
+    const graceMs = args.flags?.executorShutdownGracePeriodMs ?? 5_000;
+    const store = await CheckpointStore.open(host.workDir, { owner: `agent of ${host.hostId}`, takeOverLock: true });
+    await store.write([
+      { type: 'boot-id', bootId: host.bootId },
+      { type: 'resources', resources: host.resources },
+    ]);
+    let agentId: AgentId | undefined;
+    const frameworks = new Map<FrameworkId, FrameworkInfo>();
+    const executors = new Map<string, ExecutorEntry>();
+    const tasks = new Map<string, TaskEntry>();
+
+    const checkpointing = (frameworkId: FrameworkId) => frameworks.get(frameworkId)?.checkpoint === true;
+    const persist = (records: CheckpointRecord[]): Promise<void> =>
+      store.write(records).catch((error: unknown) => {
+        ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.checkpoint_failed', data: { error: String(error) } });
+        throw error;
+      });
+    const runPathOf = (ex: ExecutorEntry) => ({ agentId: agentId!, frameworkId: ex.frameworkId, executorId: ex.executorId, runId: ex.runId });
+
+    const updates = new StatusUpdateManager(
+      {
+        checkpoint: (status, entry, seq) => {
+          const path = tasks.get(keyOf(status.frameworkId, status.taskId))?.path;
+          if (path === undefined) return Promise.resolve();
+          return persist([entry === 'update' ? { type: 'update', task: path, seq, update: status } : { type: 'ack', task: path, seq, uuid: status.uuid }]);
+        },
+        forward: (status) => {
+          if (agentId !== undefined) master.tell({ type: 'master.status_update', agentId, status });
+        },
+        scheduleRetry: (status, delayMs) =>
+          ctx.timers.once(`retry:${status.frameworkId}/${status.taskId}`, delayMs, {
+            type: 'agent.retry_forward',
+            frameworkId: status.frameworkId,
+            taskId: status.taskId,
+            uuid: status.uuid,
+          }),
+        cancelRetry: (frameworkId, taskId) => ctx.timers.cancel(`retry:${frameworkId}/${taskId}`),
+      },
+      args.flags?.statusUpdateRetry ?? { initialMs: 10_000, maxMs: 600_000 },
+    );
+
+    const agentUpdate = (entry: TaskEntry, state: TaskStateName, reason: string, message: string) => {
+      const status: TaskStatus = {
+        taskId: entry.task.taskId,
+        frameworkId: entry.frameworkId,
+        uuid: randomUUID(),
+        state,
+        timestamp: Date.now(),
+        source: 'SOURCE_AGENT',
+        reason,
+        message,
+      };
+      entry.state = state;
+      void updates.update(status, checkpointing(entry.frameworkId)).catch(() => undefined);
+    };
+
+    const launchExecutor = (frameworkId: FrameworkId, task: TaskDescription): ExecutorEntry => {
+      const executorId = task.executor?.executorId ?? (`command-${task.taskId}` as ExecutorId);
+      const key = keyOf(frameworkId, executorId);
+      let ex = executors.get(key);
+      if (ex !== undefined) return ex;
+      ex = { frameworkId, executorId, runId: randomUUID() as RunId, commandExecutor: task.executor === undefined, ref: null, queued: [], taskKeys: new Set() };
+      executors.set(key, ex);
+      const entry = ex;
+      if (checkpointing(frameworkId)) {
+        void persist([
+          { type: 'framework', agentId: agentId!, frameworkId, info: frameworks.get(frameworkId)! },
+          { type: 'executor', agentId: agentId!, frameworkId, executorId, info: { name: executorId, isolation: task.executor?.isolation ?? 'worker' } },
+          { type: 'run', run: runPathOf(entry), pid: null },
+        ]).catch(() => undefined);
+      }
+      launcher
+        .ask<string>({
+          type: 'launcher.launch',
+          hostId: host.hostId,
+          isolation: task.executor?.isolation ?? 'worker',
+          args: { agent: ctx.self, frameworkId, executorId, runId: entry.runId },
+        }, { timeoutMs: 60_000 })
+        .then(
+          (address) => {
+            if (checkpointing(frameworkId)) {
+              const workerId = address.slice(address.lastIndexOf('@') + 1);
+              void persist([{ type: 'run', run: runPathOf(entry), pid: { workerId, startedAt: Date.now() } }]).catch(() => undefined);
+            }
+          },
+          (error: unknown) => {
+            executors.delete(key);
+            for (const queued of entry.queued.splice(0)) {
+              const taskEntry = tasks.get(keyOf(frameworkId, queued.taskId));
+              if (taskEntry) agentUpdate(taskEntry, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `the executor could not be started: ${String(error)}`);
+            }
+          },
+        );
+      return ex;
+    };
+
+    const executorGone = (ex: ExecutorEntry, why: string) => {
+      executors.delete(keyOf(ex.frameworkId, ex.executorId));
+      for (const key of ex.taskKeys) {
+        const entry = tasks.get(key);
+        if (entry !== undefined && !TERMINAL_STATES.has(entry.state)) agentUpdate(entry, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', why);
+      }
+      if (checkpointing(ex.frameworkId) && agentId !== undefined) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
+    };
+
+    const register = () => master.tell({ type: 'master.register_agent', agent: ctx.self, info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes } });
+    register();
+    ctx.timers.repeat('register', args.flags?.registrationRetryMs ?? 1_000, { type: 'agent.register_retry' });
+
+    return {
+      receive: (message) => {
+        if (isDown(message)) {
+          for (const ex of executors.values()) {
+            if (ex.ref?.equals(message.ref)) executorGone(ex, `executor ${ex.executorId} terminated (${message.reason}${message.error ? `: ${message.error.message}` : ''})`);
+          }
+          return undefined;
+        }
+        switch (message.type) {
+          case 'agent.registered': {
+            if (agentId !== undefined) return undefined;
+            agentId = message.agentId;
+            ctx.timers.cancel('register');
+            void persist([{ type: 'agent', agentId, info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes } }]).catch(() => undefined);
+            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.registered', data: { agentId, hostId: host.hostId } });
+            return undefined;
+          }
+          case 'agent.register_retry':
+            if (agentId === undefined) register();
+            return undefined;
+          case 'agent.ping':
+            return 'pong';
+          case 'agent.run_task': {
+            frameworks.set(message.frameworkId, message.framework);
+            const ex = launchExecutor(message.frameworkId, message.task);
+            const key = keyOf(message.frameworkId, message.task.taskId);
+            const path = { ...runPathOf(ex), taskId: message.task.taskId };
+            tasks.set(key, { frameworkId: message.frameworkId, executorKey: keyOf(message.frameworkId, ex.executorId), path, task: message.task, state: 'TASK_STAGING' });
+            ex.taskKeys.add(key);
+            if (checkpointing(message.frameworkId)) {
+              void persist([{ type: 'task', task: path, info: { name: message.task.name ?? message.task.taskId, resources: message.task.resources } }]).catch(() => undefined);
+            }
+            if (ex.ref !== null) ex.ref.tell({ type: 'executor.run_task', task: message.task });
+            else ex.queued.push(message.task);
+            return undefined;
+          }
+          case 'agent.register_executor': {
+            const ex = executors.get(keyOf(message.frameworkId, message.executorId));
+            if (ex === undefined || ex.runId !== message.runId) {
+              message.executor.tell({ type: 'executor.shutdown' } satisfies ExecutorMsg);
+              return undefined;
+            }
+            ex.ref = message.executor as ActorRef<ExecutorMsg>;
+            ctx.watch(ex.ref);
+            ex.ref.tell({ type: 'executor.registered' });
+            for (const task of ex.queued.splice(0)) ex.ref.tell({ type: 'executor.run_task', task });
+            return undefined;
+          }
+          case 'agent.executor_update': {
+            const { status } = message;
+            const entry = tasks.get(keyOf(status.frameworkId, status.taskId));
+            if (entry !== undefined) entry.state = status.state;
+            const ex = entry === undefined ? undefined : executors.get(entry.executorKey);
+            void updates.update(status, checkpointing(status.frameworkId)).then(
+              () => ex?.ref?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
+              () => undefined,
+            );
+            return undefined;
+          }
+          case 'agent.status_update_ack': {
+            void updates.acknowledge(message.frameworkId, message.taskId, message.uuid).then((acked) => {
+              if (acked === null || !TERMINAL_STATES.has(acked.state)) return;
+              const key = keyOf(message.frameworkId, message.taskId);
+              const entry = tasks.get(key);
+              updates.remove(message.frameworkId, message.taskId);
+              if (entry === undefined) return;
+              tasks.delete(key);
+              const ex = executors.get(entry.executorKey);
+              ex?.taskKeys.delete(key);
+              if (ex !== undefined && ex.commandExecutor && ex.taskKeys.size === 0) {
+                executors.delete(entry.executorKey);
+                if (ex.ref !== null) {
+                  ctx.unwatch(ex.ref);
+                  ex.ref.tell({ type: 'executor.shutdown' });
+                }
+                if (checkpointing(ex.frameworkId)) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
+              }
+            }, () => undefined);
+            return undefined;
+          }
+          case 'agent.retry_forward':
+            updates.resend(message.frameworkId, message.taskId, message.uuid);
+            return undefined;
+          case 'agent.kill_task': {
+            const entry = tasks.get(keyOf(message.frameworkId, message.taskId));
+            if (entry === undefined || TERMINAL_STATES.has(entry.state)) return undefined;
+            const ex = executors.get(entry.executorKey);
+            const queuedAt = ex?.queued.findIndex((t) => t.taskId === message.taskId) ?? -1;
+            if (ex === undefined || queuedAt >= 0 || ex.ref === null) {
+              if (queuedAt >= 0) ex!.queued.splice(queuedAt, 1);
+              agentUpdate(entry, 'TASK_KILLED', 'REASON_TASK_KILLED_DURING_LAUNCH', 'killed before it reached its executor');
+            } else {
+              ex.ref.tell({ type: 'executor.kill_task', taskId: message.taskId, gracePeriodMs: graceMs });
+            }
+            return undefined;
+          }
+        }
+      },
+      stopped: () => store.close(),
+    };
+  },
+});

@@ -1,0 +1,21 @@
+import type { ActorRef } from '../actor/index.js';
+import type { AgentId, ExecutorId, FrameworkId, FrameworkInfo, RunId, TaskId } from '../checkpoint/index.js';
+import type { TaskDescription, TaskStatus } from '../cluster/types.js';
+
+/** Everything an agent receives: from the master, from its executors, and its own timers. */
+export type AgentMsg =
+  | { readonly type: 'agent.registered'; readonly agentId: AgentId }
+  | { readonly type: 'agent.run_task'; readonly frameworkId: FrameworkId; readonly framework: FrameworkInfo; readonly task: TaskDescription }
+  | { readonly type: 'agent.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }
+  | { readonly type: 'agent.status_update_ack'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
+  | {
+      readonly type: 'agent.register_executor';
+      readonly frameworkId: FrameworkId;
+      readonly executorId: ExecutorId;
+      readonly runId: RunId;
+      readonly executor: ActorRef;
+    }
+  | { readonly type: 'agent.executor_update'; readonly executorId: ExecutorId; readonly status: TaskStatus }
+  | { readonly type: 'agent.ping' }
+  | { readonly type: 'agent.retry_forward'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
+  | { readonly type: 'agent.register_retry' };

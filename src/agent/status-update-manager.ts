@@ -1,0 +1,107 @@
+import type { FrameworkId, TaskId } from '../checkpoint/index.js';
+import type { TaskStatus } from '../cluster/types.js';
+
+export interface RetryPolicy {
+  /** First resend of an unacknowledged update. Default 10 s (Mesos). */
+  readonly initialMs: number;
+  /** Resends back off by doubling up to this. Default 10 min. */
+  readonly maxMs: number;
+}
+
+export interface StatusUpdateSink {
+  /** Makes the update (or the acknowledgement) durable; resolves when it is. Absent: nothing is checkpointed. */
+  checkpoint(status: TaskStatus, entry: 'update' | 'ack', seq: number): Promise<void>;
+  forward(status: TaskStatus): void;
+  scheduleRetry(status: TaskStatus, delayMs: number): void;
+  cancelRetry(frameworkId: FrameworkId, taskId: TaskId): void;
+}
+
+interface Stream {
+  /** Updates not yet acknowledged by the framework, oldest first; the head is in flight. */
+  readonly pending: TaskStatus[];
+  readonly seen: Set<string>;
+  nextSeq: number;
+  backoffMs: number;
+  checkpointing: boolean;
+  /** The head's acknowledgement is being made durable: a duplicate ack must not count twice. */
+  acking: boolean;
+}
+
+/**
+ * The agent's status update manager (Mesos's TaskStatusUpdateManager): one ordered stream per
+ * task. An update is made durable before the caller acknowledges it to the executor, forwarded
+ * to the master, and resent with backoff until the framework acknowledges it; the next update
+ * of a stream leaves only then. Duplicates (same uuid) are dropped.
+ */
+export class StatusUpdateManager {
+  /** By `<frameworkId>/<taskId>`: task ids are unique per framework only. */
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(
+    private readonly sink: StatusUpdateSink,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  /**
+   * Takes an update from an executor. Resolves 'accepted' once it is durable (the executor may
+   * then forget it) or 'duplicate' at once.
+   */
+  async update(status: TaskStatus, checkpointing: boolean): Promise<'accepted' | 'duplicate'> {
+    const key = `${status.frameworkId}/${status.taskId}`;
+    let stream = this.streams.get(key);
+    if (stream === undefined) {
+      stream = { pending: [], seen: new Set(), nextSeq: 0, backoffMs: this.retry.initialMs, checkpointing, acking: false };
+      this.streams.set(key, stream);
+    }
+    if (stream.seen.has(status.uuid)) return 'duplicate';
+    stream.seen.add(status.uuid);
+    const seq = stream.nextSeq++;
+    if (checkpointing) await this.sink.checkpoint(status, 'update', seq);
+    stream.pending.push(status);
+    if (stream.pending.length === 1) this.send(stream);
+    return 'accepted';
+  }
+
+  /** The framework acknowledged `uuid`; returns that update if it was the one in flight. */
+  async acknowledge(frameworkId: FrameworkId, taskId: TaskId, uuid: string): Promise<TaskStatus | null> {
+    const stream = this.streams.get(`${frameworkId}/${taskId}`);
+    const head = stream?.pending[0];
+    if (stream === undefined || head === undefined || head.uuid !== uuid || stream.acking) return null;
+    this.sink.cancelRetry(frameworkId, taskId);
+    stream.acking = true;
+    try {
+      if (stream.checkpointing) await this.sink.checkpoint(head, 'ack', stream.nextSeq++);
+    } finally {
+      stream.acking = false;
+    }
+    stream.pending.shift();
+    stream.backoffMs = this.retry.initialMs;
+    if (stream.pending.length > 0) this.send(stream);
+    return head;
+  }
+
+  /** A retry timer fired: resend if that update is still unacknowledged. */
+  resend(frameworkId: FrameworkId, taskId: TaskId, uuid: string): void {
+    const stream = this.streams.get(`${frameworkId}/${taskId}`);
+    if (stream?.pending[0]?.uuid !== uuid) return;
+    stream.backoffMs = Math.min(this.retry.maxMs, stream.backoffMs * 2);
+    this.send(stream);
+  }
+
+  /** Updates not yet acknowledged. */
+  unacknowledged(frameworkId: FrameworkId, taskId: TaskId): readonly TaskStatus[] {
+    return this.streams.get(`${frameworkId}/${taskId}`)?.pending ?? [];
+  }
+
+  /** Forgets a task whose terminal update was acknowledged. */
+  remove(frameworkId: FrameworkId, taskId: TaskId): void {
+    this.sink.cancelRetry(frameworkId, taskId);
+    this.streams.delete(`${frameworkId}/${taskId}`);
+  }
+
+  private send(stream: Stream): void {
+    const head = stream.pending[0]!;
+    this.sink.forward(head);
+    this.sink.scheduleRetry(head, stream.backoffMs);
+  }
+}

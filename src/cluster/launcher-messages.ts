@@ -1,0 +1,9 @@
+import type { ExecutorArgs } from '../executor/executor.js';
+
+/** The host's executor launcher: agents ask it to start executors outside their own worker. */
+export type LauncherMsg = {
+  readonly type: 'launcher.launch';
+  readonly hostId: string;
+  readonly isolation: 'worker' | 'shared';
+  readonly args: ExecutorArgs;
+};

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, hostname, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { type ActorRef, ActorSystem, type SystemEvent, type SystemOptions, behaviourRef } from '../actor/index.js';
+import type { AgentArgs, AgentFlags, HostSpec } from '../agent/agent.js';
+import type { AgentMsg } from '../agent/messages.js';
+import type { AgentId, FrameworkInfo, Resources } from '../checkpoint/index.js';
+import type { MasterArgs } from '../master/master.js';
+import type { MasterMsg, MasterState } from '../master/messages.js';
+import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
+import { launcher } from './launcher.js';
+import type { LauncherMsg } from './launcher-messages.js';
+
+export interface HostOptions {
+  readonly resources?: Resources;
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+export interface LocalClusterOptions {
+  /** Default: a fresh temp dir, removed by `stop()`. */
+  readonly workDir?: string;
+  /** A count of identical hosts, or one entry per host. Default 1. */
+  readonly agents?: number | readonly HostOptions[];
+  readonly master?: MasterArgs;
+  readonly agent?: AgentFlags;
+  readonly system?: SystemOptions;
+  /** Executors per shared worker with `isolation: 'shared'`. Default 64. */
+  readonly executorsPerSharedWorker?: number;
+  /** How long `start()` waits for every agent to register. Default 30 s. */
+  readonly startTimeoutMs?: number;
+}
+
+interface Host {
+  readonly spec: HostSpec;
+  readonly agent: ActorRef<AgentMsg>;
+  agentId: AgentId | undefined;
+}
+
+const MASTER = behaviourRef(new URL('../master/master.js', import.meta.url), 'master');
+const AGENT = behaviourRef(new URL('../agent/agent.js', import.meta.url), 'agent');
+
+/**
+ * A whole cluster in one process: a master in its own worker, one agent per simulated host in
+ * its own worker (each host with its own work dir and boot id), and the host's executor
+ * launcher on the main thread.
+ */
+export class LocalCluster {
+  private readonly hosts: Host[] = [];
+  private readonly frameworks: Framework[] = [];
+
+  private constructor(
+    readonly system: ActorSystem,
+    readonly workDir: string,
+    private readonly ownsWorkDir: boolean,
+    readonly master: ActorRef<MasterMsg>,
+  ) {}
+
+  static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const ownsWorkDir = options.workDir === undefined;
+    const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'mesolith-cluster-'));
+    const hostOptions: readonly HostOptions[] = typeof options.agents === 'object' ? options.agents : Array.from({ length: options.agents ?? 1 }, () => ({}));
+    if (hostOptions.length < 1) throw new RangeError('a cluster needs at least one agent');
+    const system = await ActorSystem.start({ name: 'cluster', ...options.system });
+    try {
+      const master = await system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: options.master ?? {} });
+      const hostLauncher = await system.spawn<LauncherMsg>(
+        launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 64 }),
+        { name: 'launcher' },
+      );
+      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master);
+      const registered = new Map<string, AgentId>();
+      const allRegistered = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`only ${registered.size} of ${hostOptions.length} agents registered within ${options.startTimeoutMs ?? 30_000} ms`)),
+          options.startTimeoutMs ?? 30_000,
+        );
+        const onEvent = (event: SystemEvent) => {
+          if (event.type !== 'custom' || event.name !== 'agent.registered') return;
+          const data = event.data as { agentId: AgentId; hostId: string };
+          registered.set(data.hostId, data.agentId);
+          const host = cluster.hosts.find((h) => h.spec.hostId === data.hostId);
+          if (host !== undefined) host.agentId = data.agentId;
+          if (registered.size === hostOptions.length) {
+            clearTimeout(timer);
+            system.events.off('event', onEvent);
+            resolve();
+          }
+        };
+        system.events.on('event', onEvent);
+      });
+      const defaultResources: Resources = { cpus: cpus().length, mem: Math.floor(totalmem() / 1024 / 1024 / hostOptions.length / 2) };
+      for (const [i, host] of hostOptions.entries()) {
+        const hostId = `host-${i + 1}`;
+        const spec: HostSpec = {
+          hostId,
+          hostname: `${hostname()}-${hostId}`,
+          workDir: join(workDir, hostId),
+          bootId: randomUUID(),
+          resources: host.resources ?? defaultResources,
+          attributes: host.attributes ?? {},
+        };
+        mkdirSync(spec.workDir, { recursive: true });
+        const args: AgentArgs = { master, launcher: hostLauncher, host: spec, ...(options.agent === undefined ? {} : { flags: options.agent }) };
+        const agent = await system.spawn<AgentMsg, AgentArgs>(AGENT, { name: `agent-${hostId}`, worker: 'new', args });
+        cluster.hosts.push({ spec, agent, agentId: registered.get(hostId) });
+      }
+      await allRegistered;
+      return cluster;
+    } catch (error) {
+      await system.stop();
+      if (ownsWorkDir) rmSync(workDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Agent ids in host order. */
+  agentIds(): AgentId[] {
+    return this.hosts.flatMap((h) => (h.agentId === undefined ? [] : [h.agentId]));
+  }
+
+  async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {
+    const framework = await Framework.register(this.system, this.master, { checkpoint: false, ...info }, options);
+    this.frameworks.push(framework);
+    return framework;
+  }
+
+  /** A snapshot in the spirit of Mesos's /state: agents, frameworks, tasks and their states. */
+  state(): Promise<MasterState> {
+    return this.master.ask<MasterState>({ type: 'master.state' });
+  }
+
+  /** Stops every actor and worker; removes the work dir if the cluster made it. */
+  async stop(): Promise<void> {
+    await this.system.stop();
+    if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { type ActorRef, type BehaviourRef, behaviour, behaviourRef, isDown } from '../actor/index.js';
+import type { ExecutorId, FrameworkId, RunId, TaskId, TaskStateName } from '../checkpoint/index.js';
+import type { TaskDescription, TaskStatus } from '../cluster/types.js';
+import type { AgentMsg } from '../agent/messages.js';
+import type { ExecutorMsg } from './messages.js';
+import { TaskRunner } from './task-runner.js';
+
+export interface ExecutorArgs {
+  readonly agent: ActorRef<AgentMsg>;
+  readonly frameworkId: FrameworkId;
+  readonly executorId: ExecutorId;
+  readonly runId: RunId;
+  /** Threads of the task pool. Default 2 (this machine has 2 cores). */
+  readonly poolThreads?: number;
+}
+
+interface Running {
+  readonly task: TaskDescription;
+  readonly abort: AbortController;
+  graceMs: number;
+}
+
+/**
+ * The executor (driver and executor in one actor): registers with its agent, runs the tasks it
+ * is given, and keeps each status update until the agent acknowledges it.
+ */
+export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
+  setup: (ctx, args) => {
+    const runner = new TaskRunner(args.poolThreads ?? 2);
+    const running = new Map<TaskId, Running>();
+    const unacknowledged = new Map<string, TaskStatus>();
+
+    const send = (taskId: TaskId, state: TaskStateName, extra: Partial<Pick<TaskStatus, 'message' | 'reason' | 'data'>> = {}) => {
+      const status: TaskStatus = {
+        taskId,
+        frameworkId: args.frameworkId,
+        executorId: args.executorId,
+        uuid: randomUUID(),
+        state,
+        timestamp: Date.now(),
+        source: 'SOURCE_EXECUTOR',
+        ...extra,
+      };
+      unacknowledged.set(status.uuid, status);
+      args.agent.tell({ type: 'agent.executor_update', executorId: args.executorId, status });
+    };
+
+    const start = (task: TaskDescription) => {
+      if (running.has(task.taskId)) return;
+      const entry: Running = { task, abort: new AbortController(), graceMs: 5_000 };
+      running.set(task.taskId, entry);
+      send(task.taskId, 'TASK_STARTING');
+      send(task.taskId, 'TASK_RUNNING');
+      void runner.run(task.run, entry.abort.signal, () => entry.graceMs).then((outcome) => {
+        running.delete(task.taskId);
+        if (outcome.kind === 'finished') send(task.taskId, 'TASK_FINISHED', outcome.result === undefined ? {} : { data: outcome.result });
+        else if (outcome.kind === 'failed') send(task.taskId, 'TASK_FAILED', { message: outcome.message, reason: 'REASON_COMMAND_EXECUTOR_FAILED' });
+        else send(task.taskId, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED', message: 'killed on request' });
+      });
+    };
+
+    args.agent.tell({ type: 'agent.register_executor', frameworkId: args.frameworkId, executorId: args.executorId, runId: args.runId, executor: ctx.self });
+
+    return {
+      receive: (message) => {
+        if (isDown(message)) return undefined;
+        switch (message.type) {
+          case 'executor.registered':
+            return undefined;
+          case 'executor.run_task':
+            return start(message.task);
+          case 'executor.kill_task': {
+            const entry = running.get(message.taskId);
+            if (entry === undefined) return undefined;
+            entry.graceMs = message.gracePeriodMs;
+            entry.abort.abort(new Error('killed'));
+            return undefined;
+          }
+          case 'executor.ack':
+            unacknowledged.delete(message.uuid);
+            return undefined;
+          case 'executor.shutdown':
+            for (const entry of running.values()) entry.abort.abort(new Error('executor shutdown'));
+            void ctx.stop();
+            return undefined;
+        }
+      },
+      stopped: () => runner.close(),
+    };
+  },
+});
+
+/** Where the executor behaviour lives, for the launcher. */
+export const EXECUTOR: BehaviourRef = behaviourRef(import.meta.url, 'executor');

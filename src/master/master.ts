@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { type ActorContext, type ActorRef, behaviour, isDown } from '../actor/index.js';
+import {
+  type AgentId,
+  type AgentInfo,
+  type FrameworkId,
+  type FrameworkInfo,
+  type Resources,
+  TERMINAL_STATES,
+  type TaskId,
+  type TaskStateName,
+} from '../checkpoint/index.js';
+import { type Offer, type TaskDescription, type TaskStatus, add, fits, subtract } from '../cluster/types.js';
+import type { AgentMsg } from '../agent/messages.js';
+import type { SchedulerMsg } from '../scheduler/messages.js';
+import type { MasterMsg, MasterState } from './messages.js';
+
+export interface MasterArgs {
+  /** How often each agent is pinged; a ping unanswered within this counts as missed. Default 15 s. */
+  readonly agentPingTimeoutMs?: number;
+  /** Missed pings before an agent is unreachable. Default 5 (so 75 s by default). */
+  readonly maxAgentPingTimeouts?: number;
+}
+
+type Internal =
+  | { readonly type: 'master.allocate' }
+  | { readonly type: 'master.ping_all' }
+  | { readonly type: 'master.ping_result'; readonly agentId: AgentId; readonly ok: boolean };
+
+interface AgentEntry {
+  readonly id: AgentId;
+  ref: ActorRef<AgentMsg>;
+  info: AgentInfo;
+  free: Resources;
+  offered: string | null;
+  missedPings: number;
+  reachable: boolean;
+}
+
+interface FrameworkEntry {
+  readonly id: FrameworkId;
+  readonly info: FrameworkInfo;
+  scheduler: ActorRef<SchedulerMsg>;
+  /** Agents this framework declined, until when. */
+  readonly refused: Map<AgentId, number>;
+}
+
+interface TaskEntry {
+  readonly taskId: TaskId;
+  readonly frameworkId: FrameworkId;
+  readonly agentId: AgentId;
+  readonly resources: Resources;
+  state: TaskStateName;
+}
+
+const taskKey = (frameworkId: FrameworkId, taskId: TaskId) => `${frameworkId}/${taskId}`;
+
+/**
+ * The master: admits agents and frameworks, offers each agent's free resources to frameworks in
+ * turn, validates and routes launches, forwards status updates and their acknowledgements,
+ * answers reconciliation, and marks agents that stop answering pings unreachable.
+ */
+export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
+  setup: (ctx, args) => {
+    const pingEveryMs = args?.agentPingTimeoutMs ?? 15_000;
+    const maxMissed = args?.maxAgentPingTimeouts ?? 5;
+    const agents = new Map<AgentId, AgentEntry>();
+    const frameworks = new Map<FrameworkId, FrameworkEntry>();
+    const tasks = new Map<string, TaskEntry>();
+    const offers = new Map<string, Offer & { frameworkId: FrameworkId }>();
+    let nextAgent = 0;
+    let nextFramework = 0;
+    let turn = 0;
+    ctx.timers.repeat('ping', pingEveryMs, { type: 'master.ping_all' });
+
+    const allocateSoon = () => {
+      if (!ctx.timers.isActive('allocate')) ctx.timers.once('allocate', 0, { type: 'master.allocate' });
+    };
+
+    const allocate = () => {
+      const order = [...frameworks.values()];
+      if (order.length === 0) return;
+      const now = Date.now();
+      for (const agent of agents.values()) {
+        if (!agent.reachable || agent.offered !== null || (agent.free.cpus <= 0 && agent.free.mem <= 0)) continue;
+        for (let tried = 0; tried < order.length; tried++) {
+          const framework = order[turn++ % order.length]!;
+          const until = framework.refused.get(agent.id);
+          if (until !== undefined && until > now) continue;
+          const offer: Offer = { offerId: randomUUID(), agentId: agent.id, hostname: agent.info.hostname, resources: agent.free };
+          offers.set(offer.offerId, { ...offer, frameworkId: framework.id });
+          agent.offered = offer.offerId;
+          framework.scheduler.tell({ type: 'scheduler.offers', offers: [offer] });
+          break;
+        }
+      }
+    };
+
+    const toScheduler = (frameworkId: FrameworkId, status: TaskStatus) => {
+      frameworks.get(frameworkId)?.scheduler.tell({ type: 'scheduler.update', status });
+    };
+
+    const masterStatus = (task: { taskId: TaskId; frameworkId: FrameworkId }, state: TaskStateName, reason: string, message?: string): TaskStatus => ({
+      taskId: task.taskId,
+      frameworkId: task.frameworkId,
+      uuid: '',
+      state,
+      timestamp: Date.now(),
+      source: 'SOURCE_MASTER',
+      reason,
+      ...(message === undefined ? {} : { message }),
+    });
+
+    const accept = (frameworkId: FrameworkId, offerId: string, launches: readonly TaskDescription[]) => {
+      const offer = offers.get(offerId);
+      const framework = frameworks.get(frameworkId);
+      if (framework === undefined) return;
+      if (offer === undefined || offer.frameworkId !== frameworkId) {
+        for (const task of launches) {
+          toScheduler(frameworkId, masterStatus({ taskId: task.taskId, frameworkId }, 'TASK_DROPPED', 'REASON_INVALID_OFFERS', `offer ${offerId} is no longer valid`));
+        }
+        return;
+      }
+      offers.delete(offerId);
+      const agent = agents.get(offer.agentId);
+      if (agent !== undefined) agent.offered = null;
+      let remaining = offer.resources;
+      for (const task of launches) {
+        const problem =
+          agent === undefined || !agent.reachable
+            ? 'the offer\'s agent is gone'
+            : tasks.has(taskKey(frameworkId, task.taskId))
+              ? `task id ${task.taskId} is already in use`
+              : !fits(task.resources, remaining)
+                ? `task needs cpus ${task.resources.cpus}, mem ${task.resources.mem}; the offer has cpus ${remaining.cpus}, mem ${remaining.mem} left`
+                : null;
+        if (problem !== null) {
+          const state = agent === undefined || !agent.reachable ? (framework.info.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST') : 'TASK_ERROR';
+          toScheduler(frameworkId, masterStatus({ taskId: task.taskId, frameworkId }, state, 'REASON_TASK_INVALID', problem));
+          continue;
+        }
+        remaining = subtract(remaining, task.resources);
+        agent!.free = subtract(agent!.free, task.resources);
+        tasks.set(taskKey(frameworkId, task.taskId), {
+          taskId: task.taskId,
+          frameworkId,
+          agentId: agent!.id,
+          resources: task.resources,
+          state: 'TASK_STAGING',
+        });
+        agent!.ref.tell({ type: 'agent.run_task', frameworkId, framework: framework.info, task });
+      }
+      allocateSoon();
+    };
+
+    const onStatus = (agentId: AgentId, status: TaskStatus) => {
+      const entry = tasks.get(taskKey(status.frameworkId, status.taskId));
+      if (entry !== undefined) {
+        const wasTerminal = TERMINAL_STATES.has(entry.state);
+        entry.state = status.state;
+        if (!wasTerminal && TERMINAL_STATES.has(status.state)) {
+          const agent = agents.get(entry.agentId);
+          if (agent !== undefined) agent.free = add(agent.free, entry.resources);
+          allocateSoon();
+        }
+      }
+      toScheduler(status.frameworkId, { ...status, agentId });
+    };
+
+    const markUnreachable = (agent: AgentEntry) => {
+      agent.reachable = false;
+      if (agent.offered !== null) {
+        const offer = offers.get(agent.offered);
+        offers.delete(agent.offered);
+        if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId: offer.offerId });
+        agent.offered = null;
+      }
+      for (const task of tasks.values()) {
+        if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
+        const partitionAware = frameworks.get(task.frameworkId)?.info.partitionAware === true;
+        task.state = partitionAware ? 'TASK_UNREACHABLE' : 'TASK_LOST';
+        toScheduler(task.frameworkId, masterStatus(task, task.state, 'REASON_SLAVE_REMOVED', `agent ${agent.id} missed ${agent.missedPings} pings`));
+      }
+      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_unreachable', data: { agentId: agent.id } });
+    };
+
+    const state = (): MasterState => ({
+      agents: [...agents.values()].map((a) => ({ agentId: a.id, hostname: a.info.hostname, total: a.info.resources, free: a.free })),
+      frameworks: [...frameworks.values()].map((f) => ({ frameworkId: f.id, name: f.info.name, checkpoint: f.info.checkpoint })),
+      tasks: [...tasks.values()].map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId, agentId: t.agentId, state: t.state })),
+    });
+
+    return {
+      receive: (message, _ctx: ActorContext<MasterMsg | Internal>) => {
+        if (isDown(message)) return undefined;
+        switch (message.type) {
+          case 'master.register_agent': {
+            const id = `agent-${++nextAgent}` as AgentId;
+            agents.set(id, { id, ref: message.agent as ActorRef<AgentMsg>, info: message.info, free: message.info.resources, offered: null, missedPings: 0, reachable: true });
+            message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
+            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
+            allocateSoon();
+            return id;
+          }
+          case 'master.register_framework': {
+            const id = `framework-${++nextFramework}` as FrameworkId;
+            frameworks.set(id, { id, info: message.info, scheduler: message.scheduler as ActorRef<SchedulerMsg>, refused: new Map() });
+            message.scheduler.tell({ type: 'scheduler.registered', frameworkId: id } satisfies SchedulerMsg);
+            allocateSoon();
+            return id;
+          }
+          case 'master.accept':
+            return accept(message.frameworkId, message.offerId, message.tasks);
+          case 'master.decline': {
+            const offer = offers.get(message.offerId);
+            if (offer === undefined || offer.frameworkId !== message.frameworkId) return undefined;
+            offers.delete(message.offerId);
+            const agent = agents.get(offer.agentId);
+            if (agent !== undefined) agent.offered = null;
+            const refuseMs = message.refuseMs ?? 5_000;
+            frameworks.get(message.frameworkId)?.refused.set(offer.agentId, Date.now() + refuseMs);
+            ctx.timers.once(`refuse:${message.frameworkId}:${offer.agentId}`, refuseMs, { type: 'master.allocate' });
+            allocateSoon();
+            return undefined;
+          }
+          case 'master.status_update':
+            return onStatus(message.agentId, message.status);
+          case 'master.acknowledge': {
+            const entry = tasks.get(taskKey(message.frameworkId, message.taskId));
+            if (entry !== undefined && message.uuid !== '') {
+              agents.get(entry.agentId)?.ref.tell({ type: 'agent.status_update_ack', frameworkId: message.frameworkId, taskId: message.taskId, uuid: message.uuid });
+            }
+            return undefined;
+          }
+          case 'master.kill_task': {
+            const entry = tasks.get(taskKey(message.frameworkId, message.taskId));
+            if (entry === undefined) {
+              toScheduler(message.frameworkId, masterStatus(message, 'TASK_LOST', 'REASON_RECONCILIATION', 'the master does not know this task'));
+            } else {
+              agents.get(entry.agentId)?.ref.tell({ type: 'agent.kill_task', frameworkId: message.frameworkId, taskId: message.taskId });
+            }
+            return undefined;
+          }
+          case 'master.reconcile': {
+            const wanted =
+              message.taskIds.length === 0
+                ? [...tasks.values()].filter((t) => t.frameworkId === message.frameworkId)
+                : message.taskIds.map((taskId) => tasks.get(taskKey(message.frameworkId, taskId)) ?? { taskId, frameworkId: message.frameworkId, state: 'TASK_LOST' as const });
+            for (const task of wanted) toScheduler(message.frameworkId, masterStatus(task, task.state, 'REASON_RECONCILIATION'));
+            return wanted.length;
+          }
+          case 'master.state':
+            return state();
+          case 'master.allocate':
+            return allocate();
+          case 'master.ping_all':
+            for (const agent of agents.values()) {
+              if (!agent.reachable) continue;
+              ctx.ask(agent.ref, { type: 'agent.ping' }, { timeoutMs: pingEveryMs }).then(
+                () => ctx.self.tell({ type: 'master.ping_result', agentId: agent.id, ok: true }),
+                () => ctx.self.tell({ type: 'master.ping_result', agentId: agent.id, ok: false }),
+              );
+            }
+            return undefined;
+          case 'master.ping_result': {
+            const agent = agents.get(message.agentId);
+            if (agent === undefined || !agent.reachable) return undefined;
+            agent.missedPings = message.ok ? 0 : agent.missedPings + 1;
+            if (agent.missedPings >= maxMissed) markUnreachable(agent);
+            return undefined;
+          }
+        }
+      },
+    };
+  },
+});

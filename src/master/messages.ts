@@ -1,0 +1,21 @@
+import type { ActorRef } from '../actor/index.js';
+import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo, TaskId, TaskStateName } from '../checkpoint/index.js';
+import type { TaskDescription, TaskStatus } from '../cluster/types.js';
+
+/** Everything the master receives. */
+export type MasterMsg =
+  | { readonly type: 'master.register_agent'; readonly agent: ActorRef; readonly info: AgentInfo }
+  | { readonly type: 'master.register_framework'; readonly scheduler: ActorRef; readonly info: FrameworkInfo }
+  | { readonly type: 'master.accept'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly tasks: readonly TaskDescription[] }
+  | { readonly type: 'master.decline'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly refuseMs?: number }
+  | { readonly type: 'master.status_update'; readonly agentId: AgentId; readonly status: TaskStatus }
+  | { readonly type: 'master.acknowledge'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
+  | { readonly type: 'master.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }
+  | { readonly type: 'master.reconcile'; readonly frameworkId: FrameworkId; readonly taskIds: readonly TaskId[] }
+  | { readonly type: 'master.state' };
+
+export interface MasterState {
+  readonly agents: { readonly agentId: AgentId; readonly hostname: string; readonly total: AgentInfo['resources']; readonly free: AgentInfo['resources'] }[];
+  readonly frameworks: { readonly frameworkId: FrameworkId; readonly name: string; readonly checkpoint: boolean }[];
+  readonly tasks: { readonly taskId: TaskId; readonly frameworkId: FrameworkId; readonly agentId: AgentId; readonly state: TaskStateName }[];
+}

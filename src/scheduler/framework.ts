@@ -1,0 +1,203 @@
+import { EventEmitter } from 'eventemitter3';
+import { type ActorRef, type ActorSystem, behaviour, isDown } from '../actor/index.js';
+import { type FrameworkId, type FrameworkInfo, TERMINAL_STATES, type TaskId, type TaskStateName } from '../checkpoint/index.js';
+import { type Offer, type TaskDescription, type TaskRun, type TaskStatus, fits, subtract } from '../cluster/types.js';
+import type { MasterMsg } from '../master/messages.js';
+import type { SchedulerMsg } from './messages.js';
+
+export interface FrameworkOptions {
+  /** Acknowledge every update as it arrives (default). Off: call `acknowledge(status)`. */
+  readonly autoAcknowledge?: boolean;
+}
+
+export interface LaunchRequest {
+  readonly cpus: number;
+  readonly mem: number;
+  readonly run: TaskRun;
+  readonly taskId?: string;
+  readonly name?: string;
+  readonly executor?: TaskDescription['executor'];
+}
+
+export interface Launched {
+  readonly taskId: TaskId;
+  readonly agentId: Offer['agentId'];
+  readonly executorId: string;
+}
+
+interface PendingLaunch {
+  readonly task: TaskDescription;
+  resolve(launched: Launched): void;
+}
+
+type Events = {
+  registered: [frameworkId: FrameworkId];
+  offers: [offers: readonly Offer[]];
+  update: [status: TaskStatus];
+  error: [error: Error];
+};
+
+let taskCounter = 0;
+
+/**
+ * A framework's scheduler, as an object: it registers with the master, receives offers and
+ * task status updates (as events), and launches, kills and reconciles tasks. `launch()` is the
+ * convenience path: it waits for an offer that fits and accepts it.
+ */
+export class Framework extends EventEmitter<Events> {
+  frameworkId!: FrameworkId;
+  private readonly held = new Map<string, Offer>();
+  private readonly pending: PendingLaunch[] = [];
+  private readonly statuses = new Map<TaskId, TaskStatus[]>();
+  private readonly waiters = new Map<TaskId, Set<() => void>>();
+  private scheduler!: ActorRef<SchedulerMsg>;
+
+  private constructor(
+    private readonly master: ActorRef<MasterMsg>,
+    readonly info: FrameworkInfo,
+    private readonly options: FrameworkOptions,
+  ) {
+    super();
+  }
+
+  static async register(system: ActorSystem, master: ActorRef<MasterMsg>, info: FrameworkInfo, options: FrameworkOptions = {}): Promise<Framework> {
+    const framework = new Framework(master, info, options);
+    const registered = new Promise<FrameworkId>((resolve) => framework.once('registered', resolve));
+    framework.scheduler = await system.spawn<SchedulerMsg>(
+      behaviour<SchedulerMsg>({ setup: () => ({ receive: (message) => (isDown(message) ? undefined : framework.onMessage(message)) }) }),
+      { name: `scheduler-${info.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${Math.random().toString(36).slice(2, 8)}` },
+    );
+    master.tell({ type: 'master.register_framework', scheduler: framework.scheduler, info });
+    framework.frameworkId = await registered;
+    return framework;
+  }
+
+  private onMessage(message: SchedulerMsg): void {
+    switch (message.type) {
+      case 'scheduler.registered':
+        this.emit('registered', message.frameworkId);
+        return;
+      case 'scheduler.offers':
+        for (const offer of message.offers) this.held.set(offer.offerId, offer);
+        this.emit('offers', message.offers);
+        this.place();
+        return;
+      case 'scheduler.rescind':
+        this.held.delete(message.offerId);
+        return;
+      case 'scheduler.update': {
+        const { status } = message;
+        let list = this.statuses.get(status.taskId);
+        if (list === undefined) this.statuses.set(status.taskId, (list = []));
+        list.push(status);
+        this.emit('update', status);
+        if (this.options.autoAcknowledge !== false) this.acknowledge(status);
+        for (const wake of this.waiters.get(status.taskId) ?? []) wake();
+        return;
+      }
+      case 'scheduler.error':
+        this.emit('error', new Error(message.message));
+        return;
+    }
+  }
+
+  accept(offerId: string, tasks: readonly TaskDescription[]): void {
+    this.held.delete(offerId);
+    this.master.tell({ type: 'master.accept', frameworkId: this.frameworkId, offerId, tasks });
+  }
+
+  decline(offerId: string, refuseMs?: number): void {
+    this.held.delete(offerId);
+    this.master.tell(refuseMs === undefined ? { type: 'master.decline', frameworkId: this.frameworkId, offerId } : { type: 'master.decline', frameworkId: this.frameworkId, offerId, refuseMs });
+  }
+
+  kill(taskId: TaskId | string): void {
+    this.master.tell({ type: 'master.kill_task', frameworkId: this.frameworkId, taskId: taskId as TaskId });
+  }
+
+  /** Explicit reconciliation for the given tasks; none given: implicit, every task the master knows. */
+  reconcile(taskIds: readonly (TaskId | string)[] = []): void {
+    this.master.tell({ type: 'master.reconcile', frameworkId: this.frameworkId, taskIds: taskIds as TaskId[] });
+  }
+
+  acknowledge(status: TaskStatus): void {
+    if (status.uuid === '') return;
+    this.master.tell({ type: 'master.acknowledge', frameworkId: this.frameworkId, taskId: status.taskId, uuid: status.uuid });
+  }
+
+  /** Launches one task on the first offer it fits; resolves once it is accepted. */
+  launch(request: LaunchRequest): Promise<Launched> {
+    const task: TaskDescription = {
+      taskId: (request.taskId ?? `task-${++taskCounter}`) as TaskId,
+      resources: { cpus: request.cpus, mem: request.mem },
+      run: request.run,
+      ...(request.name === undefined ? {} : { name: request.name }),
+      ...(request.executor === undefined ? {} : { executor: request.executor }),
+    };
+    return new Promise((resolve) => {
+      this.pending.push({ task, resolve });
+      this.place();
+    });
+  }
+
+  /** Updates received for a task, in arrival order. */
+  updatesOf(taskId: TaskId | string): readonly TaskStatus[] {
+    return this.statuses.get(taskId as TaskId) ?? [];
+  }
+
+  /** Resolves with the first update of `taskId` in `state` (already received or to come). */
+  waitFor(taskId: TaskId | string, state: TaskStateName, options: { timeoutMs?: number } = {}): Promise<TaskStatus> {
+    const id = taskId as TaskId;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const found = this.statuses.get(id)?.find((s) => s.state === state);
+        if (found !== undefined) {
+          resolve(found);
+          return true;
+        }
+        const last = this.statuses.get(id)?.at(-1);
+        if (last !== undefined && TERMINAL_STATES.has(last.state) && last.state !== state) {
+          reject(new Error(`task ${id} ended in ${last.state}${last.message ? ` (${last.message})` : ''} while waiting for ${state}`));
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      let set = this.waiters.get(id);
+      if (set === undefined) this.waiters.set(id, (set = new Set()));
+      const timer = setTimeout(() => {
+        set!.delete(wake);
+        reject(new Error(`task ${id} did not reach ${state} within ${timeoutMs} ms; updates: ${this.updatesOf(id).map((s) => s.state).join(', ') || 'none'}`));
+      }, timeoutMs);
+      const wake = () => {
+        if (!check()) return;
+        clearTimeout(timer);
+        set!.delete(wake);
+      };
+      set.add(wake);
+    });
+  }
+
+  /** Matches pending launches to held offers, packing as many as fit in each. */
+  private place(): void {
+    for (const offer of [...this.held.values()]) {
+      if (this.pending.length === 0) return;
+      let free = offer.resources;
+      const chosen: PendingLaunch[] = [];
+      for (let i = 0; i < this.pending.length; ) {
+        const launch = this.pending[i]!;
+        if (fits(launch.task.resources, free)) {
+          free = subtract(free, launch.task.resources);
+          chosen.push(launch);
+          this.pending.splice(i, 1);
+        } else i++;
+      }
+      if (chosen.length === 0) continue;
+      this.accept(offer.offerId, chosen.map((c) => c.task));
+      for (const c of chosen) {
+        c.resolve({ taskId: c.task.taskId, agentId: offer.agentId, executorId: c.task.executor?.executorId ?? `command-${c.task.taskId}` });
+      }
+    }
+  }
+}
