@@ -119,6 +119,13 @@ export class LocalCluster {
     return this.hosts.flatMap((h) => (h.agentId === undefined ? [] : [h.agentId]));
   }
 
+  /** The agent actor of an agent id (its `node` is the agent's worker). */
+  agentRef(agentId: AgentId | string): ActorRef<AgentMsg> {
+    const host = this.hosts.find((h) => h.agentId === agentId);
+    if (host === undefined) throw new RangeError(`no agent ${agentId} in this cluster (agents: ${this.agentIds().join(', ')})`);
+    return host.agent;
+  }
+
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {
     const framework = await Framework.register(this.system, this.master, { checkpoint: false, ...info }, options);
     this.frameworks.push(framework);

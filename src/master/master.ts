@@ -31,8 +31,10 @@ interface AgentEntry {
   readonly id: AgentId;
   ref: ActorRef<AgentMsg>;
   info: AgentInfo;
+  /** Total minus what tasks use. */
   free: Resources;
-  offered: string | null;
+  /** Outstanding offers of this agent and what they hold; only the rest can be offered. */
+  readonly offers: Map<string, Resources>;
   missedPings: number;
   reachable: boolean;
 }
@@ -54,6 +56,15 @@ interface TaskEntry {
 }
 
 const taskKey = (frameworkId: FrameworkId, taskId: TaskId) => `${frameworkId}/${taskId}`;
+
+/** Below this, what is left of an agent is not worth an offer (Mesos: MIN_CPUS, MIN_MEM). */
+const MIN_OFFER: Resources = { cpus: 0.01, mem: 1 };
+
+function offerable(agent: AgentEntry): Resources {
+  let left = agent.free;
+  for (const held of agent.offers.values()) left = subtract(left, held);
+  return left;
+}
 
 /**
  * The master: admits agents and frameworks, offers each agent's free resources to frameworks in
@@ -82,18 +93,27 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       if (order.length === 0) return;
       const now = Date.now();
       for (const agent of agents.values()) {
-        if (!agent.reachable || agent.offered !== null || (agent.free.cpus <= 0 && agent.free.mem <= 0)) continue;
+        const resources = offerable(agent);
+        if (!agent.reachable || !fits(MIN_OFFER, resources)) continue;
         for (let tried = 0; tried < order.length; tried++) {
           const framework = order[turn++ % order.length]!;
           const until = framework.refused.get(agent.id);
           if (until !== undefined && until > now) continue;
-          const offer: Offer = { offerId: randomUUID(), agentId: agent.id, hostname: agent.info.hostname, resources: agent.free };
+          const offer: Offer = { offerId: randomUUID(), agentId: agent.id, hostname: agent.info.hostname, resources };
           offers.set(offer.offerId, { ...offer, frameworkId: framework.id });
-          agent.offered = offer.offerId;
+          agent.offers.set(offer.offerId, resources);
           framework.scheduler.tell({ type: 'scheduler.offers', offers: [offer] });
           break;
         }
       }
+    };
+
+    const closeOffer = (offerId: string): (Offer & { frameworkId: FrameworkId }) | undefined => {
+      const offer = offers.get(offerId);
+      if (offer === undefined) return undefined;
+      offers.delete(offerId);
+      agents.get(offer.agentId)?.offers.delete(offerId);
+      return offer;
     };
 
     const toScheduler = (frameworkId: FrameworkId, status: TaskStatus) => {
@@ -121,9 +141,8 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
         }
         return;
       }
-      offers.delete(offerId);
+      closeOffer(offerId);
       const agent = agents.get(offer.agentId);
-      if (agent !== undefined) agent.offered = null;
       let remaining = offer.resources;
       for (const task of launches) {
         const problem =
@@ -169,11 +188,9 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
 
     const markUnreachable = (agent: AgentEntry) => {
       agent.reachable = false;
-      if (agent.offered !== null) {
-        const offer = offers.get(agent.offered);
-        offers.delete(agent.offered);
-        if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId: offer.offerId });
-        agent.offered = null;
+      for (const offerId of [...agent.offers.keys()]) {
+        const offer = closeOffer(offerId);
+        if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId });
       }
       for (const task of tasks.values()) {
         if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
@@ -196,7 +213,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
         switch (message.type) {
           case 'master.register_agent': {
             const id = `agent-${++nextAgent}` as AgentId;
-            agents.set(id, { id, ref: message.agent as ActorRef<AgentMsg>, info: message.info, free: message.info.resources, offered: null, missedPings: 0, reachable: true });
+            agents.set(id, { id, ref: message.agent as ActorRef<AgentMsg>, info: message.info, free: message.info.resources, offers: new Map(), missedPings: 0, reachable: true });
             message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
             ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
             allocateSoon();
@@ -214,15 +231,17 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           case 'master.decline': {
             const offer = offers.get(message.offerId);
             if (offer === undefined || offer.frameworkId !== message.frameworkId) return undefined;
-            offers.delete(message.offerId);
-            const agent = agents.get(offer.agentId);
-            if (agent !== undefined) agent.offered = null;
+            closeOffer(message.offerId);
             const refuseMs = message.refuseMs ?? 5_000;
             frameworks.get(message.frameworkId)?.refused.set(offer.agentId, Date.now() + refuseMs);
             ctx.timers.once(`refuse:${message.frameworkId}:${offer.agentId}`, refuseMs, { type: 'master.allocate' });
             allocateSoon();
             return undefined;
           }
+          case 'master.revive':
+            frameworks.get(message.frameworkId)?.refused.clear();
+            allocateSoon();
+            return undefined;
           case 'master.status_update':
             return onStatus(message.agentId, message.status);
           case 'master.acknowledge': {

@@ -8,6 +8,11 @@ import type { SchedulerMsg } from './messages.js';
 export interface FrameworkOptions {
   /** Acknowledge every update as it arrives (default). Off: call `acknowledge(status)`. */
   readonly autoAcknowledge?: boolean;
+  /**
+   * `auto` (default): offers that no pending `launch()` can use are declined at once.
+   * `manual`: offers are kept for the caller to `accept` or `decline` (launch() still uses them).
+   */
+  readonly offers?: 'auto' | 'manual';
 }
 
 export interface LaunchRequest {
@@ -137,6 +142,7 @@ export class Framework extends EventEmitter<Events> {
     return new Promise((resolve) => {
       this.pending.push({ task, resolve });
       this.place();
+      if (this.pending.length > 0) this.master.tell({ type: 'master.revive', frameworkId: this.frameworkId });
     });
   }
 
@@ -179,10 +185,13 @@ export class Framework extends EventEmitter<Events> {
     });
   }
 
-  /** Matches pending launches to held offers, packing as many as fit in each. */
+  /**
+   * Matches pending launches to held offers, packing as many as fit in each. Offers that fit
+   * nothing are declined (for a while: `launch()` revives offers when it has new work), so they
+   * do not sit idle while other frameworks could use them.
+   */
   private place(): void {
     for (const offer of [...this.held.values()]) {
-      if (this.pending.length === 0) return;
       let free = offer.resources;
       const chosen: PendingLaunch[] = [];
       for (let i = 0; i < this.pending.length; ) {
@@ -193,7 +202,10 @@ export class Framework extends EventEmitter<Events> {
           this.pending.splice(i, 1);
         } else i++;
       }
-      if (chosen.length === 0) continue;
+      if (chosen.length === 0) {
+        if (this.options.offers !== 'manual') this.decline(offer.offerId, this.pending.length > 0 ? 1_000 : 5_000);
+        continue;
+      }
       this.accept(offer.offerId, chosen.map((c) => c.task));
       for (const c of chosen) {
         c.resolve({ taskId: c.task.taskId, agentId: offer.agentId, executorId: c.task.executor?.executorId ?? `command-${c.task.taskId}` });

@@ -1,0 +1,194 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LocalCluster, type TaskStatus, readState } from '../../src/index.js';
+import { tasksModule } from '../fixtures/tasks.js';
+
+const test = suite<{ cluster: LocalCluster }>('cluster: launching tasks');
+test.before.each(async (ctx) => {
+  ctx.cluster = await LocalCluster.start({ agents: 2, agent: { statusUpdateRetry: { initialMs: 200, maxMs: 1_000 } } });
+});
+test.after.each(async (ctx) => {
+  await ctx.cluster.stop();
+});
+
+const js = (name: string, args: unknown) => ({ kind: 'js' as const, module: tasksModule, export: name, args });
+
+test('a JS task runs on its executor: STARTING, RUNNING, FINISHED with its result', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'double' });
+  const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: js('double', { n: 21 }) });
+  const finished = await fw.waitFor(taskId, 'TASK_FINISHED');
+  assert.is(finished.data, 42);
+  assert.is(finished.agentId, agentId);
+  assert.equal(fw.updatesOf(taskId).map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+  const state = await cluster.state();
+  assert.is(state.tasks.find((t) => t.taskId === taskId)?.state, 'TASK_FINISHED');
+});
+
+test('a throwing task ends TASK_FAILED with its error message', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'fail' });
+  const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('fail', { message: 'input was malformed' }) });
+  const failed = await fw.waitFor(taskId, 'TASK_FAILED');
+  assert.match(failed.message ?? '', /input was malformed/);
+});
+
+test('kill: a running JS task and a running command end TASK_KILLED', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'kill' });
+  const jsTask = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+  const command = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'command', command: 'sleep 60' } });
+  await fw.waitFor(jsTask.taskId, 'TASK_RUNNING');
+  await fw.waitFor(command.taskId, 'TASK_RUNNING');
+  fw.kill(jsTask.taskId);
+  fw.kill(command.taskId);
+  await fw.waitFor(jsTask.taskId, 'TASK_KILLED', { timeoutMs: 10_000 });
+  await fw.waitFor(command.taskId, 'TASK_KILLED', { timeoutMs: 10_000 });
+});
+
+test('a command task exits 0 → FINISHED, non-zero → FAILED', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'commands' });
+  const ok = await fw.launch({ cpus: 0.1, mem: 8, run: { kind: 'command', command: 'true' } });
+  const bad = await fw.launch({ cpus: 0.1, mem: 8, run: { kind: 'command', command: 'exit 3' } });
+  await fw.waitFor(ok.taskId, 'TASK_FINISHED');
+  assert.match((await fw.waitFor(bad.taskId, 'TASK_FAILED')).message ?? '', /code 3/);
+});
+
+test('an executor whose worker dies: its running task ends TASK_FAILED, reason executor-terminated', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'crash' });
+  const before = new Set(cluster.system.workers());
+  const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+  await fw.waitFor(taskId, 'TASK_RUNNING');
+  const executorWorkers = cluster.system.workers().filter((w) => !before.has(w));
+  assert.is(executorWorkers.length, 1, 'one worker for the command executor');
+  await cluster.system.terminateWorker(executorWorkers[0]!);
+  const failed = await fw.waitFor(taskId, 'TASK_FAILED');
+  assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
+  assert.is(failed.source, 'SOURCE_AGENT');
+});
+
+test('a launch beyond the offer gets TASK_ERROR, and the master keeps working', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'greedy' }, { offers: 'manual' });
+  const offer = await new Promise<import('../../src/index.js').Offer>((resolve) => fw.once('offers', (offers) => resolve(offers[0]!)));
+  const errors = new Promise<TaskStatus>((resolve) => fw.on('update', (s) => s.state === 'TASK_ERROR' && resolve(s)));
+  fw.accept(offer.offerId, [{ taskId: 'too-big' as never, resources: { cpus: offer.resources.cpus + 1, mem: 1 }, run: js('double', { n: 1 }) }]);
+  const error = await errors;
+  assert.is(error.taskId, 'too-big');
+  assert.match(error.message ?? '', /needs cpus/);
+  const { taskId } = await fw.launch({ cpus: 1, mem: 1, run: js('double', { n: 2 }) });
+  assert.is((await fw.waitFor(taskId, 'TASK_FINISHED')).data, 4);
+});
+
+test('resources return to full after tasks end', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'accounting' });
+  const launched = await Promise.all(Array.from({ length: 6 }, (_, n) => fw.launch({ cpus: 0.5, mem: 100, run: js('double', { n }) })));
+  await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_FINISHED')));
+  let state = await cluster.state();
+  // Freed resources are returned when the terminal update reaches the master, which happened
+  // before the framework saw it; the snapshot is taken after.
+  for (const agent of state.agents) assert.equal(agent.free, agent.total, agent.agentId);
+  state = await cluster.state();
+  assert.is(state.tasks.filter((t) => t.state === 'TASK_FINISHED').length, 6);
+});
+
+test('reconciliation answers the true state, explicit and implicit', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'reconcile' });
+  const running = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+  await fw.waitFor(running.taskId, 'TASK_RUNNING');
+  const answers: TaskStatus[] = [];
+  fw.on('update', (s) => s.reason === 'REASON_RECONCILIATION' && answers.push(s));
+  fw.reconcile([running.taskId, 'never-launched']);
+  fw.reconcile();
+  while (answers.length < 3) await new Promise((resolve) => fw.once('update', resolve));
+  assert.equal(answers.map((s) => `${s.taskId}:${s.state}:${s.source}`), [
+    `${running.taskId}:TASK_RUNNING:SOURCE_MASTER`,
+    'never-launched:TASK_LOST:SOURCE_MASTER',
+    `${running.taskId}:TASK_RUNNING:SOURCE_MASTER`,
+  ]);
+  fw.kill(running.taskId);
+  await fw.waitFor(running.taskId, 'TASK_KILLED');
+});
+
+test('an unacknowledged update is resent by the agent until the framework acknowledges it', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'manual-acks' }, { autoAcknowledge: false });
+  const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('double', { n: 5 }) });
+  const seen: TaskStatus[] = [];
+  await new Promise<void>((resolve) =>
+    fw.on('update', (s) => {
+      seen.push(s);
+      if (seen.length === 2) resolve();
+    }),
+  );
+  assert.is(seen[0]!.state, 'TASK_STARTING');
+  assert.is(seen[1]!.uuid, seen[0]!.uuid, 'the same update again: resent after the retry interval, not the next one');
+  fw.acknowledge(seen[1]!);
+  const running = await fw.waitFor(taskId, 'TASK_RUNNING');
+  fw.acknowledge(running);
+  const finished = await fw.waitFor(taskId, 'TASK_FINISHED');
+  fw.acknowledge(finished);
+});
+
+test('an agent that stops answering pings is marked unreachable; its tasks are lost', async () => {
+  const cluster = await LocalCluster.start({ agents: 1, master: { agentPingTimeoutMs: 100, maxAgentPingTimeouts: 3 } });
+  try {
+    const fw = await cluster.registerFramework({ name: 'partition', partitionAware: true });
+    const plain = await cluster.registerFramework({ name: 'plain' });
+    const aware = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+    const legacy = await plain.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+    await fw.waitFor(aware.taskId, 'TASK_RUNNING');
+    await plain.waitFor(legacy.taskId, 'TASK_RUNNING');
+    const started = Date.now();
+    await cluster.system.terminateWorker(cluster.agentRef(aware.agentId).node);
+    const unreachable = await fw.waitFor(aware.taskId, 'TASK_UNREACHABLE', { timeoutMs: 5_000 });
+    const lost = await plain.waitFor(legacy.taskId, 'TASK_LOST', { timeoutMs: 5_000 });
+    assert.is(unreachable.reason, 'REASON_SLAVE_REMOVED');
+    assert.is(lost.source, 'SOURCE_MASTER');
+    assert.ok(Date.now() - started >= 200, 'not before the missed pings');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('1,000 tasks over 3 agents all finish in order, every update acknowledged and checkpointed', async () => {
+  const workDir = mkdtempSync(join(tmpdir(), 'mesolith-1k-'));
+  const cluster = await LocalCluster.start({ workDir, agents: 3 });
+  try {
+    const fw = await cluster.registerFramework({ name: 'thousand', checkpoint: true });
+    const launched = await Promise.all(
+      Array.from({ length: 1_000 }, (_, n) =>
+        fw.launch({ cpus: 0.01, mem: 1, run: js('double', { n }), executor: { executorId: 'pool' as never } }),
+      ),
+    );
+    await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_FINISHED', { timeoutMs: 60_000 })));
+    const agentsUsed = new Set(launched.map((l) => l.agentId));
+    assert.is(agentsUsed.size, 3, 'spread over every agent');
+    for (const [n, l] of launched.entries()) {
+      assert.equal(fw.updatesOf(l.taskId).map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'], l.taskId);
+      assert.is(fw.updatesOf(l.taskId)[2]!.data, n * 2);
+    }
+    const state = await cluster.state();
+    for (const agent of state.agents) assert.equal(agent.free, agent.total);
+  } finally {
+    await cluster.stop();
+  }
+  let updates = 0;
+  let acked = 0;
+  for (const host of ['host-1', 'host-2', 'host-3']) {
+    const checkpoint = await readState(join(workDir, host));
+    for (const fw of checkpoint.agent!.frameworks.values()) {
+      for (const ex of fw.executors.values()) {
+        for (const run of ex.runs.values()) {
+          for (const task of run.tasks.values()) {
+            updates += task.updates.length;
+            acked += task.updates.filter((u) => task.acks.has(u.uuid)).length;
+          }
+        }
+      }
+    }
+  }
+  rmSync(workDir, { recursive: true, force: true });
+  assert.is(updates, 3_000, 'every update checkpointed');
+  assert.is(acked, 3_000, 'every update acknowledged, and the acknowledgement checkpointed');
+});
+
+test.run();
