@@ -36,6 +36,8 @@ export interface AgentFlags {
   readonly registrationRetryMs?: number;
   /** A killed task's grace before it is forced. Default 5 s. */
   readonly executorShutdownGracePeriodMs?: number;
+  /** Threads of the task pool of each executor worker. Default 2. */
+  readonly executorPoolThreads?: number;
 }
 
 export interface AgentArgs {
@@ -150,7 +152,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           type: 'launcher.launch',
           hostId: host.hostId,
           isolation: task.executor?.isolation ?? 'worker',
-          args: { agent: ctx.self, frameworkId, executorId, runId: entry.runId },
+          args: { agent: ctx.self, frameworkId, executorId, runId: entry.runId, poolThreads: args.flags?.executorPoolThreads ?? 2 },
         }, { timeoutMs: 60_000 })
         .then(
           (address) => {

@@ -11,23 +11,44 @@ export type TaskOutcome =
 const POOL_WORKER = new URL('./pool-worker.js', import.meta.url).href;
 
 /**
- * Runs an executor's tasks: JS functions on a piscina pool (threads started lazily, released
- * when idle) and shell commands as child processes (SIGTERM on kill, SIGKILL after the grace).
+ * One piscina pool per worker thread, shared by every executor in it: with `shared` isolation
+ * a worker holds many executors, and a pool each would cost threads by the thousand. Threads
+ * start on demand and end when idle; the pool is destroyed when its last executor closes.
+ */
+let threadPool: Piscina | null = null;
+let poolUsers = 0;
+
+function acquirePool(maxThreads: number): Piscina {
+  threadPool ??= new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads, idleTimeout: 2_000 });
+  return threadPool;
+}
+
+async function releasePool(): Promise<void> {
+  if (--poolUsers > 0 || threadPool === null) return;
+  const pool = threadPool;
+  threadPool = null;
+  await pool.destroy();
+}
+
+/**
+ * Runs an executor's tasks: JS functions on the thread's piscina pool, and shell commands as
+ * child processes (SIGTERM on kill, SIGKILL after the grace period).
  */
 export class TaskRunner {
-  private pool: Piscina | null = null;
+  private closed = false;
 
-  constructor(private readonly maxThreads: number) {}
+  constructor(private readonly maxThreads: number) {
+    poolUsers++;
+  }
 
   run(run: TaskRun, signal: AbortSignal, graceMs: () => number): Promise<TaskOutcome> {
     return run.kind === 'js' ? this.runJs(run, signal) : runCommand(run.command, signal, graceMs);
   }
 
   private async runJs(run: Extract<TaskRun, { kind: 'js' }>, signal: AbortSignal): Promise<TaskOutcome> {
-    this.pool ??= new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads: this.maxThreads, idleTimeout: 2_000 });
     const job: PoolJob = { module: run.module, export: run.export, args: run.args };
     try {
-      return { kind: 'finished', result: await this.pool.run(job, { signal }) };
+      return { kind: 'finished', result: await acquirePool(this.maxThreads).run(job, { signal }) };
     } catch (error) {
       if (signal.aborted) return { kind: 'killed' };
       return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
@@ -35,8 +56,9 @@ export class TaskRunner {
   }
 
   async close(): Promise<void> {
-    await this.pool?.destroy();
-    this.pool = null;
+    if (this.closed) return;
+    this.closed = true;
+    await releasePool();
   }
 }
 

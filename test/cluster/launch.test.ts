@@ -149,6 +149,25 @@ test('an agent that stops answering pings is marked unreachable; its tasks are l
   }
 });
 
+test('shared isolation packs many executors into few workers', async () => {
+  const cluster = await LocalCluster.start({ agents: 1, executorsPerSharedWorker: 50, agent: { executorPoolThreads: 1 } });
+  try {
+    const before = cluster.system.workers().length;
+    const fw = await cluster.registerFramework({ name: 'dense' });
+    const launched = await Promise.all(
+      Array.from({ length: 200 }, (_, n) =>
+        fw.launch({ cpus: 0.001, mem: 0.1, run: js('double', { n }), executor: { executorId: `e${n}` as never, isolation: 'shared' } }),
+      ),
+    );
+    await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_FINISHED')));
+    const executorWorkers = cluster.system.workers().length - before;
+    assert.ok(executorWorkers <= 4, `200 executors in ${executorWorkers} workers (50 per worker)`);
+    assert.ok(executorWorkers >= 1);
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test('1,000 tasks over 3 agents all finish in order, every update acknowledged and checkpointed', async () => {
   const workDir = mkdtempSync(join(tmpdir(), 'mesolith-1k-'));
   const cluster = await LocalCluster.start({ workDir, agents: 3 });
