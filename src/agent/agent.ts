@@ -32,7 +32,7 @@ export interface HostSpec {
 export interface AgentFlags {
   /** Status update resends: default 10 s doubling to 10 min. */
   readonly statusUpdateRetry?: RetryPolicy;
-  /** Between registration attempts until the master answers. Default 1 s. */
+  /** First wait between registration attempts; doubles up to 60 s until the master answers. Default 1 s. */
   readonly registrationRetryMs?: number;
   /** A killed task's grace before it is forced. Default 5 s. */
   readonly executorShutdownGracePeriodMs?: number;
@@ -181,9 +181,13 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       if (checkpointing(ex.frameworkId) && agentId !== undefined) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
     };
 
-    const register = () => master.tell({ type: 'master.register_agent', agent: ctx.self, info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes } });
+    let registrationBackoffMs = args.flags?.registrationRetryMs ?? 1_000;
+    const register = () => {
+      master.tell({ type: 'master.register_agent', agent: ctx.self, info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes } });
+      ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
+      registrationBackoffMs = Math.min(60_000, registrationBackoffMs * 2);
+    };
     register();
-    ctx.timers.repeat('register', args.flags?.registrationRetryMs ?? 1_000, { type: 'agent.register_retry' });
 
     return {
       receive: (message) => {
@@ -263,6 +267,24 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
                 if (checkpointing(ex.frameworkId)) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
               }
             }, () => undefined);
+            return undefined;
+          }
+          case 'agent.shutdown_framework': {
+            for (const [key, entry] of tasks) {
+              if (entry.frameworkId === message.frameworkId && !TERMINAL_STATES.has(entry.state)) {
+                agentUpdate(entry, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'the framework was shut down');
+                executors.get(entry.executorKey)?.taskKeys.delete(key);
+              }
+            }
+            for (const [key, ex] of executors) {
+              if (ex.frameworkId !== message.frameworkId) continue;
+              executors.delete(key);
+              if (ex.ref !== null) {
+                ctx.unwatch(ex.ref);
+                ex.ref.tell({ type: 'executor.shutdown' });
+              }
+              if (checkpointing(ex.frameworkId)) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
+            }
             return undefined;
           }
           case 'agent.retry_forward':

@@ -7,6 +7,7 @@ export type AgentMsg =
   | { readonly type: 'agent.registered'; readonly agentId: AgentId }
   | { readonly type: 'agent.run_task'; readonly frameworkId: FrameworkId; readonly framework: FrameworkInfo; readonly task: TaskDescription }
   | { readonly type: 'agent.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }
+  | { readonly type: 'agent.shutdown_framework'; readonly frameworkId: FrameworkId }
   | { readonly type: 'agent.status_update_ack'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
   | {
       readonly type: 'agent.register_executor';

@@ -52,7 +52,8 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
       running.set(task.taskId, entry);
       send(task.taskId, 'TASK_STARTING');
       send(task.taskId, 'TASK_RUNNING');
-      void runner.run(task.run, entry.abort.signal, () => entry.graceMs).then((outcome) => {
+      const onProgress = (data: unknown) => send(task.taskId, 'TASK_RUNNING', { message: 'progress', data: { progress: data } });
+      void runner.run(task.run, entry.abort.signal, () => entry.graceMs, onProgress).then((outcome) => {
         running.delete(task.taskId);
         if (outcome.kind === 'finished') send(task.taskId, 'TASK_FINISHED', outcome.result === undefined ? {} : { data: outcome.result });
         else if (outcome.kind === 'failed') send(task.taskId, 'TASK_FAILED', { message: outcome.message, reason: 'REASON_COMMAND_EXECUTOR_FAILED' });

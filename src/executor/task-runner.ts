@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TaskRun } from '../cluster/types.js';
-import type { PoolJob } from './pool-worker.js';
+import type { ControlMessage, PoolJob } from './pool-worker.js';
 
 export type TaskOutcome =
   | { readonly kind: 'finished'; readonly result?: unknown }
@@ -41,17 +42,43 @@ export class TaskRunner {
     poolUsers++;
   }
 
-  run(run: TaskRun, signal: AbortSignal, graceMs: () => number): Promise<TaskOutcome> {
-    return run.kind === 'js' ? this.runJs(run, signal) : runCommand(run.command, signal, graceMs);
+  /**
+   * Runs a task to its outcome. A kill (`signal`) first asks the task to stop (its
+   * `ctx.signal`, or SIGTERM for a command); past `graceMs()` it is forced (the pool thread is
+   * terminated, or SIGKILL).
+   */
+  run(run: TaskRun, signal: AbortSignal, graceMs: () => number, onProgress: (data: unknown) => void): Promise<TaskOutcome> {
+    return run.kind === 'js' ? this.runJs(run, signal, graceMs, onProgress) : runCommand(run.command, signal, graceMs);
   }
 
-  private async runJs(run: Extract<TaskRun, { kind: 'js' }>, signal: AbortSignal): Promise<TaskOutcome> {
-    const job: PoolJob = { module: run.module, export: run.export, args: run.args };
+  private async runJs(
+    run: Extract<TaskRun, { kind: 'js' }>,
+    signal: AbortSignal,
+    graceMs: () => number,
+    onProgress: (data: unknown) => void,
+  ): Promise<TaskOutcome> {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (message: ControlMessage) => {
+      if (message.type === 'progress') onProgress(message.data);
+    });
+    const force = new AbortController();
+    let forceTimer: ReturnType<typeof setTimeout> | undefined;
+    const onKill = () => {
+      port1.postMessage({ type: 'abort' } satisfies ControlMessage);
+      forceTimer = setTimeout(() => force.abort(), graceMs());
+    };
+    signal.addEventListener('abort', onKill, { once: true });
+    const job: PoolJob = { module: run.module, export: run.export, args: run.args, control: port2 };
     try {
-      return { kind: 'finished', result: await acquirePool(this.maxThreads).run(job, { signal }) };
+      const result: unknown = await acquirePool(this.maxThreads).run(job, { signal: force.signal, transferList: [port2] });
+      return signal.aborted ? { kind: 'killed' } : { kind: 'finished', result };
     } catch (error) {
       if (signal.aborted) return { kind: 'killed' };
       return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(forceTimer);
+      signal.removeEventListener('abort', onKill);
+      port1.close();
     }
   }
 

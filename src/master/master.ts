@@ -79,6 +79,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     const frameworks = new Map<FrameworkId, FrameworkEntry>();
     const tasks = new Map<string, TaskEntry>();
     const offers = new Map<string, Offer & { frameworkId: FrameworkId }>();
+    const removedFrameworks = new Set<FrameworkId>();
     let nextAgent = 0;
     let nextFramework = 0;
     let turn = 0;
@@ -173,6 +174,10 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     };
 
     const onStatus = (agentId: AgentId, status: TaskStatus) => {
+      if (removedFrameworks.has(status.frameworkId)) {
+        // Nobody is left to acknowledge it: the master does, so the agent's stream drains.
+        agents.get(agentId)?.ref.tell({ type: 'agent.status_update_ack', frameworkId: status.frameworkId, taskId: status.taskId, uuid: status.uuid });
+      }
       const entry = tasks.get(taskKey(status.frameworkId, status.taskId));
       if (entry !== undefined) {
         const wasTerminal = TERMINAL_STATES.has(entry.state);
@@ -183,7 +188,23 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           allocateSoon();
         }
       }
-      toScheduler(status.frameworkId, { ...status, agentId });
+      if (!removedFrameworks.has(status.frameworkId)) toScheduler(status.frameworkId, { ...status, agentId });
+    };
+
+    /** Shutdown of a framework: no more offers; agents kill its tasks and stop its executors. */
+    const teardown = (frameworkId: FrameworkId) => {
+      const framework = frameworks.get(frameworkId);
+      if (framework === undefined) return false;
+      frameworks.delete(frameworkId);
+      removedFrameworks.add(frameworkId);
+      for (const offer of [...offers.values()]) if (offer.frameworkId === frameworkId) closeOffer(offer.offerId);
+      const hosting = new Set<AgentId>();
+      for (const task of tasks.values()) {
+        if (task.frameworkId === frameworkId && !TERMINAL_STATES.has(task.state)) hosting.add(task.agentId);
+      }
+      for (const agentId of hosting) agents.get(agentId)?.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
+      allocateSoon();
+      return true;
     };
 
     const markUnreachable = (agent: AgentEntry) => {
@@ -238,6 +259,8 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
             allocateSoon();
             return undefined;
           }
+          case 'master.teardown':
+            return teardown(message.frameworkId);
           case 'master.revive':
             frameworks.get(message.frameworkId)?.refused.clear();
             allocateSoon();

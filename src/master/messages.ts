@@ -9,6 +9,7 @@ export type MasterMsg =
   | { readonly type: 'master.accept'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly tasks: readonly TaskDescription[] }
   | { readonly type: 'master.decline'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly refuseMs?: number }
   | { readonly type: 'master.revive'; readonly frameworkId: FrameworkId }
+  | { readonly type: 'master.teardown'; readonly frameworkId: FrameworkId }
   | { readonly type: 'master.status_update'; readonly agentId: AgentId; readonly status: TaskStatus }
   | { readonly type: 'master.acknowledge'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
   | { readonly type: 'master.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }

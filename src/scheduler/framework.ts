@@ -125,6 +125,12 @@ export class Framework extends EventEmitter<Events> {
     this.master.tell({ type: 'master.reconcile', frameworkId: this.frameworkId, taskIds: taskIds as TaskId[] });
   }
 
+  /** Shuts the framework down: its tasks are killed and its executors stopped; no more offers. */
+  teardown(): void {
+    this.held.clear();
+    this.master.tell({ type: 'master.teardown', frameworkId: this.frameworkId });
+  }
+
   acknowledge(status: TaskStatus): void {
     if (status.uuid === '') return;
     this.master.tell({ type: 'master.acknowledge', frameworkId: this.frameworkId, taskId: status.taskId, uuid: status.uuid });

@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCluster, type TaskStatus, readState } from '../../src/index.js';
 import { tasksModule } from '../fixtures/tasks.js';
+import { nextSystemEvent } from '../probe.js';
 
 const test = suite<{ cluster: LocalCluster }>('cluster: launching tasks');
 test.before.each(async (ctx) => {
@@ -44,6 +45,52 @@ test('kill: a running JS task and a running command end TASK_KILLED', async ({ c
   fw.kill(command.taskId);
   await fw.waitFor(jsTask.taskId, 'TASK_KILLED', { timeoutMs: 10_000 });
   await fw.waitFor(command.taskId, 'TASK_KILLED', { timeoutMs: 10_000 });
+});
+
+test('a JS task sees its kill as ctx.signal; one that ignores it is forced after the grace period', async () => {
+  const cluster = await LocalCluster.start({ agents: 1, agent: { executorShutdownGracePeriodMs: 200 } });
+  try {
+    const fw = await cluster.registerFramework({ name: 'grace' });
+    const polite = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+    const stubborn = await fw.launch({ cpus: 0.5, mem: 32, run: js('stubborn', { ms: 60_000 }) });
+    await fw.waitFor(polite.taskId, 'TASK_RUNNING');
+    await fw.waitFor(stubborn.taskId, 'TASK_RUNNING');
+    const started = Date.now();
+    fw.kill(polite.taskId);
+    fw.kill(stubborn.taskId);
+    await fw.waitFor(polite.taskId, 'TASK_KILLED');
+    const politeMs = Date.now() - started;
+    await fw.waitFor(stubborn.taskId, 'TASK_KILLED');
+    const stubbornMs = Date.now() - started;
+    assert.ok(politeMs < 200, `the cooperative task stopped in ${politeMs} ms`);
+    assert.ok(stubbornMs >= 200, `the stubborn one was forced after the grace (${stubbornMs} ms)`);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('ctx.progress reaches the framework as TASK_RUNNING updates, in order', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'progress' });
+  const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('steps', { steps: 3 }) });
+  await fw.waitFor(taskId, 'TASK_FINISHED');
+  const progress = fw.updatesOf(taskId).filter((s) => s.message === 'progress').map((s) => (s.data as { progress: { step: number } }).progress.step);
+  assert.equal(progress, [1, 2, 3]);
+});
+
+test('teardown kills the framework\'s tasks, stops its executors and returns its resources', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'doomed' });
+  const before = new Set(cluster.system.workers());
+  const launched = await Promise.all([0, 1].map(() => fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) })));
+  await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_RUNNING')));
+  const executorWorkers = cluster.system.workers().filter((w) => !before.has(w));
+  assert.is(executorWorkers.length, 2);
+  const exits = executorWorkers.map((node) => nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === node));
+  fw.teardown();
+  await Promise.all(exits);
+  let state = await cluster.state();
+  while (state.tasks.some((t) => t.state !== 'TASK_KILLED')) state = await cluster.state();
+  assert.equal(state.frameworks.map((f) => f.name), []);
+  for (const agent of state.agents) assert.equal(agent.free, agent.total);
 });
 
 test('a command task exits 0 → FINISHED, non-zero → FAILED', async ({ cluster }) => {
