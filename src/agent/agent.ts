@@ -105,17 +105,10 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         forward: (status) => {
           if (agentId !== undefined) master.tell({ type: 'master.status_update', agentId, status });
         },
-        scheduleRetry: (status, delayMs) =>
-          ctx.timers.once(`retry:${status.frameworkId}/${status.taskId}`, delayMs, {
-            type: 'agent.retry_forward',
-            frameworkId: status.frameworkId,
-            taskId: status.taskId,
-            uuid: status.uuid,
-          }),
-        cancelRetry: (frameworkId, taskId) => ctx.timers.cancel(`retry:${frameworkId}/${taskId}`),
       },
       args.flags?.statusUpdateRetry ?? { initialMs: 10_000, maxMs: 600_000 },
     );
+    ctx.timers.repeat('resend', updates.sweepIntervalMs, { type: 'agent.resend_due' });
 
     const agentUpdate = (entry: TaskEntry, state: TaskStateName, reason: string, message: string) => {
       const status: TaskStatus = {
@@ -287,8 +280,8 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             }
             return undefined;
           }
-          case 'agent.retry_forward':
-            updates.resend(message.frameworkId, message.taskId, message.uuid);
+          case 'agent.resend_due':
+            updates.resendDue();
             return undefined;
           case 'agent.kill_task': {
             const entry = tasks.get(keyOf(message.frameworkId, message.taskId));

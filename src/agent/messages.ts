@@ -18,5 +18,5 @@ export type AgentMsg =
     }
   | { readonly type: 'agent.executor_update'; readonly executorId: ExecutorId; readonly status: TaskStatus }
   | { readonly type: 'agent.ping' }
-  | { readonly type: 'agent.retry_forward'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
+  | { readonly type: 'agent.resend_due' }
   | { readonly type: 'agent.register_retry' };

@@ -52,7 +52,9 @@ let taskCounter = 0;
 export class Framework extends EventEmitter<Events> {
   frameworkId!: FrameworkId;
   private readonly held = new Map<string, Offer>();
-  private readonly pending: PendingLaunch[] = [];
+  private pending: PendingLaunch[] = [];
+  private placeQueued = false;
+  private reviveWanted = false;
   private readonly statuses = new Map<TaskId, TaskStatus[]>();
   private readonly waiters = new Map<TaskId, Set<() => void>>();
   private scheduler!: ActorRef<SchedulerMsg>;
@@ -85,7 +87,7 @@ export class Framework extends EventEmitter<Events> {
       case 'scheduler.offers':
         for (const offer of message.offers) this.held.set(offer.offerId, offer);
         this.emit('offers', message.offers);
-        this.place();
+        this.placeSoon(false);
         return;
       case 'scheduler.rescind':
         this.held.delete(message.offerId);
@@ -147,8 +149,7 @@ export class Framework extends EventEmitter<Events> {
     };
     return new Promise((resolve) => {
       this.pending.push({ task, resolve });
-      this.place();
-      if (this.pending.length > 0) this.master.tell({ type: 'master.revive', frameworkId: this.frameworkId });
+      this.placeSoon(true);
     });
   }
 
@@ -191,6 +192,19 @@ export class Framework extends EventEmitter<Events> {
     });
   }
 
+  /** Launches made in one turn are placed together, once (placing is linear in the pending launches). */
+  private placeSoon(revive: boolean): void {
+    this.reviveWanted ||= revive;
+    if (this.placeQueued) return;
+    this.placeQueued = true;
+    queueMicrotask(() => {
+      this.placeQueued = false;
+      this.place();
+      if (this.reviveWanted && this.pending.length > 0) this.master.tell({ type: 'master.revive', frameworkId: this.frameworkId });
+      this.reviveWanted = false;
+    });
+  }
+
   /**
    * Matches pending launches to held offers, packing as many as fit in each. Offers that fit
    * nothing are declined (for a while: `launch()` revives offers when it has new work), so they
@@ -200,18 +214,18 @@ export class Framework extends EventEmitter<Events> {
     for (const offer of [...this.held.values()]) {
       let free = offer.resources;
       const chosen: PendingLaunch[] = [];
-      for (let i = 0; i < this.pending.length; ) {
-        const launch = this.pending[i]!;
+      const rest: PendingLaunch[] = [];
+      for (const launch of this.pending) {
         if (fits(launch.task.resources, free)) {
           free = subtract(free, launch.task.resources);
           chosen.push(launch);
-          this.pending.splice(i, 1);
-        } else i++;
+        } else rest.push(launch);
       }
       if (chosen.length === 0) {
         if (this.options.offers !== 'manual') this.decline(offer.offerId, this.pending.length > 0 ? 1_000 : 5_000);
         continue;
       }
+      this.pending = rest;
       this.accept(offer.offerId, chosen.map((c) => c.task));
       for (const c of chosen) {
         c.resolve({ taskId: c.task.taskId, agentId: offer.agentId, executorId: c.task.executor?.executorId ?? `command-${c.task.taskId}` });

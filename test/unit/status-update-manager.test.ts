@@ -9,19 +9,16 @@ function status(taskId: string, uuid: string, state: TaskStatus['state'] = 'TASK
   return { taskId: taskId as TaskId, frameworkId: 'fw' as FrameworkId, uuid, state, timestamp: 0 };
 }
 
-/** A sink that records what the manager asks of the agent; retries are driven by the test. */
+/** A sink that records what the manager asks of the agent. */
 function recordingSink() {
   const log: string[] = [];
-  const retries = new Map<string, number>();
   const sink: StatusUpdateSink = {
     checkpoint: async (s, entry, seq) => {
       log.push(`checkpoint ${entry} ${s.uuid} #${seq}`);
     },
     forward: (s) => log.push(`forward ${s.uuid}`),
-    scheduleRetry: (s, delayMs) => retries.set(s.taskId, delayMs),
-    cancelRetry: (_fw, taskId) => retries.delete(taskId),
   };
-  return { sink, log, retries };
+  return { sink, log };
 }
 
 test('checkpoints before forwarding, one update in flight per stream, in order', async () => {
@@ -48,19 +45,18 @@ test('a duplicate update (same uuid) is dropped; a stale or repeated ack changes
   assert.is(await again, null);
 });
 
-test('an unacknowledged update is resent with doubling backoff, capped', async () => {
-  const { sink, log, retries } = recordingSink();
-  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 40 });
+test('an unacknowledged update is resent with doubling backoff, capped (fake clock)', async () => {
+  const { sink, log } = recordingSink();
+  let now = 1_000;
+  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 40 }, () => now);
   await manager.update(status('t', 'a'), false);
-  const delays = [retries.get('t')];
-  for (let i = 0; i < 4; i++) {
-    manager.resend('fw' as FrameworkId, 't' as TaskId, 'a');
-    delays.push(retries.get('t'));
-  }
-  assert.equal(delays, [10, 20, 40, 40, 40]);
-  assert.is(log.filter((l) => l === 'forward a').length, 5);
-  manager.resend('fw' as FrameworkId, 't' as TaskId, 'not-in-flight');
-  assert.is(log.filter((l) => l === 'forward a').length, 5, 'a timer for an acknowledged update does nothing');
+  const resentAt: number[] = [];
+  for (; now <= 1_200; now++) if (manager.resendDue() > 0) resentAt.push(now);
+  assert.equal(resentAt, [1_010, 1_030, 1_070, 1_110, 1_150, 1_190], 'after 10, then 20, then 40 ms, capped');
+  assert.is(log.filter((l) => l === 'forward a').length, 1 + resentAt.length);
+  assert.ok(await manager.acknowledge('fw' as FrameworkId, 't' as TaskId, 'a'));
+  assert.is(manager.resendDue(), 0, 'nothing in flight once acknowledged');
+  assert.is(manager.sweepIntervalMs, 5);
 });
 
 test.run();
