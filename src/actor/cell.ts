@@ -432,6 +432,10 @@ export class ActorCell implements ActorContext<unknown> {
     };
   }
 
+  refFor<T = unknown>(address: string): ActorRef<T> {
+    return this.runtime.ref<T>(address as Address);
+  }
+
   publish(event: SystemEvent): void {
     this.runtime.publish(event);
   }

@@ -51,4 +51,6 @@ export interface ActorContext<M = unknown> {
   deferReply(): Replier;
   /** Puts an event on the system's event stream (`system.events`). */
   publish(event: SystemEvent): void;
+  /** A ref from an address (`name@node`), e.g. one read back from a checkpoint. */
+  refFor<T = unknown>(address: string): ActorRef<T>;
 }

@@ -4,6 +4,7 @@ import {
   type AgentId,
   type CheckpointRecord,
   CheckpointStore,
+  readState,
   type ExecutorId,
   type FrameworkId,
   type FrameworkInfo,
@@ -14,10 +15,11 @@ import {
   type TaskStateName,
 } from '../checkpoint/index.js';
 import type { LauncherMsg } from '../cluster/launcher-messages.js';
-import type { TaskDescription, TaskStatus } from '../cluster/types.js';
+import { type TaskDescription, type TaskStatus, toTaskInfo } from '../cluster/types.js';
 import type { ExecutorMsg } from '../executor/messages.js';
 import type { MasterMsg } from '../master/messages.js';
 import type { AgentMsg } from './messages.js';
+import { type RecoveredAgent, decideRecovery } from './recovery.js';
 import { type RetryPolicy, StatusUpdateManager } from './status-update-manager.js';
 
 export interface HostSpec {
@@ -38,6 +40,12 @@ export interface AgentFlags {
   readonly executorShutdownGracePeriodMs?: number;
   /** Threads of the task pool of each executor worker. Default 2. */
   readonly executorPoolThreads?: number;
+  /** A corrupt checkpoint record stops recovery (true, default) or is skipped (false). */
+  readonly strict?: boolean;
+  /** How long a restarted agent waits for its executors to reregister. Default 2 s. */
+  readonly executorReregistrationTimeoutMs?: number;
+  /** How long executors of checkpointing frameworks wait for a gone agent. Default 15 min. */
+  readonly recoveryTimeoutMs?: number;
 }
 
 export interface AgentArgs {
@@ -78,16 +86,20 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     const { host, master, launcher } = args;
     const graceMs = args.flags?.executorShutdownGracePeriodMs ?? 5_000;
     const store = await CheckpointStore.open(host.workDir, { owner: `agent of ${host.hostId}`, takeOverLock: true });
+    const decision = decideRecovery(await readState(store, { strict: args.flags?.strict ?? true }), host.bootId);
     await store.write([
       { type: 'boot-id', bootId: host.bootId },
       { type: 'resources', resources: host.resources },
     ]);
     let agentId: AgentId | undefined;
+    /** The master has admitted this agent (registered, or reregistered after recovery). */
+    let registered = false;
     const frameworks = new Map<FrameworkId, FrameworkInfo>();
     const executors = new Map<string, ExecutorEntry>();
     const tasks = new Map<string, TaskEntry>();
 
     const checkpointing = (frameworkId: FrameworkId) => frameworks.get(frameworkId)?.checkpoint === true;
+    const partitionAware = (frameworkId: FrameworkId) => frameworks.get(frameworkId)?.partitionAware === true;
     const persist = (records: CheckpointRecord[]): Promise<void> =>
       store.write(records).catch((error: unknown) => {
         ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.checkpoint_failed', data: { error: String(error) } });
@@ -103,7 +115,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           return persist([entry === 'update' ? { type: 'update', task: path, seq, update: status } : { type: 'ack', task: path, seq, uuid: status.uuid }]);
         },
         forward: (status) => {
-          if (agentId !== undefined) master.tell({ type: 'master.status_update', agentId, status });
+          if (registered) master.tell({ type: 'master.status_update', agentId: agentId!, status });
         },
       },
       args.flags?.statusUpdateRetry ?? { initialMs: 10_000, maxMs: 600_000 },
@@ -145,13 +157,21 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           type: 'launcher.launch',
           hostId: host.hostId,
           isolation: task.executor?.isolation ?? 'worker',
-          args: { agent: ctx.self, frameworkId, executorId, runId: entry.runId, poolThreads: args.flags?.executorPoolThreads ?? 2 },
+          args: {
+            agent: ctx.self,
+            frameworkId,
+            executorId,
+            runId: entry.runId,
+            poolThreads: args.flags?.executorPoolThreads ?? 2,
+            checkpoint: checkpointing(frameworkId),
+            recoveryTimeoutMs: args.flags?.recoveryTimeoutMs ?? 15 * 60_000,
+          },
         }, { timeoutMs: 60_000 })
         .then(
           (address) => {
             if (checkpointing(frameworkId)) {
               const workerId = address.slice(address.lastIndexOf('@') + 1);
-              void persist([{ type: 'run', run: runPathOf(entry), pid: { workerId, startedAt: Date.now() } }]).catch(() => undefined);
+              void persist([{ type: 'run', run: runPathOf(entry), pid: { workerId, startedAt: Date.now(), address } }]).catch(() => undefined);
             }
           },
           (error: unknown) => {
@@ -180,19 +200,80 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
       registrationBackoffMs = Math.min(60_000, registrationBackoffMs * 2);
     };
-    register();
+
+    /** Executors asked to reregister and not back yet (Mesos: the agent's RECOVERING state). */
+    const awaitingReregistration = new Set<string>();
+    const recoveryStarted = Date.now();
+    const recovery = { reconnected: 0, destroyed: 0, lost: 0 };
+
+    const resume = (recovered: RecoveredAgent) => {
+      agentId = recovered.agentId;
+      for (const [frameworkId, info] of recovered.frameworks) frameworks.set(frameworkId, info);
+      for (const rex of recovered.executors) {
+        const ex: ExecutorEntry = {
+          frameworkId: rex.frameworkId,
+          executorId: rex.executorId,
+          runId: rex.runId,
+          commandExecutor: rex.executorId.startsWith('command-'),
+          ref: null,
+          queued: [],
+          taskKeys: new Set(),
+        };
+        const exKey = keyOf(rex.frameworkId, rex.executorId);
+        executors.set(exKey, ex);
+        for (const rt of rex.tasks) {
+          const key = keyOf(rex.frameworkId, rt.task.taskId);
+          tasks.set(key, { frameworkId: rex.frameworkId, executorKey: exKey, path: rt.path, task: rt.task, state: rt.state });
+          ex.taskKeys.add(key);
+          updates.recover(rex.frameworkId, rt.task.taskId, rt.updates, rt.acks, rt.nextSeq);
+        }
+        if (rex.address === undefined) continue;
+        const ref = ctx.refFor<ExecutorMsg>(rex.address);
+        awaitingReregistration.add(exKey);
+        // Watching first: an executor already dead answers Down(noproc) at once.
+        ctx.watch(ref);
+        ex.ref = ref;
+        ref.tell({ type: 'executor.reconnect', agent: ctx.self });
+      }
+      for (const [exKey, ex] of executors) {
+        if (!awaitingReregistration.has(exKey)) executorGone(ex, 'the executor was never recorded as started');
+      }
+      if (awaitingReregistration.size === 0) finishRecovery();
+      else ctx.timers.once('reregistration', args.flags?.executorReregistrationTimeoutMs ?? 2_000, { type: 'agent.reregistration_timeout' });
+    };
+
+    /** Every executor is back (or was given up on): tell the master who we are and what runs here. */
+    const finishRecovery = () => {
+      ctx.timers.cancel('reregistration');
+      master.tell({
+        type: 'master.reregister_agent',
+        agentId: agentId!,
+        agent: ctx.self,
+        info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes },
+        tasks: [...tasks.values()].map((t) => ({ frameworkId: t.frameworkId, taskId: t.task.taskId, state: t.state, resources: t.task.resources })),
+        frameworks: [...frameworks].map(([frameworkId, info]) => ({ frameworkId, info })),
+      });
+      ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
+    };
+
+    if (decision.kind === 'recover') resume(decision.agent);
+    else register();
 
     return {
       receive: (message) => {
         if (isDown(message)) {
-          for (const ex of executors.values()) {
-            if (ex.ref?.equals(message.ref)) executorGone(ex, `executor ${ex.executorId} terminated (${message.reason}${message.error ? `: ${message.error.message}` : ''})`);
+          for (const [exKey, ex] of executors) {
+            if (!ex.ref?.equals(message.ref)) continue;
+            executorGone(ex, `executor ${ex.executorId} terminated (${message.reason}${message.error ? `: ${message.error.message}` : ''})`);
+            // During recovery a dead executor is known at once; there is nothing to wait for.
+            if (awaitingReregistration.delete(exKey) && awaitingReregistration.size === 0) finishRecovery();
           }
           return undefined;
         }
         switch (message.type) {
           case 'agent.registered': {
-            if (agentId !== undefined) return undefined;
+            if (registered) return undefined;
+            registered = true;
             agentId = message.agentId;
             ctx.timers.cancel('register');
             void persist([{ type: 'agent', agentId, info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes } }]).catch(() => undefined);
@@ -200,8 +281,75 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             return undefined;
           }
           case 'agent.register_retry':
-            if (agentId === undefined) register();
+            if (!registered) {
+              if (agentId === undefined) register();
+              else finishRecovery();
+            }
             return undefined;
+          case 'agent.reregistered': {
+            registered = true;
+            ctx.timers.cancel('register');
+            updates.resendAll();
+            ctx.publish({
+              type: 'custom',
+              source: ctx.self.address,
+              name: 'agent.recovered',
+              data: { agentId, hostId: host.hostId, ...recovery, tasks: tasks.size, recoveryMs: Date.now() - recoveryStarted },
+            });
+            return undefined;
+          }
+          case 'agent.reregister_executor': {
+            const exKey = keyOf(message.frameworkId, message.executorId);
+            const ex = executors.get(exKey);
+            if (ex === undefined || ex.runId !== message.runId || !awaitingReregistration.delete(exKey)) {
+              // Unknown, or already reconnected: a duplicate is ignored (Mesos: not answered with shutdown).
+              if (ex === undefined || ex.runId !== message.runId) message.executor.tell({ type: 'executor.shutdown' } satisfies ExecutorMsg);
+              return undefined;
+            }
+            recovery.reconnected++;
+            ex.ref = message.executor as ActorRef<ExecutorMsg>;
+            ex.ref.tell({ type: 'executor.registered' });
+            const known = new Set(message.tasks.map((t) => t.taskId as string));
+            for (const status of message.updates) {
+              known.add(status.taskId);
+              const entry = tasks.get(keyOf(status.frameworkId, status.taskId));
+              if (entry !== undefined) entry.state = status.state;
+              const executorRef = ex.ref;
+              void updates.update(status, checkpointing(status.frameworkId)).then(
+                () => executorRef.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
+                () => undefined,
+              );
+            }
+            for (const key of ex.taskKeys) {
+              const entry = tasks.get(key);
+              if (entry === undefined || TERMINAL_STATES.has(entry.state) || known.has(entry.task.taskId)) continue;
+              // Launched here but never seen by the executor (Mesos: REASON_SLAVE_RESTARTED).
+              recovery.lost++;
+              agentUpdate(entry, partitionAware(entry.frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_SLAVE_RESTARTED', 'the task never reached its executor before the agent restarted');
+            }
+            if (awaitingReregistration.size === 0) finishRecovery();
+            return undefined;
+          }
+          case 'agent.reregistration_timeout': {
+            for (const exKey of awaitingReregistration) {
+              const ex = executors.get(exKey);
+              if (ex === undefined) continue;
+              recovery.destroyed++;
+              if (ex.ref !== null) {
+                ctx.unwatch(ex.ref);
+                launcher.tell({ type: 'launcher.destroy', address: ex.ref.address });
+              }
+              executors.delete(exKey);
+              for (const key of ex.taskKeys) {
+                const entry = tasks.get(key);
+                if (entry === undefined || TERMINAL_STATES.has(entry.state)) continue;
+                agentUpdate(entry, partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', `executor ${ex.executorId} did not reregister in time`);
+              }
+            }
+            awaitingReregistration.clear();
+            finishRecovery();
+            return undefined;
+          }
           case 'agent.ping':
             return 'pong';
           case 'agent.run_task': {
@@ -212,7 +360,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             tasks.set(key, { frameworkId: message.frameworkId, executorKey: keyOf(message.frameworkId, ex.executorId), path, task: message.task, state: 'TASK_STAGING' });
             ex.taskKeys.add(key);
             if (checkpointing(message.frameworkId)) {
-              void persist([{ type: 'task', task: path, info: { name: message.task.name ?? message.task.taskId, resources: message.task.resources } }]).catch(() => undefined);
+              void persist([{ type: 'task', task: path, info: toTaskInfo(message.task) }]).catch(() => undefined);
             }
             if (ex.ref !== null) ex.ref.tell({ type: 'executor.run_task', task: message.task });
             else ex.queued.push(message.task);

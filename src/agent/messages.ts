@@ -5,6 +5,7 @@ import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 /** Everything an agent receives: from the master, from its executors, and its own timers. */
 export type AgentMsg =
   | { readonly type: 'agent.registered'; readonly agentId: AgentId }
+  | { readonly type: 'agent.reregistered'; readonly agentId: AgentId }
   | { readonly type: 'agent.run_task'; readonly frameworkId: FrameworkId; readonly framework: FrameworkInfo; readonly task: TaskDescription }
   | { readonly type: 'agent.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }
   | { readonly type: 'agent.shutdown_framework'; readonly frameworkId: FrameworkId }
@@ -16,6 +17,17 @@ export type AgentMsg =
       readonly runId: RunId;
       readonly executor: ActorRef;
     }
+  | {
+      /** An executor's answer to a reconnect: what it runs and what the agent has not acknowledged. */
+      readonly type: 'agent.reregister_executor';
+      readonly frameworkId: FrameworkId;
+      readonly executorId: ExecutorId;
+      readonly runId: RunId;
+      readonly executor: ActorRef;
+      readonly tasks: readonly TaskDescription[];
+      readonly updates: readonly TaskStatus[];
+    }
+  | { readonly type: 'agent.reregistration_timeout' }
   | { readonly type: 'agent.executor_update'; readonly executorId: ExecutorId; readonly status: TaskStatus }
   | { readonly type: 'agent.ping' }
   | { readonly type: 'agent.resend_due' }

@@ -70,6 +70,28 @@ export class StatusUpdateManager {
     return 'accepted';
   }
 
+  /**
+   * Restores a stream from the checkpoint after a restart: updates not yet acknowledged wait
+   * to be forwarded again, oldest first; every known uuid counts as seen, so an executor that
+   * resends one is deduplicated.
+   */
+  recover(frameworkId: FrameworkId, taskId: TaskId, checkpointed: readonly TaskStatus[], acked: ReadonlySet<string>, nextSeq: number): void {
+    this.streams.set(`${frameworkId}/${taskId}`, {
+      pending: checkpointed.filter((s) => !acked.has(s.uuid)),
+      seen: new Set(checkpointed.map((s) => s.uuid)),
+      nextSeq,
+      backoffMs: this.retry.initialMs,
+      sentAt: 0,
+      checkpointing: true,
+      acking: false,
+    });
+  }
+
+  /** Forwards every stream's head now (after the agent reregistered with the master). */
+  resendAll(): void {
+    for (const stream of this.streams.values()) if (stream.pending.length > 0 && !stream.acking) this.send(stream);
+  }
+
   /** The framework acknowledged `uuid`; returns that update if it was the one in flight. */
   async acknowledge(frameworkId: FrameworkId, taskId: TaskId, uuid: string): Promise<TaskStatus | null> {
     const stream = this.streams.get(`${frameworkId}/${taskId}`);

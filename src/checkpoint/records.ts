@@ -75,6 +75,8 @@ export interface StatusUpdate {
 export interface ExecutorPid {
   readonly workerId: string;
   readonly startedAt: number;
+  /** The executor actor's address (Mesos: the run's libprocess.pid), to reconnect to it. */
+  readonly address?: string;
 }
 
 /** One durable fact. Some write two keys at once (an info and its `latest` pointer). */

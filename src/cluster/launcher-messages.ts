@@ -1,9 +1,11 @@
 import type { ExecutorArgs } from '../executor/executor.js';
 
-/** The host's executor launcher: agents ask it to start executors outside their own worker. */
-export type LauncherMsg = {
-  readonly type: 'launcher.launch';
-  readonly hostId: string;
-  readonly isolation: 'worker' | 'shared';
-  readonly args: ExecutorArgs;
-};
+/** The host's executor launcher: agents ask it to start executors outside their own worker, and to destroy them. */
+export type LauncherMsg =
+  | {
+      readonly type: 'launcher.launch';
+      readonly hostId: string;
+      readonly isolation: 'worker' | 'shared';
+      readonly args: ExecutorArgs;
+    }
+  | { readonly type: 'launcher.destroy'; readonly address: string };

@@ -48,6 +48,15 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
             }
             return undefined;
           }
+          if (message.type === 'launcher.destroy') {
+            // An executor that would not reregister: end it the way a containerizer destroys a
+            // container (its worker, with worker isolation).
+            const placement = placements.get(message.address as Address);
+            if (placement === undefined) return false;
+            if (placement.isolation === 'worker') await system.terminateWorker(placement.node);
+            else await ctx.stop(ctx.refFor(message.address), 0);
+            return true;
+          }
           const worker = message.isolation === 'shared' ? await sharedWorker(message.hostId) : 'new';
           const ref = await ctx.spawn(EXECUTOR, { worker, args: message.args });
           placements.set(ref.address, { node: ref.node, hostId: message.hostId, isolation: message.isolation });

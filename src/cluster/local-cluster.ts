@@ -31,10 +31,22 @@ export interface LocalClusterOptions {
   readonly startTimeoutMs?: number;
 }
 
+/** What a restarted agent reported (the `agent.recovered` event). */
+export interface AgentRecovery {
+  readonly agentId: AgentId;
+  readonly fresh?: boolean;
+  readonly reconnected?: number;
+  readonly destroyed?: number;
+  readonly lost?: number;
+  readonly tasks?: number;
+  readonly recoveryMs?: number;
+}
+
 interface Host {
   readonly spec: HostSpec;
-  readonly agent: ActorRef<AgentMsg>;
+  agent: ActorRef<AgentMsg>;
   agentId: AgentId | undefined;
+  flags: AgentFlags | undefined;
 }
 
 const MASTER = behaviourRef(new URL('../master/master.js', import.meta.url), 'master');
@@ -54,6 +66,7 @@ export class LocalCluster {
     readonly workDir: string,
     private readonly ownsWorkDir: boolean,
     readonly master: ActorRef<MasterMsg>,
+    private readonly launcher: ActorRef<LauncherMsg>,
   ) {}
 
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -68,7 +81,7 @@ export class LocalCluster {
         launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 64 }),
         { name: 'launcher' },
       );
-      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master);
+      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, hostLauncher);
       const registered = new Map<string, AgentId>();
       const allRegistered = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -101,9 +114,8 @@ export class LocalCluster {
           attributes: host.attributes ?? {},
         };
         mkdirSync(spec.workDir, { recursive: true });
-        const args: AgentArgs = { master, launcher: hostLauncher, host: spec, ...(options.agent === undefined ? {} : { flags: options.agent }) };
-        const agent = await system.spawn<AgentMsg, AgentArgs>(AGENT, { name: `agent-${hostId}`, worker: 'new', args });
-        cluster.hosts.push({ spec, agent, agentId: registered.get(hostId) });
+        const agent = await cluster.spawnAgent(spec, options.agent);
+        cluster.hosts.push({ spec, agent, agentId: registered.get(hostId), flags: options.agent });
       }
       await allRegistered;
       return cluster;
@@ -119,11 +131,52 @@ export class LocalCluster {
     return this.hosts.flatMap((h) => (h.agentId === undefined ? [] : [h.agentId]));
   }
 
-  /** The agent actor of an agent id (its `node` is the agent's worker). */
-  agentRef(agentId: AgentId | string): ActorRef<AgentMsg> {
+  private spawnAgent(spec: HostSpec, flags: AgentFlags | undefined): Promise<ActorRef<AgentMsg>> {
+    const args: AgentArgs = { master: this.master, launcher: this.launcher, host: spec, ...(flags === undefined ? {} : { flags }) };
+    return this.system.spawn<AgentMsg, AgentArgs>(AGENT, { name: `agent-${spec.hostId}`, worker: 'new', args });
+  }
+
+  private host(agentId: AgentId | string): Host {
     const host = this.hosts.find((h) => h.agentId === agentId);
     if (host === undefined) throw new RangeError(`no agent ${agentId} in this cluster (agents: ${this.agentIds().join(', ')})`);
-    return host.agent;
+    return host;
+  }
+
+  /** The agent actor of an agent id (its `node` is the agent's worker). */
+  agentRef(agentId: AgentId | string): ActorRef<AgentMsg> {
+    return this.host(agentId).agent;
+  }
+
+  /**
+   * Fault injection: the agent's worker is terminated abruptly, mid-whatever, as SIGKILL ends
+   * a mesos-agent. Its executors keep running (they are not in its worker).
+   */
+  async crashAgent(agentId: AgentId | string): Promise<void> {
+    await this.system.terminateWorker(this.host(agentId).agent.node);
+  }
+
+  /**
+   * Starts the agent of that host again, on the same work dir and boot id (stopping it
+   * gracefully first if it runs: an upgrade, or a flag change). Resolves with what recovery
+   * reported once the master has readmitted it.
+   */
+  async restartAgent(agentId: AgentId | string, flags?: AgentFlags): Promise<AgentRecovery> {
+    const host = this.host(agentId);
+    await this.system.stopActor(host.agent);
+    if (flags !== undefined) host.flags = { ...host.flags, ...flags };
+    const recovered = new Promise<AgentRecovery>((resolve) => {
+      const onEvent = (event: SystemEvent) => {
+        if (event.type !== 'custom' || (event.name !== 'agent.recovered' && event.name !== 'agent.registered')) return;
+        const data = event.data as AgentRecovery & { hostId: string };
+        if (data.hostId !== host.spec.hostId) return;
+        this.system.events.off('event', onEvent);
+        host.agentId = data.agentId;
+        resolve(event.name === 'agent.registered' ? { ...data, fresh: true } : data);
+      };
+      this.system.events.on('event', onEvent);
+    });
+    host.agent = await this.spawnAgent(host.spec, host.flags);
+    return recovered;
   }
 
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {

@@ -13,6 +13,13 @@ export interface ExecutorArgs {
   readonly runId: RunId;
   /** Threads of the task pool. Default 2 (this machine has 2 cores). */
   readonly poolThreads?: number;
+  /**
+   * The framework checkpoints: when the agent goes away, keep running and wait up to
+   * `recoveryTimeoutMs` for it to come back. Otherwise shut down as soon as it is gone.
+   */
+  readonly checkpoint?: boolean;
+  /** Default 15 min. */
+  readonly recoveryTimeoutMs?: number;
 }
 
 interface Running {
@@ -30,6 +37,13 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
     const runner = new TaskRunner(args.poolThreads ?? 2);
     const running = new Map<TaskId, Running>();
     const unacknowledged = new Map<string, TaskStatus>();
+    let agent: ActorRef<AgentMsg> = args.agent;
+    let connected = true;
+
+    const shutdown = () => {
+      for (const entry of running.values()) entry.abort.abort(new Error('executor shutdown'));
+      void ctx.stop();
+    };
 
     const send = (taskId: TaskId, state: TaskStateName, extra: Partial<Pick<TaskStatus, 'message' | 'reason' | 'data'>> = {}) => {
       const status: TaskStatus = {
@@ -43,7 +57,8 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
         ...extra,
       };
       unacknowledged.set(status.uuid, status);
-      args.agent.tell({ type: 'agent.executor_update', executorId: args.executorId, status });
+      // While the agent is away updates wait here; a reconnect hands them all over.
+      if (connected) agent.tell({ type: 'agent.executor_update', executorId: args.executorId, status });
     };
 
     const start = (task: TaskDescription) => {
@@ -61,12 +76,39 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
       });
     };
 
-    args.agent.tell({ type: 'agent.register_executor', frameworkId: args.frameworkId, executorId: args.executorId, runId: args.runId, executor: ctx.self });
+    agent.tell({ type: 'agent.register_executor', frameworkId: args.frameworkId, executorId: args.executorId, runId: args.runId, executor: ctx.self });
+    ctx.watch(agent);
 
     return {
       receive: (message) => {
-        if (isDown(message)) return undefined;
+        if (isDown(message)) {
+          if (!message.ref.equals(agent)) return undefined;
+          connected = false;
+          // Mesos: executors of frameworks that do not checkpoint do not outlive their agent.
+          if (args.checkpoint !== true) return shutdown();
+          ctx.timers.once('recovery', args.recoveryTimeoutMs ?? 15 * 60_000, { type: 'executor.recovery_timeout' });
+          return undefined;
+        }
         switch (message.type) {
+          case 'executor.reconnect': {
+            ctx.unwatch(agent);
+            agent = message.agent as ActorRef<AgentMsg>;
+            connected = true;
+            ctx.timers.cancel('recovery');
+            ctx.watch(agent);
+            agent.tell({
+              type: 'agent.reregister_executor',
+              frameworkId: args.frameworkId,
+              executorId: args.executorId,
+              runId: args.runId,
+              executor: ctx.self,
+              tasks: [...running.values()].map((r) => r.task),
+              updates: [...unacknowledged.values()],
+            });
+            return undefined;
+          }
+          case 'executor.recovery_timeout':
+            return connected ? undefined : shutdown();
           case 'executor.registered':
             return undefined;
           case 'executor.run_task':
@@ -82,9 +124,7 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
             unacknowledged.delete(message.uuid);
             return undefined;
           case 'executor.shutdown':
-            for (const entry of running.values()) entry.abort.abort(new Error('executor shutdown'));
-            void ctx.stop();
-            return undefined;
+            return shutdown();
         }
       },
       stopped: () => runner.close(),

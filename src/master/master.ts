@@ -37,6 +37,9 @@ interface AgentEntry {
   readonly offers: Map<string, Resources>;
   missedPings: number;
   reachable: boolean;
+  /** False while the agent's actor is gone (crashed or restarting); kills wait in `pendingKills`. */
+  connected: boolean;
+  readonly pendingKills: { frameworkId: FrameworkId; taskId: TaskId }[];
 }
 
 interface FrameworkEntry {
@@ -95,7 +98,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       const now = Date.now();
       for (const agent of agents.values()) {
         const resources = offerable(agent);
-        if (!agent.reachable || !fits(MIN_OFFER, resources)) continue;
+        if (!agent.reachable || !agent.connected || !fits(MIN_OFFER, resources)) continue;
         for (let tried = 0; tried < order.length; tried++) {
           const framework = order[turn++ % order.length]!;
           const until = framework.refused.get(agent.id);
@@ -222,6 +225,73 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_unreachable', data: { agentId: agent.id } });
     };
 
+    /**
+     * The agent's actor is gone. Tasks of frameworks that do not checkpoint cannot survive it
+     * (their executors shut down with the agent): TASK_LOST now. The rest wait for the agent to
+     * reregister, or for the ping timeouts to mark it unreachable.
+     */
+    const disconnected = (agent: AgentEntry) => {
+      agent.connected = false;
+      for (const offerId of [...agent.offers.keys()]) {
+        const offer = closeOffer(offerId);
+        if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId });
+      }
+      for (const task of tasks.values()) {
+        if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
+        if (frameworks.get(task.frameworkId)?.info.checkpoint === true) continue;
+        task.state = 'TASK_LOST';
+        agent.free = add(agent.free, task.resources);
+        toScheduler(task.frameworkId, masterStatus(task, 'TASK_LOST', 'REASON_SLAVE_DISCONNECTED', `agent ${agent.id} disconnected`));
+      }
+      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_disconnected', data: { agentId: agent.id } });
+    };
+
+    /** A recovered agent rejoins: reconcile what it reports with what the master knows. */
+    const reregister = (message: Extract<MasterMsg, { type: 'master.reregister_agent' }>) => {
+      const entry: AgentEntry = agents.get(message.agentId) ?? {
+        id: message.agentId,
+        ref: message.agent as ActorRef<AgentMsg>,
+        info: message.info,
+        free: message.info.resources,
+        offers: new Map(),
+        missedPings: 0,
+        reachable: true,
+        connected: true,
+        pendingKills: [],
+      };
+      agents.set(entry.id, entry);
+      entry.ref = message.agent as ActorRef<AgentMsg>;
+      entry.info = message.info;
+      entry.missedPings = 0;
+      entry.reachable = true;
+      entry.connected = true;
+      ctx.watch(entry.ref);
+      const reported = new Map(message.tasks.map((t) => [taskKey(t.frameworkId, t.taskId), t]));
+      for (const [key, task] of tasks) {
+        if (task.agentId !== entry.id) continue;
+        const fromAgent = reported.get(key);
+        const partitionAware = frameworks.get(task.frameworkId)?.info.partitionAware === true;
+        if (fromAgent === undefined) {
+          if (TERMINAL_STATES.has(task.state)) continue;
+          task.state = partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
+          toScheduler(task.frameworkId, masterStatus(task, task.state, 'REASON_RECONCILIATION', 'the reregistered agent does not know this task'));
+        } else if ((task.state === 'TASK_LOST' || task.state === 'TASK_UNREACHABLE') && !TERMINAL_STATES.has(fromAgent.state)) {
+          task.state = fromAgent.state;
+          toScheduler(task.frameworkId, masterStatus(task, task.state, 'REASON_SLAVE_REREGISTERED', `agent ${entry.id} is back`));
+        }
+      }
+      for (const [key, t] of reported) {
+        if (!tasks.has(key)) tasks.set(key, { taskId: t.taskId, frameworkId: t.frameworkId, agentId: entry.id, resources: t.resources, state: t.state });
+      }
+      let free = entry.info.resources;
+      for (const task of tasks.values()) if (task.agentId === entry.id && !TERMINAL_STATES.has(task.state)) free = subtract(free, task.resources);
+      entry.free = free;
+      entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id });
+      for (const kill of entry.pendingKills.splice(0)) entry.ref.tell({ type: 'agent.kill_task', ...kill });
+      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_reregistered', data: { agentId: entry.id, tasks: message.tasks.length } });
+      allocateSoon();
+    };
+
     const state = (): MasterState => ({
       agents: [...agents.values()].map((a) => ({ agentId: a.id, hostname: a.info.hostname, total: a.info.resources, free: a.free })),
       frameworks: [...frameworks.values()].map((f) => ({ frameworkId: f.id, name: f.info.name, checkpoint: f.info.checkpoint })),
@@ -230,16 +300,22 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
 
     return {
       receive: (message, _ctx: ActorContext<MasterMsg | Internal>) => {
-        if (isDown(message)) return undefined;
+        if (isDown(message)) {
+          for (const agent of agents.values()) if (agent.ref.equals(message.ref)) disconnected(agent);
+          return undefined;
+        }
         switch (message.type) {
           case 'master.register_agent': {
             const id = `agent-${++nextAgent}` as AgentId;
-            agents.set(id, { id, ref: message.agent as ActorRef<AgentMsg>, info: message.info, free: message.info.resources, offers: new Map(), missedPings: 0, reachable: true });
+            agents.set(id, { id, ref: message.agent as ActorRef<AgentMsg>, info: message.info, free: message.info.resources, offers: new Map(), missedPings: 0, reachable: true, connected: true, pendingKills: [] });
+            ctx.watch(message.agent);
             message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
             ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
             allocateSoon();
             return id;
           }
+          case 'master.reregister_agent':
+            return reregister(message);
           case 'master.register_framework': {
             const id = `framework-${++nextFramework}` as FrameworkId;
             frameworks.set(id, { id, info: message.info, scheduler: message.scheduler as ActorRef<SchedulerMsg>, refused: new Map() });
@@ -276,10 +352,13 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           }
           case 'master.kill_task': {
             const entry = tasks.get(taskKey(message.frameworkId, message.taskId));
-            if (entry === undefined) {
+            const agent = entry === undefined ? undefined : agents.get(entry.agentId);
+            if (entry === undefined || agent === undefined) {
               toScheduler(message.frameworkId, masterStatus(message, 'TASK_LOST', 'REASON_RECONCILIATION', 'the master does not know this task'));
+            } else if (!agent.connected) {
+              agent.pendingKills.push({ frameworkId: message.frameworkId, taskId: message.taskId });
             } else {
-              agents.get(entry.agentId)?.ref.tell({ type: 'agent.kill_task', frameworkId: message.frameworkId, taskId: message.taskId });
+              agent.ref.tell({ type: 'agent.kill_task', frameworkId: message.frameworkId, taskId: message.taskId });
             }
             return undefined;
           }

@@ -1,10 +1,19 @@
 import type { ActorRef } from '../actor/index.js';
-import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo, TaskId, TaskStateName } from '../checkpoint/index.js';
+import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo, Resources, TaskId, TaskStateName } from '../checkpoint/index.js';
 import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 
 /** Everything the master receives. */
 export type MasterMsg =
   | { readonly type: 'master.register_agent'; readonly agent: ActorRef; readonly info: AgentInfo }
+  | {
+      /** A recovered agent rejoins with its id and everything it still runs. */
+      readonly type: 'master.reregister_agent';
+      readonly agentId: AgentId;
+      readonly agent: ActorRef;
+      readonly info: AgentInfo;
+      readonly tasks: readonly { readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly state: TaskStateName; readonly resources: Resources }[];
+      readonly frameworks: readonly { readonly frameworkId: FrameworkId; readonly info: FrameworkInfo }[];
+    }
   | { readonly type: 'master.register_framework'; readonly scheduler: ActorRef; readonly info: FrameworkInfo }
   | { readonly type: 'master.accept'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly tasks: readonly TaskDescription[] }
   | { readonly type: 'master.decline'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly refuseMs?: number }

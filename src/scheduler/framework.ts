@@ -39,6 +39,8 @@ type Events = {
   registered: [frameworkId: FrameworkId];
   offers: [offers: readonly Offer[]];
   update: [status: TaskStatus];
+  /** An update received again (same uuid): acknowledged again, not reported as `update`. */
+  duplicate: [status: TaskStatus];
   error: [error: Error];
 };
 
@@ -96,6 +98,13 @@ export class Framework extends EventEmitter<Events> {
         const { status } = message;
         let list = this.statuses.get(status.taskId);
         if (list === undefined) this.statuses.set(status.taskId, (list = []));
+        // Updates are delivered at least once (an agent resends what it cannot prove was
+        // acknowledged); a repeat is acknowledged again but not reported twice.
+        if (status.uuid !== '' && list.some((s) => s.uuid === status.uuid)) {
+          if (this.options.autoAcknowledge !== false) this.acknowledge(status);
+          this.emit('duplicate', status);
+          return;
+        }
         list.push(status);
         this.emit('update', status);
         if (this.options.autoAcknowledge !== false) this.acknowledge(status);

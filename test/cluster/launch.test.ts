@@ -159,15 +159,12 @@ test('reconciliation answers the true state, explicit and implicit', async ({ cl
 test('an unacknowledged update is resent by the agent until the framework acknowledges it', async ({ cluster }) => {
   const fw = await cluster.registerFramework({ name: 'manual-acks' }, { autoAcknowledge: false });
   const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('double', { n: 5 }) });
-  const seen: TaskStatus[] = [];
-  await new Promise<void>((resolve) =>
-    fw.on('update', (s) => {
-      seen.push(s);
-      if (seen.length === 2) resolve();
-    }),
-  );
-  assert.is(seen[0]!.state, 'TASK_STARTING');
-  assert.is(seen[1]!.uuid, seen[0]!.uuid, 'the same update again: resent after the retry interval, not the next one');
+  const first = await new Promise<TaskStatus>((resolve) => fw.once('update', resolve));
+  assert.is(first.state, 'TASK_STARTING');
+  const again = await new Promise<TaskStatus>((resolve) => fw.once('duplicate', resolve));
+  assert.is(again.uuid, first.uuid, 'the same update again: resent after the retry interval, not the next one');
+  assert.equal(fw.updatesOf(taskId).map((s) => s.state), ['TASK_STARTING'], 'reported once; RUNNING waits for the ack');
+  const seen = [first, again];
   fw.acknowledge(seen[1]!);
   const running = await fw.waitFor(taskId, 'TASK_RUNNING');
   fw.acknowledge(running);
@@ -178,8 +175,10 @@ test('an unacknowledged update is resent by the agent until the framework acknow
 test('an agent that stops answering pings is marked unreachable; its tasks are lost', async () => {
   const cluster = await LocalCluster.start({ agents: 1, master: { agentPingTimeoutMs: 100, maxAgentPingTimeouts: 3 } });
   try {
-    const fw = await cluster.registerFramework({ name: 'partition', partitionAware: true });
-    const plain = await cluster.registerFramework({ name: 'plain' });
+    // Checkpointing frameworks: their tasks outlive the agent's disconnection, so only the
+    // missed pings end them (non-checkpointing ones are lost at the disconnection itself).
+    const fw = await cluster.registerFramework({ name: 'partition', partitionAware: true, checkpoint: true });
+    const plain = await cluster.registerFramework({ name: 'plain', checkpoint: true });
     const aware = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
     const legacy = await plain.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
     await fw.waitFor(aware.taskId, 'TASK_RUNNING');
@@ -189,6 +188,7 @@ test('an agent that stops answering pings is marked unreachable; its tasks are l
     const unreachable = await fw.waitFor(aware.taskId, 'TASK_UNREACHABLE', { timeoutMs: 5_000 });
     const lost = await plain.waitFor(legacy.taskId, 'TASK_LOST', { timeoutMs: 5_000 });
     assert.is(unreachable.reason, 'REASON_SLAVE_REMOVED');
+    assert.is(lost.reason, 'REASON_SLAVE_REMOVED');
     assert.is(lost.source, 'SOURCE_MASTER');
     assert.ok(Date.now() - started >= 200, 'not before the missed pings');
   } finally {

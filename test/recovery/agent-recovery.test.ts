@@ -1,0 +1,141 @@
+/**
+ * Agent recovery, scenario by scenario, named after Mesos's SlaveRecoveryTest where one exists
+ * (../shared/SCENARIOS.md). Every fault is real: agent and executor workers are terminated.
+ */
+import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LocalCluster, type TaskStatus } from '../../src/index.js';
+import { tasksModule } from '../fixtures/tasks.js';
+import { nextSystemEvent } from '../probe.js';
+
+const test = suite<{ cluster: LocalCluster }>('agent recovery');
+test.before.each(async (ctx) => {
+  ctx.cluster = await LocalCluster.start({
+    agents: 1,
+    agent: { statusUpdateRetry: { initialMs: 200, maxMs: 1_000 }, executorReregistrationTimeoutMs: 1_000 },
+  });
+});
+test.after.each(async (ctx) => {
+  await ctx.cluster.stop();
+});
+
+const sleep = (ms: number) => ({ kind: 'js' as const, module: tasksModule, export: 'sleep', args: { ms } });
+
+test('ReconnectExecutor: a task that finishes while the agent is down is reported after restart, once', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'reconnect', checkpoint: true });
+  const dir = mkdtempSync(join(tmpdir(), 'mesolith-mark-'));
+  const marker = join(dir, 'finished');
+  const markerWritten = new Promise<void>((resolve) => {
+    const watcher = watch(dir, () => {
+      if (!existsSync(marker)) return;
+      watcher.close();
+      resolve();
+    });
+  });
+  const short = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'sleepThenMark', args: { ms: 300, path: marker } } });
+  await fw.waitFor(short.taskId, 'TASK_RUNNING');
+  const duplicates: TaskStatus[] = [];
+  fw.on('duplicate', (s) => duplicates.push(s));
+  await cluster.crashAgent(short.agentId);
+  await markerWritten;
+  rmSync(dir, { recursive: true, force: true });
+  const recovery = await cluster.restartAgent(short.agentId);
+  assert.is(recovery.agentId, short.agentId, 'the agent keeps its id');
+  assert.is(recovery.reconnected, 1);
+  const finished = await fw.waitFor(short.taskId, 'TASK_FINISHED');
+  assert.is(finished.data, 'woke');
+  assert.equal(fw.updatesOf(short.taskId).map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED'], 'none lost, none twice');
+  assert.ok(duplicates.every((d) => d.state !== 'TASK_FINISHED'));
+});
+
+test('RecoverStatusUpdateManager: an update checkpointed but not acknowledged is resent after restart, first', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'unacked', checkpoint: true }, { autoAcknowledge: false });
+  const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  const starting = await fw.waitFor(taskId, 'TASK_STARTING');
+  // STARTING is never acknowledged before the crash, so RUNNING stays behind it in the stream.
+  await cluster.crashAgent(agentId);
+  const resent = new Promise<TaskStatus>((resolve) => fw.once('duplicate', resolve));
+  await cluster.restartAgent(agentId);
+  const again = await resent;
+  assert.is(again.uuid, starting.uuid, 'the oldest unacknowledged update comes first');
+  fw.acknowledge(again);
+  const running = await fw.waitFor(taskId, 'TASK_RUNNING');
+  fw.acknowledge(running);
+  fw.kill(taskId);
+  fw.acknowledge(await fw.waitFor(taskId, 'TASK_KILLED'));
+});
+
+test('KillTask: after recovery a kill reaches the recovered executor; a kill sent while the agent was down is delivered', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'kills', checkpoint: true });
+  const first = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  const second = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  await fw.waitFor(first.taskId, 'TASK_RUNNING');
+  await fw.waitFor(second.taskId, 'TASK_RUNNING');
+  await cluster.crashAgent(first.agentId);
+  fw.kill(second.taskId);
+  await cluster.restartAgent(first.agentId);
+  await fw.waitFor(second.taskId, 'TASK_KILLED');
+  fw.kill(first.taskId);
+  await fw.waitFor(first.taskId, 'TASK_KILLED');
+  const state = await cluster.state();
+  for (const agent of state.agents) assert.equal(agent.free, agent.total, 'full resources again');
+});
+
+test('RecoverTerminatedExecutor: an executor that died while the agent was down → TASK_FAILED at once', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'dead-executor', checkpoint: true });
+  const before = new Set(cluster.system.workers());
+  const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  await fw.waitFor(taskId, 'TASK_RUNNING');
+  const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
+  await cluster.crashAgent(agentId);
+  await cluster.system.terminateWorker(executorWorker);
+  const recovery = await cluster.restartAgent(agentId);
+  assert.is(recovery.reconnected, 0);
+  assert.ok((recovery.recoveryMs ?? Infinity) < 1_000, `did not wait for the reregistration timeout (${recovery.recoveryMs} ms)`);
+  const failed = await fw.waitFor(taskId, 'TASK_FAILED');
+  assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
+  assert.is(failed.source, 'SOURCE_AGENT');
+});
+
+test('NonCheckpointingFramework: its executor does not outlive the agent; the master reports TASK_LOST at once', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'ephemeral', checkpoint: false });
+  const before = new Set(cluster.system.workers());
+  const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  await fw.waitFor(taskId, 'TASK_RUNNING');
+  const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
+  const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
+  await cluster.crashAgent(agentId);
+  const lost = await fw.waitFor(taskId, 'TASK_LOST');
+  assert.is(lost.reason, 'REASON_SLAVE_DISCONNECTED');
+  assert.is(lost.source, 'SOURCE_MASTER');
+  await executorExit;
+  assert.not.ok(cluster.system.workers().includes(executorWorker), 'the executor worker is gone');
+  const recovery = await cluster.restartAgent(agentId);
+  assert.is(recovery.reconnected ?? 0, 0, 'nothing of a non-checkpointing framework is recovered');
+});
+
+test('RecoveryTimeout: executors wait recoveryTimeoutMs for their agent, then end; the restarted agent reports TASK_FAILED', async () => {
+  const cluster = await LocalCluster.start({ agents: 1, agent: { recoveryTimeoutMs: 200, executorReregistrationTimeoutMs: 1_000 } });
+  try {
+    const fw = await cluster.registerFramework({ name: 'patient', checkpoint: true });
+    const before = new Set(cluster.system.workers());
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
+    const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
+    const crashedAt = Date.now();
+    await cluster.crashAgent(agentId);
+    await executorExit;
+    assert.ok(Date.now() - crashedAt >= 200, 'the executor waited its recovery timeout');
+    await cluster.restartAgent(agentId);
+    const failed = await fw.waitFor(taskId, 'TASK_FAILED');
+    assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test.run();
