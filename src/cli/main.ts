@@ -4,15 +4,21 @@
  * has a parser, so no dependency is needed for it).
  */
 import { parseArgs } from 'node:util';
+import { runClusterDemo } from './demo/cluster-demo.js';
 import { runRuntimeDemo } from './demo/runtime-demo.js';
 
 const USAGE = `usage: mesolith <command> [options]
 
 commands:
-  demo            run the actor runtime demo: supervised stages in worker threads,
+  cluster         run a local cluster with a live workload; midway one agent crashes and
+                  recovers from its checkpoint while its tasks keep running (npm start)
+                  --agents N     agents, one worker each (default 3)
+                  --seconds N    how long to run the workload (default 9)
+                  --in-flight N  tasks kept running at once (default 24)
+  runtime         run the actor runtime demo: supervised stages in worker threads,
                   live throughput, one stage's worker killed and restarted midway
-                  --seconds N   how long to run (default 6)
-                  --stages N    pipeline stages, one worker each (default 3)
+                  --seconds N    how long to run (default 6)
+                  --stages N     pipeline stages, one worker each (default 3)
   help            show this text
 `;
 
@@ -33,6 +39,8 @@ async function main(argv: string[]): Promise<void> {
     options: {
       seconds: { type: 'string' },
       stages: { type: 'string' },
+      agents: { type: 'string' },
+      'in-flight': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -41,7 +49,17 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (command === 'demo') {
+  if (command === 'cluster') {
+    const ok = await runClusterDemo({
+      agents: positiveInt('agents', values.agents, 3),
+      seconds: positiveInt('seconds', values.seconds, 9),
+      inFlight: positiveInt('in-flight', values['in-flight'], 24),
+      out: (line) => console.log(line),
+    });
+    if (!ok) process.exitCode = 1;
+    return;
+  }
+  if (command === 'runtime') {
     await runRuntimeDemo({
       seconds: positiveInt('seconds', values.seconds, 6),
       stages: positiveInt('stages', values.stages, 3),

@@ -19,6 +19,10 @@ const POOL_WORKER = new URL('./pool-worker.js', import.meta.url).href;
 let threadPool: Piscina | null = null;
 let poolUsers = 0;
 
+/**
+ * A task has its pool thread to itself: piscina runs a task that can be aborted (ours can,
+ * so that a kill can be forced) on an otherwise idle thread. Concurrency is `maxThreads`.
+ */
 function acquirePool(maxThreads: number): Piscina {
   threadPool ??= new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads, idleTimeout: 2_000 });
   return threadPool;

@@ -150,7 +150,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       let remaining = offer.resources;
       for (const task of launches) {
         const problem =
-          agent === undefined || !agent.reachable
+          agent === undefined || !agent.reachable || !agent.connected
             ? 'the offer\'s agent is gone'
             : tasks.has(taskKey(frameworkId, task.taskId))
               ? `task id ${task.taskId} is already in use`
@@ -158,7 +158,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
                 ? `task needs cpus ${task.resources.cpus}, mem ${task.resources.mem}; the offer has cpus ${remaining.cpus}, mem ${remaining.mem} left`
                 : null;
         if (problem !== null) {
-          const state = agent === undefined || !agent.reachable ? (framework.info.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST') : 'TASK_ERROR';
+          const state = agent === undefined || !agent.reachable || !agent.connected ? (framework.info.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST') : 'TASK_ERROR';
           toScheduler(frameworkId, masterStatus({ taskId: task.taskId, frameworkId }, state, 'REASON_TASK_INVALID', problem));
           continue;
         }

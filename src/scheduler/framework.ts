@@ -215,26 +215,32 @@ export class Framework extends EventEmitter<Events> {
   }
 
   /**
-   * Matches pending launches to held offers, packing as many as fit in each. Offers that fit
-   * nothing are declined (for a while: `launch()` revives offers when it has new work), so they
-   * do not sit idle while other frameworks could use them.
+   * Places pending launches on held offers, each on the offer with the most cpus left (which
+   * spreads tasks over agents), then accepts each offer used. Offers that fit nothing are
+   * declined (for a while: `launch()` revives offers when it has new work), so they do not sit
+   * idle while other frameworks could use them.
    */
   private place(): void {
-    for (const offer of [...this.held.values()]) {
-      let free = offer.resources;
-      const chosen: PendingLaunch[] = [];
-      const rest: PendingLaunch[] = [];
-      for (const launch of this.pending) {
-        if (fits(launch.task.resources, free)) {
-          free = subtract(free, launch.task.resources);
-          chosen.push(launch);
-        } else rest.push(launch);
+    const plans = [...this.held.values()].map((offer) => ({ offer, free: offer.resources, chosen: [] as PendingLaunch[] }));
+    const rest: PendingLaunch[] = [];
+    for (const launch of this.pending) {
+      let best: (typeof plans)[number] | undefined;
+      for (const plan of plans) {
+        if (fits(launch.task.resources, plan.free) && (best === undefined || plan.free.cpus > best.free.cpus)) best = plan;
       }
-      if (chosen.length === 0) {
-        if (this.options.offers !== 'manual') this.decline(offer.offerId, this.pending.length > 0 ? 1_000 : 5_000);
+      if (best === undefined) {
+        rest.push(launch);
         continue;
       }
-      this.pending = rest;
+      best.free = subtract(best.free, launch.task.resources);
+      best.chosen.push(launch);
+    }
+    this.pending = rest;
+    for (const { offer, chosen } of plans) {
+      if (chosen.length === 0) {
+        if (this.options.offers !== 'manual') this.decline(offer.offerId, rest.length > 0 ? 1_000 : 5_000);
+        continue;
+      }
       this.accept(offer.offerId, chosen.map((c) => c.task));
       for (const c of chosen) {
         c.resolve({ taskId: c.task.taskId, agentId: offer.agentId, executorId: c.task.executor?.executorId ?? `command-${c.task.taskId}` });
