@@ -159,28 +159,34 @@ export const supervisor = behaviour<SupervisorMsg, SupervisorArgs>({
       if (at < 0) return;
       const child = children[at]!;
       child.ref = null;
+      await childFailed(child, down.ref.address, down.reason, down.error);
+    };
+
+    /** A child went down, or failed to start again: restart it by type, strategy and intensity. */
+    const childFailed = async (child: Child, address: string, reason: Down['reason'], error: Error | undefined): Promise<void> => {
       const event = {
         type: 'supervisor.crashed' as const,
         supervisor: ctx.self.address,
         child: child.spec.id,
-        ref: down.ref.address,
-        reason: down.reason,
+        ref: address as Address,
+        reason,
       };
-      ctx.publish(down.error ? { ...event, error: String(down.error.message) } : event);
+      ctx.publish(error ? { ...event, error: String(error.message) } : event);
       const restart = child.spec.restart ?? 'permanent';
       if (restart === 'temporary') {
-        children.splice(at, 1);
+        children.splice(children.indexOf(child), 1);
         return;
       }
-      if (restart === 'transient' && !isAbnormal(down.reason)) return;
+      if (restart === 'transient' && !isAbnormal(reason)) return;
 
       const recorded = recordRestart(history, Date.now(), intensity);
       history = recorded.history;
       if (recorded.exceeded) {
         await terminateAll(children);
         ctx.publish({ type: 'supervisor.escalated', supervisor: ctx.self.address, restarts: history.length });
-        throw errors.supervisorEscalated(ctx.self.address, history.length, intensity.withinMs, down.error);
+        throw errors.supervisorEscalated(ctx.self.address, history.length, intensity.withinMs, error);
       }
+      const at = children.indexOf(child);
       const affected =
         strategy === 'one_for_one' ? [child] : strategy === 'one_for_all' ? children : children.slice(at);
       await terminateAll(affected.filter((c) => c !== child));
@@ -195,7 +201,14 @@ export const supervisor = behaviour<SupervisorMsg, SupervisorArgs>({
     const restartChildren = async (ids: readonly string[], backoffMs: number): Promise<void> => {
       for (const child of children) {
         if (!ids.includes(child.spec.id) || child.ref !== null) continue;
-        const ref = await start(child);
+        let ref: ActorRef;
+        try {
+          ref = await start(child);
+        } catch (error) {
+          // A child that cannot start counts as a crash: retried with backoff, within intensity.
+          await childFailed(child, `${child.spec.start.name ?? child.spec.id}@?`, 'crashed', error instanceof Error ? error : new Error(String(error)));
+          continue;
+        }
         ctx.publish({
           type: 'supervisor.restarted',
           supervisor: ctx.self.address,

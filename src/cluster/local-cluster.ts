@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, hostname, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { type ActorRef, ActorSystem, type SystemEvent, type SystemOptions, behaviourRef } from '../actor/index.js';
+import {
+  type ActorRef,
+  ActorSystem,
+  type Backoff,
+  type ChildSpec,
+  type Intensity,
+  SUPERVISOR,
+  type SupervisorArgs,
+  type SupervisorMsg,
+  type SystemEvent,
+  type SystemOptions,
+  behaviourRef,
+} from '../actor/index.js';
 import type { AgentArgs, AgentFlags, HostSpec } from '../agent/agent.js';
 import type { AgentMsg } from '../agent/messages.js';
 import type { AgentId, FrameworkInfo, Resources } from '../checkpoint/index.js';
@@ -29,6 +41,13 @@ export interface LocalClusterOptions {
   readonly executorsPerSharedWorker?: number;
   /** How long `start()` waits for every agent to register. Default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * The root supervisor restarts a crashed agent (the role systemd plays for mesos-agent),
+   * which then recovers from its checkpoint. Default true.
+   */
+  readonly autoRestartAgents?: boolean;
+  /** Restart intensity and backoff of that supervisor. Default 5 restarts in 60 s, 10 ms doubling. */
+  readonly agentRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
 }
 
 /** What a restarted agent reported (the `agent.recovered` event). */
@@ -67,7 +86,15 @@ export class LocalCluster {
     private readonly ownsWorkDir: boolean,
     readonly master: ActorRef<MasterMsg>,
     private readonly launcher: ActorRef<LauncherMsg>,
-  ) {}
+    private readonly supervisor: ActorRef<SupervisorMsg>,
+    private readonly autoRestart: boolean,
+  ) {
+    system.events.on('supervisor.restarted', (event) => {
+      if (event.supervisor !== supervisor.address) return;
+      const host = this.hosts.find((h) => h.spec.hostId === event.child);
+      if (host !== undefined) host.agent = system.ref<AgentMsg>(event.ref);
+    });
+  }
 
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const ownsWorkDir = options.workDir === undefined;
@@ -81,7 +108,16 @@ export class LocalCluster {
         launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 64 }),
         { name: 'launcher' },
       );
-      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, hostLauncher);
+      const supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, {
+        name: 'agents',
+        args: {
+          strategy: 'one_for_one',
+          intensity: options.agentRestarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 },
+          backoff: options.agentRestarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 },
+          children: [],
+        },
+      });
+      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, hostLauncher, supervisor, options.autoRestartAgents ?? true);
       const registered = new Map<string, AgentId>();
       const allRegistered = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -131,9 +167,17 @@ export class LocalCluster {
     return this.hosts.flatMap((h) => (h.agentId === undefined ? [] : [h.agentId]));
   }
 
-  private spawnAgent(spec: HostSpec, flags: AgentFlags | undefined): Promise<ActorRef<AgentMsg>> {
+  /** Starts a host's agent as a child of the agents' supervisor, in a worker of its own. */
+  private async spawnAgent(spec: HostSpec, flags: AgentFlags | undefined): Promise<ActorRef<AgentMsg>> {
     const args: AgentArgs = { master: this.master, launcher: this.launcher, host: spec, ...(flags === undefined ? {} : { flags }) };
-    return this.system.spawn<AgentMsg, AgentArgs>(AGENT, { name: `agent-${spec.hostId}`, worker: 'new', args });
+    const child: ChildSpec = {
+      id: spec.hostId,
+      start: { behaviour: AGENT, args, name: `agent-${spec.hostId}`, worker: 'new' },
+      restart: this.autoRestart ? 'permanent' : 'temporary',
+      shutdownMs: 5_000,
+    };
+    const address = await this.supervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
+    return this.system.ref<AgentMsg>(address);
   }
 
   private host(agentId: AgentId | string): Host {
@@ -149,22 +193,17 @@ export class LocalCluster {
 
   /**
    * Fault injection: the agent's worker is terminated abruptly, mid-whatever, as SIGKILL ends
-   * a mesos-agent. Its executors keep running (they are not in its worker).
+   * a mesos-agent. Its executors keep running (they are not in its worker). With
+   * `autoRestartAgents` the supervisor starts it again; `nextRecovery()` waits for that.
    */
   async crashAgent(agentId: AgentId | string): Promise<void> {
     await this.system.terminateWorker(this.host(agentId).agent.node);
   }
 
-  /**
-   * Starts the agent of that host again, on the same work dir and boot id (stopping it
-   * gracefully first if it runs: an upgrade, or a flag change). Resolves with what recovery
-   * reported once the master has readmitted it.
-   */
-  async restartAgent(agentId: AgentId | string, flags?: AgentFlags): Promise<AgentRecovery> {
+  /** Resolves with the next recovery (or fresh registration) reported by that host's agent. */
+  nextRecovery(agentId: AgentId | string): Promise<AgentRecovery> {
     const host = this.host(agentId);
-    await this.system.stopActor(host.agent);
-    if (flags !== undefined) host.flags = { ...host.flags, ...flags };
-    const recovered = new Promise<AgentRecovery>((resolve) => {
+    return new Promise<AgentRecovery>((resolve) => {
       const onEvent = (event: SystemEvent) => {
         if (event.type !== 'custom' || (event.name !== 'agent.recovered' && event.name !== 'agent.registered')) return;
         const data = event.data as AgentRecovery & { hostId: string };
@@ -175,6 +214,18 @@ export class LocalCluster {
       };
       this.system.events.on('event', onEvent);
     });
+  }
+
+  /**
+   * Starts the agent of that host again, on the same work dir and boot id (stopping it
+   * gracefully first if it runs: an upgrade, or a flag change). Resolves with what recovery
+   * reported once the master has readmitted it.
+   */
+  async restartAgent(agentId: AgentId | string, flags?: AgentFlags): Promise<AgentRecovery> {
+    const host = this.host(agentId);
+    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
+    if (flags !== undefined) host.flags = { ...host.flags, ...flags };
+    const recovered = this.nextRecovery(agentId);
     host.agent = await this.spawnAgent(host.spec, host.flags);
     return recovered;
   }

@@ -173,7 +173,7 @@ test('an unacknowledged update is resent by the agent until the framework acknow
 });
 
 test('an agent that stops answering pings is marked unreachable; its tasks are lost', async () => {
-  const cluster = await LocalCluster.start({ agents: 1, master: { agentPingTimeoutMs: 100, maxAgentPingTimeouts: 3 } });
+  const cluster = await LocalCluster.start({ agents: 1, autoRestartAgents: false, master: { agentPingTimeoutMs: 100, maxAgentPingTimeouts: 3 } });
   try {
     // Checkpointing frameworks: their tasks outlive the agent's disconnection, so only the
     // missed pings end them (non-checkpointing ones are lost at the disconnection itself).

@@ -13,8 +13,10 @@ import { nextSystemEvent } from '../probe.js';
 
 const test = suite<{ cluster: LocalCluster }>('agent recovery');
 test.before.each(async (ctx) => {
+  // The scenarios restart the agent themselves, at a moment they choose.
   ctx.cluster = await LocalCluster.start({
     agents: 1,
+    autoRestartAgents: false,
     agent: { statusUpdateRetry: { initialMs: 200, maxMs: 1_000 }, executorReregistrationTimeoutMs: 1_000 },
   });
 });
@@ -118,7 +120,7 @@ test('NonCheckpointingFramework: its executor does not outlive the agent; the ma
 });
 
 test('RecoveryTimeout: executors wait recoveryTimeoutMs for their agent, then end; the restarted agent reports TASK_FAILED', async () => {
-  const cluster = await LocalCluster.start({ agents: 1, agent: { recoveryTimeoutMs: 200, executorReregistrationTimeoutMs: 1_000 } });
+  const cluster = await LocalCluster.start({ agents: 1, autoRestartAgents: false, agent: { recoveryTimeoutMs: 200, executorReregistrationTimeoutMs: 1_000 } });
   try {
     const fw = await cluster.registerFramework({ name: 'patient', checkpoint: true });
     const before = new Set(cluster.system.workers());
@@ -133,6 +135,27 @@ test('RecoveryTimeout: executors wait recoveryTimeoutMs for their agent, then en
     await cluster.restartAgent(agentId);
     const failed = await fw.waitFor(taskId, 'TASK_FAILED');
     assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('the supervisor restarts a crashed agent, which recovers and keeps its tasks', async () => {
+  const cluster = await LocalCluster.start({ agents: 2 });
+  try {
+    const fw = await cluster.registerFramework({ name: 'supervised', checkpoint: true });
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const restarted = nextSystemEvent(cluster.system, 'supervisor.restarted', (e) => e.child.startsWith('host-'));
+    const recovered = cluster.nextRecovery(agentId);
+    await cluster.crashAgent(agentId);
+    const event = await restarted;
+    assert.is.not(event.ref, undefined);
+    const recovery = await recovered;
+    assert.is(recovery.agentId, agentId);
+    assert.is(recovery.reconnected, 1);
+    fw.kill(taskId);
+    await fw.waitFor(taskId, 'TASK_KILLED');
   } finally {
     await cluster.stop();
   }

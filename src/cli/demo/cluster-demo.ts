@@ -1,9 +1,10 @@
 /**
  * `mesolith cluster` (and `npm start`): a local cluster with a live workload that survives an
  * agent crash. Tasks run continuously on three agents; midway one agent's worker is killed
- * while its tasks keep running in their executors; the agent is started again, reads its
- * checkpoint, reconnects to its executors and replays what they did meanwhile. At the end
- * every launched task must have finished exactly once.
+ * while its tasks keep running in their executors; the supervisor starts it again, it reads
+ * its checkpoint, reconnects to its executors and replays what they did meanwhile. Then the
+ * same agent is restarted gracefully (an upgrade). At the end every launched task must have
+ * finished exactly once.
  */
 import { type AgentId, LocalCluster, type TaskStatus } from '../../index.js';
 import { jobsModule } from './jobs.js';
@@ -58,12 +59,15 @@ export async function runClusterDemo({ agents, seconds, inFlight, out }: Cluster
       lastFinished = done;
       if (second === crashAt) {
         out(`  x crashing ${victim}: its worker is terminated; its executors keep running`);
+        const recovered = cluster.nextRecovery(victim);
         await cluster.crashAgent(victim);
+        const recovery = await recovered;
+        out(`  + the supervisor restarted ${victim}; it recovered from its checkpoint in ${recovery.recoveryMs} ms: ${recovery.reconnected} executors reconnected, ${recovery.tasks} tasks in its checkpoint, ${recovery.lost} lost; same agent id: ${recovery.agentId === victim}`);
       }
-      if (second === crashAt + 1) {
-        out(`  + restarting ${victim} from its checkpoint`);
+      if (second === crashAt + 2) {
+        out(`  ~ upgrading ${victim}: graceful stop, start again (restartAgent)`);
         const recovery = await cluster.restartAgent(victim);
-        out(`  + ${victim} recovered in ${recovery.recoveryMs} ms: ${recovery.reconnected} executors reconnected, ${recovery.tasks} tasks in its checkpoint, ${recovery.lost} lost; same agent id: ${recovery.agentId === victim}`);
+        out(`  ~ ${victim} back in ${recovery.recoveryMs} ms: ${recovery.reconnected} executors reconnected, ${recovery.lost} lost`);
       }
     }
     stopLaunching = true;
