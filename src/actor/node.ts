@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type Address, type NodeId, isAddress, isValidActorName, makeAddress } from './address.js';
+import { type Address, type NodeId, isValidActorName, makeAddress } from './address.js';
 import { AskDispatcher } from './ask.js';
 import {
   type Behaviour,
@@ -22,6 +22,7 @@ import type { ResolvedSystemOptions } from './options.js';
 import { ActorRef, type AskOptions, type Router, kCell, kLink } from './ref.js';
 import { decodeValue, encodeValue } from './transport/codec.js';
 import { ARITY, Kind } from './transport/envelope.js';
+import { type InboundHandler, dispatchBatch } from './transport/inbound.js';
 import { Link, type LinkOwner } from './transport/link.js';
 
 export interface Monitor {
@@ -73,7 +74,7 @@ export interface NodeStats {
  * The actor runtime of one thread: its actors, its links to other threads, its ask dispatcher
  * and its run queue. Every thread of a system has exactly one.
  */
-export class LocalNode implements Router, LinkOwner {
+export class LocalNode implements Router, LinkOwner, InboundHandler {
   readonly cells = new Map<string, ActorCell>();
   readonly asks = new AskDispatcher();
   readonly maxBatch: number;
@@ -338,7 +339,7 @@ export class LocalNode implements Router, LinkOwner {
       set = new Set();
       this.remoteMonitors.set(target, set);
       if (this.stopped) {
-        queueMicrotask(() => this.fireRemoteDown(target, 'noproc'));
+        queueMicrotask(() => this.remoteDown(target, 'noproc'));
       } else {
         this.linkTo(ref.node).control(Kind.Watch, ref.name);
       }
@@ -372,7 +373,8 @@ export class LocalNode implements Router, LinkOwner {
     cell.remoteWatchers.clear();
   }
 
-  private fireRemoteDown(target: Address, reason: DownReason, error?: Error): void {
+  /** A watched actor on another node is gone: tell this node's watchers of it. */
+  remoteDown(target: Address, reason: DownReason, error?: Error): void {
     const set = this.remoteMonitors.get(target);
     if (set === undefined) return;
     this.remoteMonitors.delete(target);
@@ -423,7 +425,7 @@ export class LocalNode implements Router, LinkOwner {
     this.undeliverable(link, pending, reason);
     const downReason: DownReason = reason === 'worker-exit' ? 'worker-exit' : 'noproc';
     for (const target of [...this.remoteMonitors.keys()]) {
-      if (this.ref(target).node === link.peer) this.fireRemoteDown(target, downReason);
+      if (this.ref(target).node === link.peer) this.remoteDown(target, downReason);
     }
     const error = reason === 'worker-exit' ? errors.workerExited(link.peer) : null;
     this.asks.failNode(link.peer, () => error ?? errors.noSuchActor(`node ${link.peer}`));
@@ -459,73 +461,36 @@ export class LocalNode implements Router, LinkOwner {
     }
   }
 
-  /** Dispatches one decoded batch from a peer, checking every envelope's shape. */
   onBatch(link: Link, batch: unknown): void {
-    const peer = link.peer;
-    if (!Array.isArray(batch)) {
-      const detail = batch instanceof Error ? `undecodable batch: ${batch.message}` : 'batch is not an array';
-      this.deadLetter(`?@${this.id}`, null, batch, 'malformed', detail);
-      return;
-    }
-    const n = batch.length;
-    for (let i = 0; i < n; ) {
-      const kind = batch[i];
-      const arity = ARITY[kind as number];
-      if (arity === undefined || i + arity >= n) {
-        this.deadLetter(`?@${this.id}`, null, batch.slice(i), 'malformed', `unknown envelope kind ${String(kind)} from ${peer}`);
-        return;
-      }
-      const a = batch[i + 1];
-      const b = batch[i + 2];
-      const c = batch[i + 3];
-      i += 1 + arity;
-      switch (kind as Kind) {
-        case Kind.Tell:
-        case Kind.Ask: {
-          const name = link.inbound(a);
-          const sender = link.inbound(b);
-          const askId = kind === Kind.Ask ? batch[i - 1] : 0;
-          if (typeof name !== 'string' || sender === undefined || !(sender === null || isAddress(sender)) || typeof askId !== 'number') break;
-          this.deliver(name, c, sender, askId, askId === 0 ? null : peer);
-          continue;
-        }
-        case Kind.Intern:
-          if (!link.learn(a, b)) break;
-          continue;
-        case Kind.Reply:
-          if (typeof a !== 'number') break;
-          if (b === true) this.asks.resolve(a, c);
-          else this.asks.fail(a, deserializeError(c as SerializedError));
-          continue;
-        case Kind.Watch:
-          if (typeof a !== 'string') break;
-          this.remoteWatch(peer, a);
-          continue;
-        case Kind.Unwatch:
-          if (typeof a !== 'string') break;
-          this.cells.get(a)?.remoteWatchers.delete(peer);
-          continue;
-        case Kind.Down:
-          if (typeof a !== 'string' || typeof b !== 'string') break;
-          this.fireRemoteDown(
-            makeAddress(a, peer),
-            b as DownReason,
-            c === null || c === undefined ? undefined : deserializeError(c as SerializedError),
-          );
-          continue;
-        case Kind.Stop:
-          if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'number') break;
-          void this.cells.get(a)?.requestStop(b as StopReason, c);
-          continue;
-      }
-      this.deadLetter(`?@${this.id}`, null, batch.slice(i - 1 - arity, i), 'malformed', `envelope of kind ${String(kind)} from ${peer} has fields of the wrong type`);
-    }
+    dispatchBatch(this, link, batch);
+  }
+
+  // ---- InboundHandler: what envelopes from other threads ask of this node ------------------
+
+  resolveAsk(askId: number, value: unknown): void {
+    this.asks.resolve(askId, value);
+  }
+
+  failAsk(askId: number, error: Error): void {
+    this.asks.fail(askId, error);
+  }
+
+  remoteUnwatch(peer: NodeId, name: string): void {
+    this.cells.get(name)?.remoteWatchers.delete(peer);
+  }
+
+  remoteStop(name: string, reason: StopReason, graceMs: number): void {
+    void this.cells.get(name)?.requestStop(reason, graceMs);
+  }
+
+  malformed(content: unknown, detail: string): void {
+    this.deadLetter(`?@${this.id}`, null, content, 'malformed', detail);
   }
 
   /** The last cell delivered to from another thread: batches mostly go to one actor. */
   private lastDelivered: ActorCell | null = null;
 
-  private deliver(name: string, message: unknown, sender: Address | null, askId: number, replyNode: NodeId | null): void {
+  deliver(name: string, message: unknown, sender: Address | null, askId: number, replyNode: NodeId | null): void {
     let cell = this.lastDelivered;
     if (cell === null || cell.name !== name || !cell.alive) {
       cell = this.cells.get(name) ?? null;
@@ -540,7 +505,7 @@ export class LocalNode implements Router, LinkOwner {
     if (askId !== 0 && replyNode !== null) this.replyError(replyNode, askId, errors.noSuchActor(to));
   }
 
-  private remoteWatch(peer: NodeId, name: string): void {
+  remoteWatch(peer: NodeId, name: string): void {
     const cell = this.cells.get(name);
     const link = this.links.get(peer);
     if (cell === undefined) {

@@ -210,12 +210,23 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       return true;
     };
 
-    const markUnreachable = (agent: AgentEntry) => {
-      agent.reachable = false;
+    const rescindOffers = (agent: AgentEntry) => {
       for (const offerId of [...agent.offers.keys()]) {
         const offer = closeOffer(offerId);
         if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId });
       }
+    };
+
+    const admit = (id: AgentId, ref: ActorRef, info: AgentInfo): AgentEntry => {
+      const entry: AgentEntry = { id, ref: ref as ActorRef<AgentMsg>, info, free: info.resources, offers: new Map(), missedPings: 0, reachable: true, connected: true, pendingKills: [] };
+      agents.set(id, entry);
+      ctx.watch(ref);
+      return entry;
+    };
+
+    const markUnreachable = (agent: AgentEntry) => {
+      agent.reachable = false;
+      rescindOffers(agent);
       for (const task of tasks.values()) {
         if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
         const partitionAware = frameworks.get(task.frameworkId)?.info.partitionAware === true;
@@ -232,10 +243,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
      */
     const disconnected = (agent: AgentEntry) => {
       agent.connected = false;
-      for (const offerId of [...agent.offers.keys()]) {
-        const offer = closeOffer(offerId);
-        if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId });
-      }
+      rescindOffers(agent);
       for (const task of tasks.values()) {
         if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
         if (frameworks.get(task.frameworkId)?.info.checkpoint === true) continue;
@@ -248,18 +256,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
 
     /** A recovered agent rejoins: reconcile what it reports with what the master knows. */
     const reregister = (message: Extract<MasterMsg, { type: 'master.reregister_agent' }>) => {
-      const entry: AgentEntry = agents.get(message.agentId) ?? {
-        id: message.agentId,
-        ref: message.agent as ActorRef<AgentMsg>,
-        info: message.info,
-        free: message.info.resources,
-        offers: new Map(),
-        missedPings: 0,
-        reachable: true,
-        connected: true,
-        pendingKills: [],
-      };
-      agents.set(entry.id, entry);
+      const entry = agents.get(message.agentId) ?? admit(message.agentId, message.agent, message.info);
       entry.ref = message.agent as ActorRef<AgentMsg>;
       entry.info = message.info;
       entry.missedPings = 0;
@@ -307,8 +304,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
         switch (message.type) {
           case 'master.register_agent': {
             const id = `agent-${++nextAgent}` as AgentId;
-            agents.set(id, { id, ref: message.agent as ActorRef<AgentMsg>, info: message.info, free: message.info.resources, offers: new Map(), missedPings: 0, reachable: true, connected: true, pendingKills: [] });
-            ctx.watch(message.agent);
+            admit(id, message.agent, message.info);
             message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
             ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
             allocateSoon();
