@@ -64,6 +64,8 @@ export interface SerializedError {
   readonly stack?: string;
   readonly code?: string;
   readonly cause?: SerializedError | { readonly value: unknown };
+  /** The error's other own string, number and boolean properties (a checkpoint error's `key`, say). */
+  readonly props?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export function serializeError(error: unknown, depth = 0): SerializedError {
@@ -77,6 +79,11 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   if (error.stack !== undefined) out.stack = error.stack;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') out.code = code;
+  const props: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key !== 'code' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) props[key] = value;
+  }
+  if (Object.keys(props).length > 0) out.props = props;
   if (error.cause !== undefined && depth < 8) {
     out.cause =
       error.cause instanceof Error ? serializeError(error.cause, depth + 1) : { value: error.cause };
@@ -95,5 +102,6 @@ export function deserializeError(data: SerializedError): Error {
   error.name = data.name;
   if (data.stack !== undefined) error.stack = data.stack;
   if (data.code !== undefined) (error as Error & { code: string }).code = data.code;
+  if (data.props !== undefined) Object.assign(error, data.props);
   return error;
 }

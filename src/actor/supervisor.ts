@@ -233,10 +233,27 @@ export const supervisor = behaviour<SupervisorMsg, SupervisorArgs>({
               }),
             );
           case 'supervisor.start_child': {
-            validateSupervisorArgs({ children: [...children.map((c) => c.spec), message.spec] });
+            // A child that fails to start is not kept, and the supervisor itself goes on: the
+            // error is the caller's answer, not a crash of the supervisor.
+            const reply = ctx.deferReply();
+            try {
+              validateSupervisorArgs({ children: [...children.map((c) => c.spec), message.spec] });
+            } catch (error) {
+              reply.reject(error);
+              return undefined;
+            }
             const child: Child = { spec: message.spec, ref: null };
             children.push(child);
-            return start(child).then((ref) => ref.address);
+            return start(child).then(
+              (ref) => {
+                ctx.publish({ type: 'supervisor.started', supervisor: ctx.self.address, child: child.spec.id, ref: ref.address });
+                reply.resolve(ref.address);
+              },
+              (error: unknown) => {
+                children.splice(children.indexOf(child), 1);
+                reply.reject(error);
+              },
+            );
           }
           case 'supervisor.terminate_child': {
             const at = children.findIndex((child) => child.spec.id === message.id);

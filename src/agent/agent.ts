@@ -19,7 +19,7 @@ import { type TaskDescription, type TaskStatus, toTaskInfo } from '../cluster/ty
 import type { ExecutorMsg } from '../executor/messages.js';
 import type { MasterMsg } from '../master/messages.js';
 import type { AgentMsg } from './messages.js';
-import { type RecoveredAgent, decideRecovery } from './recovery.js';
+import { type ReconfigurationPolicy, type RecoveredAgent, type RecoveryDecision, decideRecovery } from './recovery.js';
 import { type RetryPolicy, StatusUpdateManager } from './status-update-manager.js';
 
 export interface HostSpec {
@@ -46,6 +46,10 @@ export interface AgentFlags {
   readonly executorReregistrationTimeoutMs?: number;
   /** How long executors of checkpointing frameworks wait for a gone agent. Default 15 min. */
   readonly recoveryTimeoutMs?: number;
+  /** Which changes of resources and attributes keep the agent's id across a restart. Default `equal`. */
+  readonly reconfigurationPolicy?: ReconfigurationPolicy;
+  /** `reconnect` (default): recover executors. `cleanup`: kill the old executors, do not register. */
+  readonly recover?: 'reconnect' | 'cleanup';
 }
 
 export interface AgentArgs {
@@ -86,7 +90,18 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     const { host, master, launcher } = args;
     const graceMs = args.flags?.executorShutdownGracePeriodMs ?? 5_000;
     const store = await CheckpointStore.open(host.workDir, { owner: `agent of ${host.hostId}`, takeOverLock: true });
-    const decision = decideRecovery(await readState(store, { strict: args.flags?.strict ?? true }), host.bootId);
+    const info = { hostname: host.hostname, resources: host.resources, attributes: host.attributes };
+    let decision: RecoveryDecision;
+    let checkpointErrors = 0;
+    try {
+      const state = await readState(store, { strict: args.flags?.strict ?? true });
+      checkpointErrors = state.errors;
+      decision = decideRecovery(state, host.bootId, info, args.flags?.reconfigurationPolicy ?? 'equal');
+    } catch (error) {
+      // Refusing to start must not leave the work dir locked.
+      await store.close();
+      throw error;
+    }
     await store.write([
       { type: 'boot-id', bootId: host.bootId },
       { type: 'resources', resources: host.resources },
@@ -204,10 +219,14 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     /** Executors asked to reregister and not back yet (Mesos: the agent's RECOVERING state). */
     const awaitingReregistration = new Set<string>();
     const recoveryStarted = Date.now();
-    const recovery = { reconnected: 0, destroyed: 0, lost: 0 };
+    const recovery = { reconnected: 0, destroyed: 0, lost: 0, checkpointErrors: 0, rebooted: false };
 
     const resume = (recovered: RecoveredAgent) => {
       agentId = recovered.agentId;
+      recovery.rebooted = recovered.rebooted;
+      recovery.checkpointErrors = checkpointErrors;
+      // A compatible reconfiguration (policy `additive`) becomes the agent's recorded info.
+      void persist([{ type: 'agent', agentId: recovered.agentId, info }]).catch(() => undefined);
       for (const [frameworkId, info] of recovered.frameworks) frameworks.set(frameworkId, info);
       for (const rex of recovered.executors) {
         const ex: ExecutorEntry = {
@@ -236,7 +255,8 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         ref.tell({ type: 'executor.reconnect', agent: ctx.self });
       }
       for (const [exKey, ex] of executors) {
-        if (!awaitingReregistration.has(exKey)) executorGone(ex, 'the executor was never recorded as started');
+        if (awaitingReregistration.has(exKey)) continue;
+        executorGone(ex, recovered.rebooted ? 'the host rebooted: the executor is gone' : 'the executor was never recorded as started');
       }
       if (awaitingReregistration.size === 0) finishRecovery();
       else ctx.timers.once('reregistration', args.flags?.executorReregistrationTimeoutMs ?? 2_000, { type: 'agent.reregistration_timeout' });
@@ -256,7 +276,13 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
     };
 
-    if (decision.kind === 'recover') resume(decision.agent);
+    if (decision.kind === 'recover' && args.flags?.recover === 'cleanup') {
+      // Mesos --recover=cleanup: kill every old executor, do not register, and exit.
+      const addresses = decision.agent.executors.flatMap((ex) => (ex.address === undefined ? [] : [ex.address]));
+      for (const address of addresses) launcher.tell({ type: 'launcher.destroy', address });
+      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.cleaned_up', data: { hostId: host.hostId, agentId: decision.agent.agentId, destroyed: addresses.length } });
+      void ctx.stop();
+    } else if (decision.kind === 'recover') resume(decision.agent);
     else register();
 
     return {

@@ -1,5 +1,6 @@
 import type {
   AgentId,
+  AgentInfo,
   CheckpointState,
   ExecutorId,
   FrameworkId,
@@ -14,6 +15,8 @@ import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 /** What a restarted agent takes back from its checkpoint (Mesos: slave/state.hpp → Slave::recover). */
 export interface RecoveredAgent {
   readonly agentId: AgentId;
+  /** The host rebooted since the checkpoint: every executor is gone; none is reconnected. */
+  readonly rebooted: boolean;
   readonly frameworks: ReadonlyMap<FrameworkId, FrameworkInfo>;
   readonly executors: readonly RecoveredExecutor[];
 }
@@ -36,18 +39,62 @@ export interface RecoveredTask {
   readonly nextSeq: number;
 }
 
+export type ReconfigurationPolicy = 'equal' | 'additive';
+
 export type RecoveryDecision =
   | { readonly kind: 'fresh'; readonly why: string }
   | { readonly kind: 'recover'; readonly agent: RecoveredAgent };
 
+/** Why a restarted agent refuses to start: its checkpoint and its configuration disagree. */
+export class IncompatibleAgentError extends Error {
+  readonly code = 'ERR_AGENT_INCOMPATIBLE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'IncompatibleAgentError';
+  }
+}
+
 /**
- * Decides from a checkpoint whether the agent resumes as itself and what it resumes. A host
- * that rebooted (boot id changed) has no executors left; a checkpoint without an agent is a
- * fresh host. Executors whose latest run completed, or that have no `latest` run, are skipped.
+ * What changed between the checkpointed agent info and the configured one that the policy does
+ * not allow; empty when compatible. `equal`: nothing may change. `additive` (Mesos's
+ * reconfiguration_policy): resources may only grow and attributes may only be added.
  */
-export function decideRecovery(state: CheckpointState, bootId: string): RecoveryDecision {
+export function incompatibilities(before: AgentInfo, now: AgentInfo, policy: ReconfigurationPolicy): string[] {
+  const problems: string[] = [];
+  for (const key of ['cpus', 'mem'] as const) {
+    const was = before.resources[key];
+    const is = now.resources[key];
+    if (is === was) continue;
+    if (policy === 'equal' || is < was) problems.push(`${key} ${was} → ${is}`);
+  }
+  for (const [name, value] of Object.entries(before.attributes)) {
+    if (now.attributes[name] !== value) problems.push(`attribute ${name}: ${value} → ${now.attributes[name] ?? '(removed)'}`);
+  }
+  if (policy === 'equal') {
+    for (const name of Object.keys(now.attributes)) if (!(name in before.attributes)) problems.push(`attribute ${name} added`);
+  }
+  return problems;
+}
+
+/**
+ * Decides from a checkpoint whether the agent resumes as itself and what it resumes
+ * (DESIGN.md §3). No agent in the checkpoint: a fresh host. Agent info changed beyond the
+ * policy: after a reboot the agent starts as a new agent; without one, recovery fails (the
+ * operator must drain the agent and remove its work dir). A reboot with compatible info keeps
+ * the agent id but no executor. Executors whose latest run completed, or that have no
+ * `latest` run, are skipped.
+ */
+export function decideRecovery(state: CheckpointState, bootId: string, info: AgentInfo, policy: ReconfigurationPolicy): RecoveryDecision {
   if (state.agent === undefined) return { kind: 'fresh', why: 'no agent in the checkpoint' };
-  if (state.bootId !== undefined && state.bootId !== bootId) return { kind: 'fresh', why: 'the host rebooted' };
+  const rebooted = state.bootId !== undefined && state.bootId !== bootId;
+  const problems = state.agent.info === undefined ? [] : incompatibilities(state.agent.info, info, policy);
+  if (problems.length > 0) {
+    if (rebooted) return { kind: 'fresh', why: `the host rebooted with an incompatible agent info (${problems.join(', ')})` };
+    throw new IncompatibleAgentError(
+      `agent ${state.agent.id} cannot recover: its configuration changed incompatibly under the '${policy}' reconfiguration policy (${problems.join(', ')}). ` +
+        `Drain the agent (kill or move its tasks), then delete its work dir to start it as a new agent, or restart it with its previous configuration.`,
+    );
+  }
   const frameworks = new Map<FrameworkId, FrameworkInfo>();
   const executors: RecoveredExecutor[] = [];
   for (const framework of state.agent.frameworks.values()) {
@@ -69,10 +116,10 @@ export function decideRecovery(state: CheckpointState, bootId: string): Recovery
           nextSeq: task.nextSeq,
         });
       }
-      executors.push({ frameworkId: framework.id, executorId: executor.id, runId: run.id, address: run.pid?.address, tasks });
+      executors.push({ frameworkId: framework.id, executorId: executor.id, runId: run.id, address: rebooted ? undefined : run.pid?.address, tasks });
     }
   }
-  return { kind: 'recover', agent: { agentId: state.agent.id, frameworks, executors } };
+  return { kind: 'recover', agent: { agentId: state.agent.id, rebooted, frameworks, executors } };
 }
 
 function describe(taskId: TaskPath['taskId'], info: TaskInfo, executorId: ExecutorId): TaskDescription {

@@ -8,4 +8,6 @@ export type LauncherMsg =
       readonly isolation: 'worker' | 'shared';
       readonly args: ExecutorArgs;
     }
-  | { readonly type: 'launcher.destroy'; readonly address: string };
+  | { readonly type: 'launcher.destroy'; readonly address: string }
+  /** A simulated host reboot: every executor worker of that host ends at once. */
+  | { readonly type: 'launcher.destroy_host'; readonly hostId: string };

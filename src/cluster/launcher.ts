@@ -48,6 +48,13 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
             }
             return undefined;
           }
+          if (message.type === 'launcher.destroy_host') {
+            const nodes = new Set([...placements.values()].filter((p) => p.hostId === message.hostId).map((p) => p.node));
+            for (const [address, placement] of placements) if (placement.hostId === message.hostId) placements.delete(address);
+            shared.delete(message.hostId);
+            await Promise.all([...nodes].map((node) => system.terminateWorker(node)));
+            return nodes.size;
+          }
           if (message.type === 'launcher.destroy') {
             // An executor that would not reregister: end it the way a containerizer destroys a
             // container (its worker, with worker isolation).

@@ -59,10 +59,13 @@ export interface AgentRecovery {
   readonly lost?: number;
   readonly tasks?: number;
   readonly recoveryMs?: number;
+  /** Corrupt checkpoint records skipped (only with `strict: false`). */
+  readonly checkpointErrors?: number;
+  readonly rebooted?: boolean;
 }
 
 interface Host {
-  readonly spec: HostSpec;
+  spec: HostSpec;
   agent: ActorRef<AgentMsg>;
   agentId: AgentId | undefined;
   flags: AgentFlags | undefined;
@@ -173,7 +176,8 @@ export class LocalCluster {
     const child: ChildSpec = {
       id: spec.hostId,
       start: { behaviour: AGENT, args, name: `agent-${spec.hostId}`, worker: 'new' },
-      restart: this.autoRestart ? 'permanent' : 'temporary',
+      // transient: a crash is restarted, a clean exit (recover: 'cleanup') is not.
+      restart: this.autoRestart ? 'transient' : 'temporary',
       shutdownMs: 5_000,
     };
     const address = await this.supervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
@@ -203,6 +207,7 @@ export class LocalCluster {
   /** Resolves with the next recovery (or fresh registration) reported by that host's agent. */
   nextRecovery(agentId: AgentId | string): Promise<AgentRecovery> {
     const host = this.host(agentId);
+    // A fresh registration after a reboot changes the agent id; the host stays the key.
     return new Promise<AgentRecovery>((resolve) => {
       const onEvent = (event: SystemEvent) => {
         if (event.type !== 'custom' || (event.name !== 'agent.recovered' && event.name !== 'agent.registered')) return;
@@ -216,18 +221,44 @@ export class LocalCluster {
     });
   }
 
+  /** Stops an agent gracefully (it does not come back by itself). Its executors keep running. */
+  async stopAgent(agentId: AgentId | string): Promise<void> {
+    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: this.host(agentId).spec.hostId }, { timeoutMs: 60_000 });
+  }
+
   /**
-   * Starts the agent of that host again, on the same work dir and boot id (stopping it
-   * gracefully first if it runs: an upgrade, or a flag change). Resolves with what recovery
-   * reported once the master has readmitted it.
+   * Starts the agent of that host on its work dir and boot id, with `flags` merged over its
+   * previous ones. Resolves with what recovery reported once the master has admitted it;
+   * rejects if the agent refuses to start (a corrupt checkpoint with `strict`, or an
+   * incompatible reconfiguration), with the agent's error.
    */
-  async restartAgent(agentId: AgentId | string, flags?: AgentFlags): Promise<AgentRecovery> {
+  async startAgent(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
     const host = this.host(agentId);
-    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
     if (flags !== undefined) host.flags = { ...host.flags, ...flags };
+    if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     const recovered = this.nextRecovery(agentId);
     host.agent = await this.spawnAgent(host.spec, host.flags);
     return recovered;
+  }
+
+  /** Graceful stop and start: an upgrade, or a flag change. */
+  async restartAgent(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
+    await this.stopAgent(agentId);
+    return this.startAgent(agentId, flags, changes);
+  }
+
+  /**
+   * Fault injection: the host of that agent reboots. Every worker on it dies at once (agent
+   * and executors), the host gets a new boot id, and the agent starts again: it keeps its id
+   * if its info is compatible, and its tasks end TASK_FAILED (their executors are gone).
+   */
+  async rebootHost(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
+    const host = this.host(agentId);
+    await this.launcher.ask({ type: 'launcher.destroy_host', hostId: host.spec.hostId }, { timeoutMs: 60_000 });
+    await this.system.terminateWorker(host.agent.node);
+    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
+    host.spec = { ...host.spec, bootId: randomUUID() };
+    return this.startAgent(agentId, flags, changes);
   }
 
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {

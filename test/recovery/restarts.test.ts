@@ -1,0 +1,142 @@
+/**
+ * Restarts that change something: host reboots, reconfiguration, strict / non-strict recovery
+ * from a corrupt checkpoint, cleanup, and an upgrade under load. Named after Mesos's
+ * SlaveRecoveryTest scenarios where one exists.
+ */
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type AgentId, LocalCluster } from '../../src/index.js';
+import { tasksModule } from '../fixtures/tasks.js';
+import { nextSystemEvent } from '../probe.js';
+
+const test = suite('agent restarts');
+const sleep = (ms: number) => ({ kind: 'js' as const, module: tasksModule, export: 'sleep', args: { ms } });
+const host = { resources: { cpus: 4, mem: 1_024 }, attributes: { rack: 'r1' } };
+
+async function withCluster(options: Parameters<typeof LocalCluster.start>[0], body: (cluster: LocalCluster) => Promise<void>): Promise<void> {
+  const cluster = await LocalCluster.start({ agents: [host], autoRestartAgents: false, ...options });
+  try {
+    await body(cluster);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+test('Reboot: the agent keeps its id, its executors are gone, its tasks end TASK_FAILED', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'reboot', checkpoint: true });
+    const before = new Set(cluster.system.workers());
+    const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
+    const recovery = await cluster.rebootHost(agentId);
+    assert.is(recovery.agentId, agentId, 'same agent id after a reboot with the same info');
+    assert.ok(recovery.rebooted);
+    assert.not.ok(cluster.system.workers().includes(executorWorker), 'the reboot took the executor');
+    const failed = await fw.waitFor(taskId, 'TASK_FAILED');
+    assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
+    const state = await cluster.state();
+    assert.equal(state.agents.find((a) => a.agentId === agentId)?.free, host.resources, 'full resources offered again');
+  }));
+
+test('RebootWithSlaveInfoMismatch: after a reboot with fewer resources the agent registers as a new agent', () =>
+  withCluster({}, async (cluster) => {
+    const [agentId] = cluster.agentIds();
+    const recovery = await cluster.rebootHost(agentId!, undefined, { resources: { cpus: 2, mem: 512 } });
+    assert.ok(recovery.fresh);
+    assert.is.not(recovery.agentId, agentId);
+    const state = await cluster.state();
+    assert.ok(state.agents.some((a) => a.agentId === recovery.agentId && a.total.cpus === 2));
+  }));
+
+test('AgentReconfigurationWithRunningTask: an additive change keeps the id and the task; an incompatible one is refused', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'reconfigure', checkpoint: true });
+    const { taskId, agentId } = await fw.launch({ cpus: 3, mem: 64, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const grown = await cluster.restartAgent(agentId, { reconfigurationPolicy: 'additive' }, { resources: { cpus: 10, mem: 1_024 } });
+    assert.is(grown.agentId, agentId);
+    assert.is(grown.reconnected, 1);
+    let state = await cluster.state();
+    assert.equal(state.agents[0]!.free, { cpus: 7, mem: 960 }, 'new total minus the running task');
+    const refused = await cluster
+      .restartAgent(agentId, { reconfigurationPolicy: 'equal' }, { resources: { cpus: 8, mem: 1_024 } })
+      .catch((error: Error & { code?: string }) => error);
+    assert.instance(refused, Error);
+    assert.is((refused as { code?: string }).code, 'ERR_AGENT_INCOMPATIBLE');
+    assert.match((refused as Error).message, /cpus 10 → 8.*[Dd]rain/);
+    const back = await cluster.startAgent(agentId, undefined, { resources: { cpus: 10, mem: 1_024 } });
+    assert.is(back.agentId, agentId, 'started again with the previous configuration');
+    fw.kill(taskId);
+    await fw.waitFor(taskId, 'TASK_KILLED');
+    state = await cluster.state();
+    assert.equal(state.agents[0]!.free, { cpus: 10, mem: 1_024 });
+  }));
+
+test('strict recovery refuses a corrupt checkpoint naming the key; non-strict skips the record and recovers the rest', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'corrupt', checkpoint: true });
+    const victim = await fw.launch({ taskId: 'victim', cpus: 0.5, mem: 32, run: sleep(60_000), executor: { executorId: 'shared-exec' as never } });
+    const survivor = await fw.launch({ taskId: 'survivor', cpus: 0.5, mem: 32, run: sleep(60_000), executor: { executorId: 'shared-exec' as never } });
+    await fw.waitFor(victim.taskId, 'TASK_RUNNING');
+    await fw.waitFor(survivor.taskId, 'TASK_RUNNING');
+    const agentId = victim.agentId as AgentId;
+    await cluster.stopAgent(agentId);
+    // Flip a byte of the victim's task.info, as a disk fault would.
+    const root = open({ path: join(cluster.workDir, 'host-1', 'meta', 'checkpoint.mdb'), noSubdir: true });
+    const db = root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
+    const key = [...db.getKeys({ start: 'meta/agents/', end: 'meta/agents/\uffff' })].find((k) => k.endsWith('tasks/victim/task.info'))!;
+    assert.ok(key, 'the victim has a task.info record');
+    const value = Buffer.from(db.get(key)!);
+    value[value.length - 2]! ^= 0xff;
+    await db.put(key, value);
+    await root.close();
+    const strict = await cluster.startAgent(agentId, { strict: true }).catch((error: Error & { key?: string }) => error);
+    assert.is((strict as { key?: string }).key, key);
+    assert.match((strict as Error).message, /checksum mismatch/);
+    const lenient = await cluster.startAgent(agentId, { strict: false });
+    assert.is(lenient.agentId, agentId);
+    assert.is(lenient.checkpointErrors, 1);
+    fw.kill(survivor.taskId);
+    await fw.waitFor(survivor.taskId, 'TASK_KILLED');
+  }));
+
+test('CleanupExecutor: recover=cleanup kills the old executors and never registers; the master then marks the agent unreachable', () =>
+  withCluster({ master: { agentPingTimeoutMs: 100, maxAgentPingTimeouts: 3 } }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'cleanup', checkpoint: true });
+    const before = new Set(cluster.system.workers());
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
+    const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
+    const cleanedUp = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.cleaned_up');
+    await cluster.stopAgent(agentId);
+    void cluster.startAgent(agentId, { recover: 'cleanup' }).catch(() => undefined);
+    assert.equal((await cleanedUp).data, { hostId: 'host-1', agentId, destroyed: 1 });
+    await executorExit;
+    const lost = await fw.waitFor(taskId, 'TASK_LOST', { timeoutMs: 10_000 });
+    assert.is(lost.source, 'SOURCE_MASTER');
+    assert.is(lost.reason, 'REASON_SLAVE_REMOVED');
+  }));
+
+test('upgrade: restartAgent with new flags while 1,000 tasks run; all are reconnected and then killed', () =>
+  withCluster({ agents: [{ resources: { cpus: 1_000, mem: 100_000 } }], agent: { executorShutdownGracePeriodMs: 50, executorPoolThreads: 2 } }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'upgrade', checkpoint: true });
+    const launched = await Promise.all(
+      Array.from({ length: 1_000 }, (_, n) =>
+        fw.launch({ cpus: 0.1, mem: 1, run: sleep(600_000), executor: { executorId: `e${n % 10}` as never, isolation: 'shared' } }),
+      ),
+    );
+    await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_RUNNING', { timeoutMs: 60_000 })));
+    const recovery = await cluster.restartAgent(launched[0]!.agentId, { statusUpdateRetry: { initialMs: 1_000, maxMs: 10_000 } });
+    assert.is(recovery.reconnected, 10);
+    assert.is(recovery.lost, 0);
+    for (const l of launched) fw.kill(l.taskId);
+    await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_KILLED', { timeoutMs: 60_000 })));
+    const state = await cluster.state();
+    assert.is(state.tasks.filter((t) => t.state === 'TASK_KILLED').length, 1_000);
+  }));
+
+test.run();
