@@ -73,7 +73,11 @@ test('one_for_all stops the others newest first, then restarts all in order', as
   await restartedC;
   const after = await children(sup);
   for (const id of ['a', 'b', 'c']) assert.is.not(after[id], before[id], id);
-  const stops = log.received.filter((m) => (m as { stopped?: string }).stopped !== undefined) as { stopped: string; reason: string }[];
+  // Each child reports from its own worker, over its own link: order the reports by when each
+  // child stopped (a clock comparable across threads), not by arrival.
+  const stops: { stopped: string; reason: string; at: number }[] = [];
+  for (const name of ['a', 'b', 'c']) stops.push(await log.expect(stopOf(name)));
+  stops.sort((x, y) => x.at - y.at);
   assert.equal(stops.map((s) => `${s.stopped}:${s.reason}`), ['b:crashed', 'c:shutdown', 'a:shutdown']);
 });
 
