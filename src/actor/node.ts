@@ -62,6 +62,26 @@ export interface EventSink {
   event(event: SystemEvent): void;
 }
 
+export interface NodeActivity {
+  readonly node: NodeId;
+  readonly idle: boolean;
+  readonly sent: Readonly<Record<string, number>>;
+  readonly received: Readonly<Record<string, number>>;
+}
+
+/** True when every node is idle and every batch sent has been received. */
+export function quiescent(nodes: readonly NodeActivity[]): boolean {
+  const byId = new Map(nodes.map((n) => [n.node as string, n]));
+  for (const node of nodes) {
+    if (!node.idle) return false;
+    for (const [peer, sent] of Object.entries(node.sent)) {
+      const receiver = byId.get(peer);
+      if (receiver !== undefined && (receiver.received[node.node] ?? 0) !== sent) return false;
+    }
+  }
+  return true;
+}
+
 export interface NodeStats {
   readonly node: NodeId;
   readonly actors: ActorStats[];
@@ -551,12 +571,22 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     };
   }
 
-  /** True when no actor has work and nothing waits to be sent. */
-  isIdle(): boolean {
-    if (this.runHead < this.runQueue.length) return false;
-    for (const cell of this.cells.values()) if (!cell.idle) return false;
-    for (const link of this.links.values()) if (link.hasPending) return false;
-    return true;
+  /**
+   * This node's part of a quiescence check: whether any actor has work or anything waits to
+   * be sent, and how many batches it has sent to and received from each peer. Batches still in
+   * a port are visible only as a difference between a sender's count and its receiver's.
+   */
+  activity(): NodeActivity {
+    let idle = this.runHead >= this.runQueue.length;
+    for (const cell of this.cells.values()) if (!cell.idle) idle = false;
+    const sent: Record<string, number> = {};
+    const received: Record<string, number> = {};
+    for (const link of this.links.values()) {
+      if (link.hasPending) idle = false;
+      sent[link.peer] = link.batchesSent;
+      received[link.peer] = link.batchesReceived;
+    }
+    return { node: this.id, idle, sent, received };
   }
 
   /** Stops every actor still here (newest first), then closes every link. */

@@ -6,7 +6,7 @@ import { Host } from './control/host.js';
 import { DeadLetterStream } from './dead-letters.js';
 import { errors } from './errors.js';
 import type { ForwardedEvents, SystemEvent } from './events.js';
-import { LocalNode, type NodeStats } from './node.js';
+import { LocalNode, type NodeStats, quiescent } from './node.js';
 import { type ResolvedSystemOptions, type SystemOptions, resolveSystemOptions } from './options.js';
 import type { ActorRef } from './ref.js';
 import { decodeValue } from './transport/codec.js';
@@ -122,15 +122,17 @@ export class ActorSystem {
     this.events.removeAllListeners();
   }
 
-  /** Waits until every node is idle twice in a row (a message in flight between two checks
-   * makes its receiver busy on the second), or until the deadline. */
+  /**
+   * Waits until the system is quiescent — every node idle and every batch sent received — on
+   * two checks in a row (nodes are asked one after the other, so one check alone could see a
+   * message leave a node already asked), or until the deadline.
+   */
   private async drain(deadline: number): Promise<void> {
     let quietRounds = 0;
     while (quietRounds < 2 && Date.now() < deadline) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const idle = await this.host.forEachWorker((admin) => admin.isIdle());
-      const allIdle = this.node.isIdle() && idle.every(Boolean);
-      quietRounds = allIdle ? quietRounds + 1 : 0;
+      const workers = await this.host.forEachWorker((admin) => admin.activity());
+      quietRounds = quiescent([this.node.activity(), ...workers]) ? quietRounds + 1 : 0;
     }
   }
 

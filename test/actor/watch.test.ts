@@ -77,8 +77,10 @@ test('every actor of a dead worker is reported, and a watcher in another worker 
   const b = await system.spawn({ module: fixture, export: 'echo' }, { worker, name: 'b' });
   const remoteWatcher = await system.spawn({ module: fixture, export: 'watcher' }, { worker: 'new', args: { target: a } });
   await remoteWatcher.ask({ type: 'watch', ref: b });
+  assert.is(await remoteWatcher.ask({ type: 'ping', ref: a }), 'ping');
   probe.watch(a);
   probe.watch(b);
+  assert.is(await a.ask('ping'), 'ping', 'the watches left before this ask on the same link');
   await system.terminateWorker(worker);
   assert.is((await probe.expect<Down>(downOf(a))).reason, 'worker-exit');
   assert.is((await probe.expect<Down>(downOf(b))).reason, 'worker-exit');

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Address, NodeId } from '../address.js';
 import type { StopReason } from '../messages.js';
-import type { NodeStats, SpawnRequest, SpawnResult } from '../node.js';
+import type { NodeActivity, NodeStats, SpawnRequest, SpawnResult } from '../node.js';
 import type { ResolvedSystemOptions } from '../options.js';
 
 /**
@@ -14,7 +14,7 @@ export interface WorkerAdmin {
   spawn(request: SpawnRequest): Promise<SpawnResult>;
   stop(address: Address, reason: StopReason): Promise<void>;
   stats(): NodeStats;
-  isIdle(): boolean;
+  activity(): NodeActivity;
   shutdown(): Promise<void>;
 }
 

@@ -17,7 +17,7 @@ const admin: WorkerAdmin = {
   spawn: (request) => toSpawnResult(node.spawnRequested(request)),
   stop: (address, reason) => node.stopActor(address, reason),
   stats: () => node.stats(),
-  isIdle: () => node.isIdle(),
+  activity: () => node.activity(),
   shutdown: async () => {
     await node.shutdown();
     await sink.flush();

@@ -29,6 +29,7 @@ export class Link {
   private decoder: BatchDecoder;
   batchesSent = 0;
   batchesReceived = 0;
+  /** Batches posted and batches taken from the port: equal on both ends means nothing in flight. */
 
   constructor(
     readonly peer: NodeId,
