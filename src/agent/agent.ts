@@ -256,7 +256,9 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       }
       for (const [exKey, ex] of executors) {
         if (awaitingReregistration.has(exKey)) continue;
-        executorGone(ex, recovered.rebooted ? 'the host rebooted: the executor is gone' : 'the executor was never recorded as started');
+        const rex = recovered.executors.find((r) => keyOf(r.frameworkId, r.executorId) === exKey);
+        const why = recovered.rebooted ? 'the host rebooted: the executor is gone' : rex?.completed ? 'the executor had terminated' : 'the executor was never recorded as started';
+        executorGone(ex, why);
       }
       if (awaitingReregistration.size === 0) finishRecovery();
       else ctx.timers.once('reregistration', args.flags?.executorReregistrationTimeoutMs ?? 2_000, { type: 'agent.reregistration_timeout' });

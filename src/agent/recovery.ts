@@ -27,6 +27,8 @@ export interface RecoveredExecutor {
   readonly runId: RunId;
   /** Where to reconnect; undefined if the executor's worker was never recorded as started. */
   readonly address: string | undefined;
+  /** The run ended before the checkpoint (its sentinel exists): only its unacknowledged updates matter. */
+  readonly completed: boolean;
   readonly tasks: readonly RecoveredTask[];
 }
 
@@ -81,8 +83,8 @@ export function incompatibilities(before: AgentInfo, now: AgentInfo, policy: Rec
  * (DESIGN.md §3). No agent in the checkpoint: a fresh host. Agent info changed beyond the
  * policy: after a reboot the agent starts as a new agent; without one, recovery fails (the
  * operator must drain the agent and remove its work dir). A reboot with compatible info keeps
- * the agent id but no executor. Executors whose latest run completed, or that have no
- * `latest` run, are skipped.
+ * the agent id but no executor. Executors without a `latest` run are skipped; a completed run
+ * is kept only while it has updates not yet acknowledged (they are resent).
  */
 export function decideRecovery(state: CheckpointState, bootId: string, info: AgentInfo, policy: ReconfigurationPolicy): RecoveryDecision {
   if (state.agent === undefined) return { kind: 'fresh', why: 'no agent in the checkpoint' };
@@ -102,7 +104,7 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
     frameworks.set(framework.id, framework.info);
     for (const executor of framework.executors.values()) {
       const run = executor.latestRunId === undefined ? undefined : executor.runs.get(executor.latestRunId);
-      if (run === undefined || run.completed) continue;
+      if (run === undefined) continue;
       const tasks: RecoveredTask[] = [];
       for (const task of run.tasks.values()) {
         if (task.info === undefined) continue;
@@ -116,7 +118,16 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
           nextSeq: task.nextSeq,
         });
       }
-      executors.push({ frameworkId: framework.id, executorId: executor.id, runId: run.id, address: rebooted ? undefined : run.pid?.address, tasks });
+      // A completed run is recovered only for the updates it still owes the framework.
+      if (run.completed && tasks.every((t) => t.updates.every((u) => t.acks.has(u.uuid)))) continue;
+      executors.push({
+        frameworkId: framework.id,
+        executorId: executor.id,
+        runId: run.id,
+        address: rebooted || run.completed ? undefined : run.pid?.address,
+        completed: run.completed,
+        tasks,
+      });
     }
   }
   return { kind: 'recover', agent: { agentId: state.agent.id, rebooted, frameworks, executors } };

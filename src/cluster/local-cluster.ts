@@ -254,8 +254,9 @@ export class LocalCluster {
    */
   async rebootHost(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
     const host = this.host(agentId);
-    await this.launcher.ask({ type: 'launcher.destroy_host', hostId: host.spec.hostId }, { timeoutMs: 60_000 });
+    // The agent first, so that it does not see its executors die one by one and report it.
     await this.system.terminateWorker(host.agent.node);
+    await this.launcher.ask({ type: 'launcher.destroy_host', hostId: host.spec.hostId }, { timeoutMs: 60_000 });
     await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
     host.spec = { ...host.spec, bootId: randomUUID() };
     return this.startAgent(agentId, flags, changes);

@@ -37,9 +37,8 @@ interface AgentEntry {
   readonly offers: Map<string, Resources>;
   missedPings: number;
   reachable: boolean;
-  /** False while the agent's actor is gone (crashed or restarting); kills wait in `pendingKills`. */
+  /** False while the agent's actor is gone (crashed or restarting). */
   connected: boolean;
-  readonly pendingKills: { frameworkId: FrameworkId; taskId: TaskId }[];
 }
 
 interface FrameworkEntry {
@@ -56,6 +55,7 @@ interface TaskEntry {
   readonly agentId: AgentId;
   readonly resources: Resources;
   state: TaskStateName;
+  killRequested?: boolean;
 }
 
 const taskKey = (frameworkId: FrameworkId, taskId: TaskId) => `${frameworkId}/${taskId}`;
@@ -218,7 +218,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     };
 
     const admit = (id: AgentId, ref: ActorRef, info: AgentInfo): AgentEntry => {
-      const entry: AgentEntry = { id, ref: ref as ActorRef<AgentMsg>, info, free: info.resources, offers: new Map(), missedPings: 0, reachable: true, connected: true, pendingKills: [] };
+      const entry: AgentEntry = { id, ref: ref as ActorRef<AgentMsg>, info, free: info.resources, offers: new Map(), missedPings: 0, reachable: true, connected: true };
       agents.set(id, entry);
       ctx.watch(ref);
       return entry;
@@ -284,7 +284,12 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       for (const task of tasks.values()) if (task.agentId === entry.id && !TERMINAL_STATES.has(task.state)) free = subtract(free, task.resources);
       entry.free = free;
       entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id });
-      for (const kill of entry.pendingKills.splice(0)) entry.ref.tell({ type: 'agent.kill_task', ...kill });
+      // Kills asked for while the agent was away (or sent to it as it died) are delivered now.
+      for (const task of tasks.values()) {
+        if (task.agentId === entry.id && task.killRequested && !TERMINAL_STATES.has(task.state)) {
+          entry.ref.tell({ type: 'agent.kill_task', frameworkId: task.frameworkId, taskId: task.taskId });
+        }
+      }
       ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_reregistered', data: { agentId: entry.id, tasks: message.tasks.length } });
       allocateSoon();
     };
@@ -351,10 +356,11 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
             const agent = entry === undefined ? undefined : agents.get(entry.agentId);
             if (entry === undefined || agent === undefined) {
               toScheduler(message.frameworkId, masterStatus(message, 'TASK_LOST', 'REASON_RECONCILIATION', 'the master does not know this task'));
-            } else if (!agent.connected) {
-              agent.pendingKills.push({ frameworkId: message.frameworkId, taskId: message.taskId });
             } else {
-              agent.ref.tell({ type: 'agent.kill_task', frameworkId: message.frameworkId, taskId: message.taskId });
+              // Remembered until the task ends: a kill that meets a dead agent is sent again
+              // when the agent reregisters.
+              entry.killRequested = true;
+              if (agent.connected) agent.ref.tell({ type: 'agent.kill_task', frameworkId: message.frameworkId, taskId: message.taskId });
             }
             return undefined;
           }
