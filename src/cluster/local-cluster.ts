@@ -62,6 +62,13 @@ export interface AgentRecovery {
   /** Corrupt checkpoint records skipped (only with `strict: false`). */
   readonly checkpointErrors?: number;
   readonly rebooted?: boolean;
+  /** From the agent's start: reading the checkpoint, reconnecting executors (and replaying their updates), reregistering. */
+  readonly phases?: { readonly checkpointReadMs: number; readonly reconnectMs: number; readonly reregisterMs: number };
+}
+
+/** `state()`: the master's view, plus what each host's last agent recovery did. */
+export interface ClusterState extends MasterState {
+  readonly recoveries: Readonly<Record<string, AgentRecovery>>;
 }
 
 interface Host {
@@ -81,6 +88,7 @@ const AGENT = behaviourRef(new URL('../agent/agent.js', import.meta.url), 'agent
  */
 export class LocalCluster {
   private readonly hosts: Host[] = [];
+  private readonly recoveries = new Map<string, AgentRecovery>();
   private readonly frameworks: Framework[] = [];
 
   private constructor(
@@ -92,6 +100,11 @@ export class LocalCluster {
     private readonly supervisor: ActorRef<SupervisorMsg>,
     private readonly autoRestart: boolean,
   ) {
+    system.events.on('custom', (event) => {
+      if (event.name !== 'agent.recovered') return;
+      const data = event.data as AgentRecovery & { hostId: string };
+      this.recoveries.set(data.hostId, data);
+    });
     system.events.on('supervisor.restarted', (event) => {
       if (event.supervisor !== supervisor.address) return;
       const host = this.hosts.find((h) => h.spec.hostId === event.child);
@@ -268,9 +281,10 @@ export class LocalCluster {
     return framework;
   }
 
-  /** A snapshot in the spirit of Mesos's /state: agents, frameworks, tasks and their states. */
-  state(): Promise<MasterState> {
-    return this.master.ask<MasterState>({ type: 'master.state' });
+  /** A snapshot in the spirit of Mesos's /state: agents, frameworks, tasks and their states, and the last recovery of each host. */
+  async state(): Promise<ClusterState> {
+    const master = await this.master.ask<MasterState>({ type: 'master.state' });
+    return { ...master, recoveries: Object.fromEntries(this.recoveries) };
   }
 
   /** Stops every actor and worker; removes the work dir if the cluster made it. */

@@ -154,6 +154,10 @@ test('the supervisor restarts a crashed agent, which recovers and keeps its task
     const recovery = await recovered;
     assert.is(recovery.agentId, agentId);
     assert.is(recovery.reconnected, 1);
+    const reported = Object.values((await cluster.state()).recoveries);
+    assert.is(reported.length, 1, 'state() reports what the recovery did');
+    assert.is(reported[0]!.reconnected, 1);
+    assert.ok(reported[0]!.phases!.checkpointReadMs >= 0 && reported[0]!.phases!.reregisterMs >= 0);
     fw.kill(taskId);
     await fw.waitFor(taskId, 'TASK_KILLED');
   } finally {
