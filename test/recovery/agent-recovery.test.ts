@@ -140,6 +140,43 @@ test('RecoveryTimeout: executors wait recoveryTimeoutMs for their agent, then en
   }
 });
 
+test('MultipleFrameworks: both frameworks\' executors reconnect; each framework gets the kill of its own task', async ({ cluster }) => {
+  const one = await cluster.registerFramework({ name: 'one', checkpoint: true });
+  const two = await cluster.registerFramework({ name: 'two', checkpoint: true });
+  const a = await one.launch({ taskId: 'same-id', cpus: 1, mem: 512, run: sleep(60_000) });
+  const b = await two.launch({ taskId: 'same-id', cpus: 0.5, mem: 64, run: sleep(60_000) });
+  await one.waitFor(a.taskId, 'TASK_RUNNING');
+  await two.waitFor(b.taskId, 'TASK_RUNNING');
+  await cluster.crashAgent(a.agentId);
+  const recovery = await cluster.restartAgent(a.agentId);
+  assert.is(recovery.reconnected, 2);
+  one.kill(a.taskId);
+  await one.waitFor(a.taskId, 'TASK_KILLED');
+  assert.is(two.updatesOf(b.taskId).at(-1)?.state, 'TASK_RUNNING', 'task ids are per framework: no cross-delivery');
+  two.kill(b.taskId);
+  await two.waitFor(b.taskId, 'TASK_KILLED');
+});
+
+test('RecoverCompletedExecutor: a finished, acknowledged task is not reconnected and reports nothing new', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'completed', checkpoint: true });
+  const before = new Set(cluster.system.workers());
+  const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 4 } } });
+  // The command executor ends only after its task's last update is acknowledged, which is
+  // after the framework received STARTING: its worker is still there now.
+  await fw.waitFor(taskId, 'TASK_STARTING');
+  const executorWorker = cluster.system.workers().find((node) => !before.has(node))!;
+  const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
+  await fw.waitFor(taskId, 'TASK_FINISHED');
+  await executorExit;
+  await cluster.crashAgent(agentId);
+  const recovery = await cluster.restartAgent(agentId);
+  assert.is(recovery.reconnected, 0);
+  assert.is(recovery.agentId, agentId);
+  assert.equal(fw.updatesOf(taskId).map((s) => s.state), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+  const state = await cluster.state();
+  assert.equal(state.agents[0]!.free, state.agents[0]!.total);
+});
+
 test('the supervisor restarts a crashed agent, which recovers and keeps its tasks', async () => {
   const cluster = await LocalCluster.start({ agents: 2 });
   try {

@@ -121,6 +121,19 @@ test('CleanupExecutor: recover=cleanup kills the old executors and never registe
     assert.is(lost.reason, 'REASON_SLAVE_REMOVED');
   }));
 
+test('MultipleSlaves: two agents crash and recover independently, each with its own executor and id', () =>
+  withCluster({ agents: [host, host] }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'two-agents', checkpoint: true });
+    const launched = await Promise.all([0, 1].map(() => fw.launch({ cpus: 3, mem: 64, run: sleep(60_000) })));
+    assert.is(new Set(launched.map((l) => l.agentId)).size, 2, 'one task per agent');
+    await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_RUNNING')));
+    await Promise.all(launched.map((l) => cluster.crashAgent(l.agentId)));
+    const recoveries = await Promise.all(launched.map((l) => cluster.startAgent(l.agentId)));
+    assert.equal(recoveries.map((r) => [r.agentId, r.reconnected]), launched.map((l) => [l.agentId, 1]));
+    for (const l of launched) fw.kill(l.taskId);
+    await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_KILLED')));
+  }));
+
 test('upgrade: restartAgent with new flags while 1,000 tasks run; all are reconnected and then killed', () =>
   withCluster({ agents: [{ resources: { cpus: 1_000, mem: 100_000 } }], agent: { executorShutdownGracePeriodMs: 50, executorPoolThreads: 2 } }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'upgrade', checkpoint: true });
