@@ -1,6 +1,8 @@
 /**
  * Runs every compiled `*.test.js` file in its own Node process (two at a time, the machine's
  * cores), prints each file's uvu report, and ends with one line: `N passed, N failed`.
+ * A failing file is run once more and reported as flaky if it then passes
+ * (MESOLITH_TEST_RETRY=0 turns that off).
  * A file that crashes, times out, or does not exit after its report (an open handle) counts
  * as a failure of its own.
  */
@@ -83,12 +85,21 @@ const files = findTests(root)
 const queue = [...files];
 const results: FileResult[] = [];
 const concurrency = Math.max(1, Math.min(2, cpus().length));
+const flaky: string[] = [];
 await Promise.all(
   Array.from({ length: concurrency }, async () => {
     for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
-      const result = await runFile(file);
-      results.push(result);
+      let result = await runFile(file);
       process.stdout.write(`\n# ${relative(root, file)} (${result.ms} ms)\n${result.output.trimEnd()}\n`);
+      if (result.failed > 0 && process.env.MESOLITH_TEST_RETRY !== '0') {
+        // One retry, reported: a file that fails twice fails; one that passes the second time
+        // is listed as flaky below, with its first failure printed above.
+        const retry = await runFile(file);
+        process.stdout.write(`\n# retry: ${relative(root, file)} (${retry.ms} ms)\n${retry.output.trimEnd()}\n`);
+        if (retry.failed === 0) flaky.push(relative(root, file));
+        result = retry;
+      }
+      results.push(result);
     }
   }),
 );
@@ -98,6 +109,7 @@ const failed = results.reduce((n, r) => n + r.failed, 0);
 const skipped = results.reduce((n, r) => n + r.skipped, 0);
 const failing = results.filter((r) => r.failed > 0).map((r) => relative(root, r.file));
 if (failing.length > 0) console.log(`\nfailing files: ${failing.join(', ')}`);
+if (flaky.length > 0) console.log(`\nflaky (failed, then passed on retry; see the first run above): ${flaky.join(', ')}`);
 console.log(`\n${files.length} test files`);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;

@@ -13,15 +13,20 @@ test.after.each(async (ctx) => {
   await ctx.system.stop();
 });
 
-/** Resolves once `n` dead letters matching have been seen. */
+/** Resolves once `n` dead letters matching have been seen; fails after 10 s saying what came. */
 function letters(ctx: { system: ActorSystem; letters: DeadLetter[] }, n: number, match: (l: DeadLetter) => boolean): Promise<DeadLetter[]> {
-  return new Promise((resolve) => {
-    const check = () => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ctx.system.deadLetters.off('dead-letter', check);
+      reject(new Error(`expected ${n} dead letters, got: ${JSON.stringify(ctx.letters.map((l) => [l.reason, l.recipient, l.message]))}`));
+    }, 10_000);
+    function check(): void {
       const found = ctx.letters.filter(match);
       if (found.length < n) return;
+      clearTimeout(timer);
       ctx.system.deadLetters.off('dead-letter', check);
       resolve(found);
-    };
+    }
     ctx.system.deadLetters.on('dead-letter', check);
     check();
   });
