@@ -249,6 +249,8 @@ export class LocalCluster {
     const host = this.host(agentId);
     if (flags !== undefined) host.flags = { ...host.flags, ...flags };
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
+    // The supervisor may not have handled the old agent's death yet: retire its child first.
+    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
     const recovered = this.nextRecovery(agentId);
     host.agent = await this.spawnAgent(host.spec, host.flags);
     return recovered;
