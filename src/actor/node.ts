@@ -23,11 +23,12 @@ import { ActorRef, type AskOptions, type Router, kCell, kLink } from './ref.js';
 import { decodeValue, encodeValue } from './transport/codec.js';
 import { ARITY, Kind } from './transport/envelope.js';
 import { type InboundHandler, dispatchBatch } from './transport/inbound.js';
+import { type Monitor, Watches } from './watches.js';
+import type { NodeActivity } from './quiescence.js';
 import { Link, type LinkOwner } from './transport/link.js';
 
-export interface Monitor {
-  onDown(reason: DownReason, error?: Error): void;
-}
+export type { Monitor } from './watches.js';
+export { type NodeActivity, quiescent } from './quiescence.js';
 
 /** A spawn that crosses threads: everything in it is data (args travel msgpack-encoded). */
 export interface SpawnRequest {
@@ -62,26 +63,6 @@ export interface EventSink {
   event(event: SystemEvent): void;
 }
 
-export interface NodeActivity {
-  readonly node: NodeId;
-  readonly idle: boolean;
-  readonly sent: Readonly<Record<string, number>>;
-  readonly received: Readonly<Record<string, number>>;
-}
-
-/** True when every node is idle and every batch sent has been received. */
-export function quiescent(nodes: readonly NodeActivity[]): boolean {
-  const byId = new Map(nodes.map((n) => [n.node as string, n]));
-  for (const node of nodes) {
-    if (!node.idle) return false;
-    for (const [peer, sent] of Object.entries(node.sent)) {
-      const receiver = byId.get(peer);
-      if (receiver !== undefined && (receiver.received[node.node] ?? 0) !== sent) return false;
-    }
-  }
-  return true;
-}
-
 export interface NodeStats {
   readonly node: NodeId;
   readonly actors: ActorStats[];
@@ -101,8 +82,7 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
   current: ActorCell | null = null;
   private readonly links = new Map<NodeId, Link>();
   private readonly refs = new Map<Address, ActorRef>();
-  private readonly remoteMonitors = new Map<Address, Set<Monitor>>();
-  private readonly watchedBy = new Map<NodeId, Set<ActorCell>>();
+  private readonly watches: Watches;
   private readonly behaviours = new Map<string, Promise<Behaviour<unknown, unknown>>>();
   private readonly deadLetterCounts: Record<string, number> = {};
   private runQueue: ActorCell[] = [];
@@ -119,6 +99,20 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     private readonly sink: EventSink,
   ) {
     this.maxBatch = options.maxBatch;
+    this.watches = new Watches({
+      id: this.id,
+      ref: (address) => this.ref(address),
+      cell: (name) => this.cells.get(name),
+      send: (peer, kind, ...fields) => {
+        if (this.stopped) return false;
+        this.linkTo(peer).control(kind, ...fields);
+        return true;
+      },
+      sendIfLinked: (peer, kind, ...fields) => {
+        const link = this.links.get(peer);
+        if (link !== undefined && link.state !== 'closed') link.control(kind, ...fields);
+      },
+    });
   }
 
   // ---- refs ------------------------------------------------------------------------------
@@ -344,61 +338,30 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     });
   }
 
-  // ---- monitoring ------------------------------------------------------------------------
+  // ---- monitoring (see watches.ts) ---------------------------------------------------------
 
   monitor(target: Address, monitor: Monitor): void {
-    const ref = this.ref(target);
-    if (ref.node === this.id) {
-      const cell = this.cells.get(ref.name);
-      if (cell === undefined) queueMicrotask(() => monitor.onDown('noproc'));
-      else cell.monitors.add(monitor);
-      return;
-    }
-    let set = this.remoteMonitors.get(target);
-    if (set === undefined) {
-      set = new Set();
-      this.remoteMonitors.set(target, set);
-      if (this.stopped) {
-        queueMicrotask(() => this.remoteDown(target, 'noproc'));
-      } else {
-        this.linkTo(ref.node).control(Kind.Watch, ref.name);
-      }
-    }
-    set.add(monitor);
+    this.watches.monitor(target, monitor);
   }
 
   demonitor(target: Address, monitor: Monitor): void {
-    const ref = this.ref(target);
-    if (ref.node === this.id) {
-      this.cells.get(ref.name)?.monitors.delete(monitor);
-      return;
-    }
-    const set = this.remoteMonitors.get(target);
-    if (set === undefined || !set.delete(monitor) || set.size > 0) return;
-    this.remoteMonitors.delete(target);
-    const link = this.links.get(ref.node);
-    if (link !== undefined && link.state !== 'closed') link.control(Kind.Unwatch, ref.name);
+    this.watches.demonitor(target, monitor);
   }
 
   notifyDown(cell: ActorCell, reason: StopReason, error: Error | undefined): void {
-    for (const monitor of cell.monitors) monitor.onDown(reason, error);
-    cell.monitors.clear();
-    for (const peer of cell.remoteWatchers) {
-      this.watchedBy.get(peer)?.delete(cell);
-      const link = this.links.get(peer);
-      if (link !== undefined && link.state !== 'closed') {
-        link.control(Kind.Down, cell.name, reason, error === undefined ? null : serializeError(error));
-      }
-    }
-    cell.remoteWatchers.clear();
+    this.watches.notifyDown(cell, reason, error);
   }
 
-  /** A watched actor on another node is gone: tell this node's watchers of it. */
   remoteDown(target: Address, reason: DownReason, error?: Error): void {
-    const set = this.remoteMonitors.get(target);
-    if (set === undefined) return;
-    this.remoteMonitors.delete(target);
-    for (const monitor of set) monitor.onDown(reason, error);
+    this.watches.remoteDown(target, reason, error);
+  }
+
+  remoteWatch(peer: NodeId, name: string): void {
+    this.watches.remoteWatch(peer, name);
+  }
+
+  remoteUnwatch(peer: NodeId, name: string): void {
+    this.watches.remoteUnwatch(peer, name);
   }
 
   // ---- links -----------------------------------------------------------------------------
@@ -443,14 +406,9 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     if (this.links.get(link.peer) === link) this.links.delete(link.peer);
     const pending = link.close();
     this.undeliverable(link, pending, reason);
-    const downReason: DownReason = reason === 'worker-exit' ? 'worker-exit' : 'noproc';
-    for (const target of [...this.remoteMonitors.keys()]) {
-      if (this.ref(target).node === link.peer) this.remoteDown(target, downReason);
-    }
+    this.watches.peerGone(link.peer, reason === 'worker-exit' ? 'worker-exit' : 'noproc');
     const error = reason === 'worker-exit' ? errors.workerExited(link.peer) : null;
     this.asks.failNode(link.peer, () => error ?? errors.noSuchActor(`node ${link.peer}`));
-    for (const cell of this.watchedBy.get(link.peer) ?? []) cell.remoteWatchers.delete(link.peer);
-    this.watchedBy.delete(link.peer);
   }
 
   /** Envelopes that could not leave: tells become dead letters, asks fail at once. */
@@ -495,10 +453,6 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     this.asks.fail(askId, error);
   }
 
-  remoteUnwatch(peer: NodeId, name: string): void {
-    this.cells.get(name)?.remoteWatchers.delete(peer);
-  }
-
   remoteStop(name: string, reason: StopReason, graceMs: number): void {
     void this.cells.get(name)?.requestStop(reason, graceMs);
   }
@@ -523,22 +477,6 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     const to = makeAddress(name, this.id);
     this.deadLetter(to, sender, message, 'no-such-actor', 'no actor by that name');
     if (askId !== 0 && replyNode !== null) this.replyError(replyNode, askId, errors.noSuchActor(to));
-  }
-
-  remoteWatch(peer: NodeId, name: string): void {
-    const cell = this.cells.get(name);
-    const link = this.links.get(peer);
-    if (cell === undefined) {
-      link?.control(Kind.Down, name, 'noproc', null);
-      return;
-    }
-    cell.remoteWatchers.add(peer);
-    let cells = this.watchedBy.get(peer);
-    if (cells === undefined) {
-      cells = new Set();
-      this.watchedBy.set(peer, cells);
-    }
-    cells.add(cell);
   }
 
   // ---- observability ---------------------------------------------------------------------
