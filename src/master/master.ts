@@ -44,6 +44,7 @@ interface AgentEntry {
 interface FrameworkEntry {
   readonly id: FrameworkId;
   readonly info: FrameworkInfo;
+  /** Replaced when a new scheduler fails over to this framework. */
   scheduler: ActorRef<SchedulerMsg>;
   /** Agents this framework declined, until when. */
   readonly refused: Map<AgentId, number>;
@@ -318,9 +319,25 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           case 'master.reregister_agent':
             return reregister(message);
           case 'master.register_framework': {
+            const scheduler = message.scheduler as ActorRef<SchedulerMsg>;
+            const existing = message.frameworkId === undefined ? undefined : frameworks.get(message.frameworkId);
+            if (message.frameworkId !== undefined && existing === undefined) {
+              scheduler.tell({ type: 'scheduler.error', message: `framework ${message.frameworkId} is not registered (it may have been torn down)` });
+              return undefined;
+            }
+            if (existing !== undefined) {
+              // Scheduler failover: the framework, its tasks and its update streams stay; the
+              // old scheduler is told, and everything now goes to the new one.
+              existing.scheduler.tell({ type: 'scheduler.error', message: 'Framework failed over' });
+              existing.scheduler = scheduler;
+              for (const offer of [...offers.values()]) if (offer.frameworkId === existing.id) closeOffer(offer.offerId);
+              scheduler.tell({ type: 'scheduler.registered', frameworkId: existing.id });
+              allocateSoon();
+              return existing.id;
+            }
             const id = `framework-${++nextFramework}` as FrameworkId;
-            frameworks.set(id, { id, info: message.info, scheduler: message.scheduler as ActorRef<SchedulerMsg>, refused: new Map() });
-            message.scheduler.tell({ type: 'scheduler.registered', frameworkId: id } satisfies SchedulerMsg);
+            frameworks.set(id, { id, info: message.info, scheduler, refused: new Map() });
+            scheduler.tell({ type: 'scheduler.registered', frameworkId: id });
             allocateSoon();
             return id;
           }

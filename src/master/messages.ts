@@ -14,7 +14,13 @@ export type MasterMsg =
       readonly tasks: readonly { readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly state: TaskStateName; readonly resources: Resources }[];
       readonly frameworks: readonly { readonly frameworkId: FrameworkId; readonly info: FrameworkInfo }[];
     }
-  | { readonly type: 'master.register_framework'; readonly scheduler: ActorRef; readonly info: FrameworkInfo }
+  | {
+      readonly type: 'master.register_framework';
+      readonly scheduler: ActorRef;
+      readonly info: FrameworkInfo;
+      /** Scheduler failover: take over this framework (its tasks and its updates). */
+      readonly frameworkId?: FrameworkId;
+    }
   | { readonly type: 'master.accept'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly tasks: readonly TaskDescription[] }
   | { readonly type: 'master.decline'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly refuseMs?: number }
   | { readonly type: 'master.revive'; readonly frameworkId: FrameworkId }

@@ -8,6 +8,8 @@ import type { SchedulerMsg } from './messages.js';
 export interface FrameworkOptions {
   /** Acknowledge every update as it arrives (default). Off: call `acknowledge(status)`. */
   readonly autoAcknowledge?: boolean;
+  /** Fail over to this existing framework (its tasks and updates) instead of registering a new one. */
+  readonly failoverFrom?: FrameworkId;
   /**
    * `auto` (default): offers that no pending `launch()` can use are declined at once.
    * `manual`: offers are kept for the caller to `accept` or `decline` (launch() still uses them).
@@ -71,12 +73,19 @@ export class Framework extends EventEmitter<Events> {
 
   static async register(system: ActorSystem, master: ActorRef<MasterMsg>, info: FrameworkInfo, options: FrameworkOptions = {}): Promise<Framework> {
     const framework = new Framework(master, info, options);
-    const registered = new Promise<FrameworkId>((resolve) => framework.once('registered', resolve));
+    const registered = new Promise<FrameworkId>((resolve, reject) => {
+      framework.once('registered', resolve);
+      framework.once('error', reject);
+    });
     framework.scheduler = await system.spawn<SchedulerMsg>(
       behaviour<SchedulerMsg>({ setup: () => ({ receive: (message) => (isDown(message) ? undefined : framework.onMessage(message)) }) }),
       { name: `scheduler-${info.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${Math.random().toString(36).slice(2, 8)}` },
     );
-    master.tell({ type: 'master.register_framework', scheduler: framework.scheduler, info });
+    master.tell(
+      options.failoverFrom === undefined
+        ? { type: 'master.register_framework', scheduler: framework.scheduler, info }
+        : { type: 'master.register_framework', scheduler: framework.scheduler, info, frameworkId: options.failoverFrom },
+    );
     framework.frameworkId = await registered;
     return framework;
   }

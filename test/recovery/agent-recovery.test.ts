@@ -177,6 +177,23 @@ test('RecoverCompletedExecutor: a finished, acknowledged task is not reconnected
   assert.equal(state.agents[0]!.free, state.agents[0]!.total);
 });
 
+test('SchedulerFailover: a new scheduler takes the framework over while the agent is down; the kill result goes to it', async ({ cluster }) => {
+  const first = await cluster.registerFramework({ name: 'failover', checkpoint: true });
+  const { taskId, agentId } = await first.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  await first.waitFor(taskId, 'TASK_RUNNING');
+  await cluster.crashAgent(agentId);
+  const replaced = new Promise<Error>((resolve) => first.once('error', resolve));
+  const second = await cluster.registerFramework({ name: 'failover', checkpoint: true }, { failoverFrom: first.frameworkId });
+  assert.is(second.frameworkId, first.frameworkId);
+  assert.match((await replaced).message, /failed over/);
+  await cluster.restartAgent(agentId);
+  second.kill(taskId);
+  await second.waitFor(taskId, 'TASK_KILLED');
+  assert.not.ok(first.updatesOf(taskId).some((s) => s.state === 'TASK_KILLED'), 'the old scheduler hears nothing more');
+  const unknown = await cluster.registerFramework({ name: 'ghost' }, { failoverFrom: 'framework-404' as never }).catch((e: Error) => e);
+  assert.match((unknown as Error).message, /not registered/);
+});
+
 test('the supervisor restarts a crashed agent, which recovers and keeps its tasks', async () => {
   const cluster = await LocalCluster.start({ agents: 2 });
   try {
