@@ -22,6 +22,7 @@ import type { MasterArgs } from '../master/master.js';
 import type { MasterMsg, MasterState } from '../master/messages.js';
 import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
 import { launcher } from './launcher.js';
+import { validateAgentFlags, validateClusterOptions } from './options.js';
 import type { LauncherMsg } from './launcher-messages.js';
 
 export interface HostOptions {
@@ -113,6 +114,7 @@ export class LocalCluster {
   }
 
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    validateClusterOptions(options);
     const ownsWorkDir = options.workDir === undefined;
     const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'mesolith-cluster-'));
     const hostOptions: readonly HostOptions[] = typeof options.agents === 'object' ? options.agents : Array.from({ length: options.agents ?? 1 }, () => ({}));
@@ -247,6 +249,7 @@ export class LocalCluster {
    */
   async startAgent(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
     const host = this.host(agentId);
+    validateAgentFlags(flags);
     if (flags !== undefined) host.flags = { ...host.flags, ...flags };
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     // The supervisor may not have handled the old agent's death yet: retire its child first.
@@ -258,6 +261,7 @@ export class LocalCluster {
 
   /** Graceful stop and start: an upgrade, or a flag change. */
   async restartAgent(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
+    validateAgentFlags(flags);
     await this.stopAgent(agentId);
     return this.startAgent(agentId, flags, changes);
   }

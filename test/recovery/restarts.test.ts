@@ -152,4 +152,18 @@ test('upgrade: restartAgent with new flags while 1,000 tasks run; all are reconn
     assert.is(state.tasks.filter((t) => t.state === 'TASK_KILLED').length, 1_000);
   }));
 
+test('invalid cluster options and agent flags fail before anything starts, naming the key', async () => {
+  const bad = await LocalCluster.start({ agent: { executorReregistrationTimeoutMs: -1 } }).catch((e: Error & { code?: string }) => e);
+  assert.is((bad as { code?: string }).code, 'ERR_INVALID_OPTIONS');
+  assert.match((bad as Error).message, /agent\.executorReregistrationTimeoutMs/);
+  const typo = await LocalCluster.start({ agent: { recover: 'reconect' as never } }).catch((e: Error) => e);
+  assert.match((typo as Error).message, /agent\.recover/);
+  await withCluster({}, async (cluster) => {
+    const [agentId] = cluster.agentIds();
+    const refused = await cluster.restartAgent(agentId!, { strict: 'yes' as never }).catch((e: Error) => e);
+    assert.match((refused as Error).message, /strict/);
+    assert.is((await cluster.state()).agents.length, 1, 'the running agent was left alone');
+  });
+});
+
 test.run();

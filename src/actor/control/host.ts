@@ -124,10 +124,16 @@ export class Host implements HostApi {
     return pair;
   }
 
-  private async wire(a: NodeId, b: NodeId): Promise<boolean> {
+  /**
+   * The asking side (`from`) gets its port last: it may already hold messages for `to`, and
+   * they must not leave through a port whose other end never reached `to` (that worker having
+   * died meanwhile) — then `from` is told there is no such node and dead-letters them.
+   */
+  private async wire(from: NodeId, to: NodeId): Promise<boolean> {
     const { port1, port2 } = new MessageChannel();
     try {
-      await Promise.all([this.attach(a, b, port1), this.attach(b, a, port2)]);
+      await this.attach(to, from, port2);
+      await this.attach(from, to, port1);
       return true;
     } catch {
       port1.close();

@@ -1,0 +1,48 @@
+import * as v from 'valibot';
+import { validateOptions } from '../actor/options.js';
+import type { AgentFlags } from '../agent/agent.js';
+import type { LocalClusterOptions } from './local-cluster.js';
+
+const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
+const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const resources = v.strictObject({ cpus: v.pipe(v.number(), v.minValue(0)), mem: v.pipe(v.number(), v.minValue(0)), disk: v.optional(v.pipe(v.number(), v.minValue(0))) });
+const host = v.strictObject({ resources: v.optional(resources), attributes: v.optional(v.record(v.string(), v.string())) });
+
+const AgentFlagsSchema = v.strictObject({
+  statusUpdateRetry: v.optional(v.strictObject({ initialMs: positiveInt, maxMs: positiveInt })),
+  registrationRetryMs: v.optional(positiveInt),
+  executorShutdownGracePeriodMs: v.optional(nonNegativeInt),
+  executorPoolThreads: v.optional(positiveInt),
+  strict: v.optional(v.boolean()),
+  executorReregistrationTimeoutMs: v.optional(positiveInt),
+  recoveryTimeoutMs: v.optional(positiveInt),
+  reconfigurationPolicy: v.optional(v.picklist(['equal', 'additive'])),
+  recover: v.optional(v.picklist(['reconnect', 'cleanup'])),
+});
+
+const ClusterOptionsSchema = v.strictObject({
+  workDir: v.optional(v.pipe(v.string(), v.minLength(1))),
+  agents: v.optional(v.union([positiveInt, v.pipe(v.array(host), v.minLength(1))])),
+  master: v.optional(v.strictObject({ agentPingTimeoutMs: v.optional(positiveInt), maxAgentPingTimeouts: v.optional(positiveInt) })),
+  agent: v.optional(AgentFlagsSchema),
+  system: v.optional(v.record(v.string(), v.unknown())),
+  executorsPerSharedWorker: v.optional(positiveInt),
+  startTimeoutMs: v.optional(positiveInt),
+  autoRestartAgents: v.optional(v.boolean()),
+  agentRestarts: v.optional(
+    v.strictObject({
+      intensity: v.optional(v.strictObject({ maxRestarts: nonNegativeInt, withinMs: positiveInt })),
+      backoff: v.optional(v.strictObject({ initialMs: nonNegativeInt, maxMs: nonNegativeInt, jitter: v.pipe(v.number(), v.minValue(0), v.maxValue(1)) })),
+    }),
+  ),
+});
+
+/** Checks cluster options before anything starts; the error names the offending key. */
+export function validateClusterOptions(options: LocalClusterOptions): void {
+  validateOptions('cluster options', ClusterOptionsSchema, options);
+}
+
+/** Checks agent flags (at start, and when an agent is restarted with new ones). */
+export function validateAgentFlags(flags: AgentFlags | undefined): void {
+  if (flags !== undefined) validateOptions('agent flags', AgentFlagsSchema, flags);
+}
