@@ -104,6 +104,9 @@ export class Host implements HostApi {
       if (key.split('|').includes(entry.id)) this.pairs.delete(key);
     }
     for (const port of entry.ports) port.close();
+    // The main node learns it now, not when its port to that worker reports the close: a
+    // message sent in between would be posted into a dead port and lost without a trace.
+    this.mainNode.onClosed(entry.id);
     if (!this.closing) {
       const event: SystemEvent =
         entry.error === undefined
