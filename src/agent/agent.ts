@@ -17,6 +17,7 @@ import {
 import type { LauncherMsg } from '../cluster/launcher-messages.js';
 import { type TaskDescription, type TaskStatus, toTaskInfo } from '../cluster/types.js';
 import type { ExecutorMsg } from '../executor/messages.js';
+import type { DirectoryMsg } from '../cluster/directory.js';
 import type { MasterMsg } from '../master/messages.js';
 import type { AgentMsg } from './messages.js';
 import { type ReconfigurationPolicy, type RecoveredAgent, type RecoveryDecision, decideRecovery } from './recovery.js';
@@ -53,7 +54,8 @@ export interface AgentFlags {
 }
 
 export interface AgentArgs {
-  readonly master: ActorRef<MasterMsg>;
+  /** Where to find the current master (it moves when the master fails over). */
+  readonly directory: ActorRef<DirectoryMsg>;
   readonly launcher: ActorRef<LauncherMsg>;
   readonly host: HostSpec;
   readonly flags?: AgentFlags;
@@ -87,7 +89,8 @@ const keyOf = (frameworkId: FrameworkId, id: string) => `${frameworkId}/${id}`;
  */
 export const agent = behaviour<AgentMsg, AgentArgs>({
   setup: async (ctx, args) => {
-    const { host, master, launcher } = args;
+    const { host, launcher } = args;
+    let master = await ctx.ask<ActorRef<MasterMsg>>(args.directory, { type: 'directory.master' });
     const setupStarted = performance.now();
     const graceMs = args.flags?.executorShutdownGracePeriodMs ?? 5_000;
     const store = await CheckpointStore.open(host.workDir, { owner: `agent of ${host.hostId}`, takeOverLock: true });
@@ -269,12 +272,8 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       else ctx.timers.once('reregistration', args.flags?.executorReregistrationTimeoutMs ?? 2_000, { type: 'agent.reregistration_timeout' });
     };
 
-    /** Every executor is back (or was given up on): tell the master who we are and what runs here. */
-    const finishRecovery = () => {
-      ctx.timers.cancel('reregistration');
-      const now = performance.now();
-      phases.reconnectMs = now - phaseMark;
-      phaseMark = now;
+    /** Tells the master who we are and what runs here (after recovery, or to a new master). */
+    const reregister = () => {
       master.tell({
         type: 'master.reregister_agent',
         agentId: agentId!,
@@ -284,6 +283,15 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         frameworks: [...frameworks].map(([frameworkId, info]) => ({ frameworkId, info })),
       });
       ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
+    };
+
+    /** Every executor is back (or was given up on): reregister. */
+    const finishRecovery = () => {
+      ctx.timers.cancel('reregistration');
+      const now = performance.now();
+      phases.reconnectMs = now - phaseMark;
+      phaseMark = now;
+      reregister();
     };
 
     if (decision.kind === 'recover' && args.flags?.recover === 'cleanup') {
@@ -319,7 +327,17 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           case 'agent.register_retry':
             if (!registered) {
               if (agentId === undefined) register();
-              else finishRecovery();
+              else reregister();
+            }
+            return undefined;
+          case 'agent.master_changed':
+            // Master failover: the new master learns this agent and its tasks from us.
+            master = message.master as ActorRef<MasterMsg>;
+            if (agentId !== undefined && awaitingReregistration.size === 0) {
+              registered = false;
+              reregister();
+            } else if (agentId === undefined) {
+              register();
             }
             return undefined;
           case 'agent.reregistered': {

@@ -30,5 +30,6 @@ export type AgentMsg =
   | { readonly type: 'agent.reregistration_timeout' }
   | { readonly type: 'agent.executor_update'; readonly executorId: ExecutorId; readonly status: TaskStatus }
   | { readonly type: 'agent.ping' }
+  | { readonly type: 'agent.master_changed'; readonly master: ActorRef }
   | { readonly type: 'agent.resend_due' }
   | { readonly type: 'agent.register_retry' };

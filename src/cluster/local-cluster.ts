@@ -21,6 +21,7 @@ import type { AgentId, FrameworkInfo, Resources } from '../checkpoint/index.js';
 import type { MasterArgs } from '../master/master.js';
 import type { MasterMsg, MasterState } from '../master/messages.js';
 import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
+import { type DirectoryMsg, directory } from './directory.js';
 import { launcher } from './launcher.js';
 import { validateAgentFlags, validateClusterOptions } from './options.js';
 import type { LauncherMsg } from './launcher-messages.js';
@@ -96,7 +97,9 @@ export class LocalCluster {
     readonly system: ActorSystem,
     readonly workDir: string,
     private readonly ownsWorkDir: boolean,
-    readonly master: ActorRef<MasterMsg>,
+    private currentMaster: ActorRef<MasterMsg>,
+    private readonly masterArgs: MasterArgs,
+    private readonly directory: ActorRef<DirectoryMsg>,
     private readonly launcher: ActorRef<LauncherMsg>,
     private readonly supervisor: ActorRef<SupervisorMsg>,
     private readonly autoRestart: boolean,
@@ -121,7 +124,11 @@ export class LocalCluster {
     if (hostOptions.length < 1) throw new RangeError('a cluster needs at least one agent');
     const system = await ActorSystem.start({ name: 'cluster', ...options.system });
     try {
-      const master = await system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: options.master ?? {} });
+      // The master keeps its registry under the work dir, so that a restarted master readmits
+      // the agents and frameworks it had admitted.
+      const masterArgs: MasterArgs = { ...options.master, workDir: join(workDir, 'master') };
+      const master = await system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: masterArgs });
+      const masterDirectory = await system.spawn<DirectoryMsg>(directory(master), { name: 'directory' });
       const hostLauncher = await system.spawn<LauncherMsg>(
         launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 64 }),
         { name: 'launcher' },
@@ -135,7 +142,7 @@ export class LocalCluster {
           children: [],
         },
       });
-      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, hostLauncher, supervisor, options.autoRestartAgents ?? true);
+      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, masterArgs, masterDirectory, hostLauncher, supervisor, options.autoRestartAgents ?? true);
       const registered = new Map<string, AgentId>();
       const allRegistered = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -187,7 +194,7 @@ export class LocalCluster {
 
   /** Starts a host's agent as a child of the agents' supervisor, in a worker of its own. */
   private async spawnAgent(spec: HostSpec, flags: AgentFlags | undefined): Promise<ActorRef<AgentMsg>> {
-    const args: AgentArgs = { master: this.master, launcher: this.launcher, host: spec, ...(flags === undefined ? {} : { flags }) };
+    const args: AgentArgs = { directory: this.directory, launcher: this.launcher, host: spec, ...(flags === undefined ? {} : { flags }) };
     const child: ChildSpec = {
       id: spec.hostId,
       start: { behaviour: AGENT, args, name: `agent-${spec.hostId}`, worker: 'new' },
@@ -279,6 +286,29 @@ export class LocalCluster {
     await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
     host.spec = { ...host.spec, bootId: randomUUID() };
     return this.startAgent(agentId, flags, changes);
+  }
+
+  /** The current master. */
+  get master(): ActorRef<MasterMsg> {
+    return this.currentMaster;
+  }
+
+  /** Fault injection: the master's worker is terminated abruptly. Agents and executors keep running. */
+  async crashMaster(): Promise<void> {
+    await this.system.terminateWorker(this.currentMaster.node);
+  }
+
+  /**
+   * Starts a new master (stopping the old one gracefully if it runs). It reads its registry;
+   * agents and frameworks are pointed at it and reregister, and it learns the running tasks
+   * from the agents.
+   */
+  async restartMaster(): Promise<void> {
+    await this.system.stopActor(this.currentMaster);
+    this.currentMaster = await this.system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: this.masterArgs });
+    this.directory.tell({ type: 'directory.set_master', master: this.currentMaster });
+    for (const host of this.hosts) host.agent.tell({ type: 'agent.master_changed', master: this.currentMaster });
+    await Promise.all(this.frameworks.map((framework) => framework.masterChanged(this.currentMaster)));
   }
 
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {

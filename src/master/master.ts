@@ -14,12 +14,15 @@ import { type Offer, type TaskDescription, type TaskStatus, add, fits, subtract 
 import type { AgentMsg } from '../agent/messages.js';
 import type { SchedulerMsg } from '../scheduler/messages.js';
 import type { MasterMsg, MasterState } from './messages.js';
+import { MasterRegistry } from './registry.js';
 
 export interface MasterArgs {
   /** How often each agent is pinged; a ping unanswered within this counts as missed. Default 15 s. */
   readonly agentPingTimeoutMs?: number;
   /** Missed pings before an agent is unreachable. Default 5 (so 75 s by default). */
   readonly maxAgentPingTimeouts?: number;
+  /** Where the registry lives (admitted agents and frameworks); none: nothing survives a restart. */
+  readonly workDir?: string;
 }
 
 type Internal =
@@ -84,8 +87,12 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     const tasks = new Map<string, TaskEntry>();
     const offers = new Map<string, Offer & { frameworkId: FrameworkId }>();
     const removedFrameworks = new Set<FrameworkId>();
-    let nextAgent = 0;
-    let nextFramework = 0;
+    const registry = args?.workDir === undefined ? null : MasterRegistry.open(args.workDir);
+    const registered = registry?.read();
+    let nextAgent = registered?.lastAgent ?? 0;
+    let nextFramework = registered?.lastFramework ?? 0;
+    /** Frameworks admitted by an earlier master: they may subscribe again with their id. */
+    const knownFrameworks = new Map(registered?.frameworks ?? []);
     let turn = 0;
     ctx.timers.repeat('ping', pingEveryMs, { type: 'master.ping_all' });
 
@@ -201,6 +208,8 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       if (framework === undefined) return false;
       frameworks.delete(frameworkId);
       removedFrameworks.add(frameworkId);
+      knownFrameworks.delete(frameworkId);
+      void registry?.removeFramework(frameworkId).catch(() => undefined);
       for (const offer of [...offers.values()]) if (offer.frameworkId === frameworkId) closeOffer(offer.offerId);
       const hosting = new Set<AgentId>();
       for (const task of tasks.values()) {
@@ -302,6 +311,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     });
 
     return {
+      stopped: () => registry?.close(),
       receive: (message, _ctx: ActorContext<MasterMsg | Internal>) => {
         if (isDown(message)) {
           for (const agent of agents.values()) if (agent.ref.equals(message.ref)) disconnected(agent);
@@ -311,10 +321,13 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           case 'master.register_agent': {
             const id = `agent-${++nextAgent}` as AgentId;
             admit(id, message.agent, message.info);
-            message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
-            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
-            allocateSoon();
-            return id;
+            // Durable before the agent hears it is admitted (Mesos writes its registry first).
+            return (registry?.admitAgent(id, message.info) ?? Promise.resolve()).then(() => {
+              message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
+              ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
+              allocateSoon();
+              return id;
+            });
           }
           case 'master.reregister_agent':
             return reregister(message);
@@ -322,8 +335,15 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
             const scheduler = message.scheduler as ActorRef<SchedulerMsg>;
             const existing = message.frameworkId === undefined ? undefined : frameworks.get(message.frameworkId);
             if (message.frameworkId !== undefined && existing === undefined) {
-              scheduler.tell({ type: 'scheduler.error', message: `framework ${message.frameworkId} is not registered (it may have been torn down)` });
-              return undefined;
+              if (!knownFrameworks.has(message.frameworkId)) {
+                scheduler.tell({ type: 'scheduler.error', message: `framework ${message.frameworkId} is not registered (it may have been torn down)` });
+                return undefined;
+              }
+              // Admitted by an earlier master: it subscribes again after a master failover.
+              frameworks.set(message.frameworkId, { id: message.frameworkId, info: message.info, scheduler, refused: new Map() });
+              scheduler.tell({ type: 'scheduler.registered', frameworkId: message.frameworkId });
+              allocateSoon();
+              return message.frameworkId;
             }
             if (existing !== undefined) {
               // Scheduler failover: the framework, its tasks and its update streams stay; the
@@ -337,9 +357,12 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
             }
             const id = `framework-${++nextFramework}` as FrameworkId;
             frameworks.set(id, { id, info: message.info, scheduler, refused: new Map() });
-            scheduler.tell({ type: 'scheduler.registered', frameworkId: id });
-            allocateSoon();
-            return id;
+            knownFrameworks.set(id, message.info);
+            return (registry?.admitFramework(id, message.info) ?? Promise.resolve()).then(() => {
+              scheduler.tell({ type: 'scheduler.registered', frameworkId: id });
+              allocateSoon();
+              return id;
+            });
           }
           case 'master.accept':
             return accept(message.frameworkId, message.offerId, message.tasks);

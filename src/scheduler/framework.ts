@@ -64,7 +64,7 @@ export class Framework extends EventEmitter<Events> {
   private scheduler!: ActorRef<SchedulerMsg>;
 
   private constructor(
-    private readonly master: ActorRef<MasterMsg>,
+    private master: ActorRef<MasterMsg>,
     readonly info: FrameworkInfo,
     private readonly options: FrameworkOptions,
   ) {
@@ -143,6 +143,18 @@ export class Framework extends EventEmitter<Events> {
   /** Explicit reconciliation for the given tasks; none given: implicit, every task the master knows. */
   reconcile(taskIds: readonly (TaskId | string)[] = []): void {
     this.master.tell({ type: 'master.reconcile', frameworkId: this.frameworkId, taskIds: taskIds as TaskId[] });
+  }
+
+  /**
+   * The master failed over: subscribe again to the new one with this framework's id. Offers
+   * held from the old master are void. Resolves once the new master has readmitted it.
+   */
+  masterChanged(master: ActorRef<MasterMsg>): Promise<void> {
+    this.master = master;
+    this.held.clear();
+    const registered = new Promise<void>((resolve) => this.once('registered', () => resolve()));
+    master.tell({ type: 'master.register_framework', scheduler: this.scheduler, info: this.info, frameworkId: this.frameworkId });
+    return registered;
   }
 
   /** Shuts the framework down: its tasks are killed and its executors stopped; no more offers. */

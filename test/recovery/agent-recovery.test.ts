@@ -194,6 +194,39 @@ test('SchedulerFailover: a new scheduler takes the framework over while the agen
   assert.match((unknown as Error).message, /not registered/);
 });
 
+test('MasterFailover: agent and master both crash; the new master readmits the agent and learns the task from it', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'master-failover', checkpoint: true });
+  const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  await fw.waitFor(taskId, 'TASK_RUNNING');
+  await cluster.crashAgent(agentId);
+  const oldMaster = cluster.master.address;
+  await cluster.crashMaster();
+  await cluster.restartMaster();
+  assert.is.not(cluster.master.address, oldMaster);
+  const recovery = await cluster.restartAgent(agentId);
+  assert.is(recovery.agentId, agentId, 'readmitted with the same id by the new master');
+  assert.is(recovery.reconnected, 1);
+  const state = await cluster.state();
+  assert.equal(state.tasks.map((t) => `${t.taskId}:${t.state}`), [`${taskId}:TASK_RUNNING`], 'the new master knows the task only from the agent');
+  fw.kill(taskId);
+  await fw.waitFor(taskId, 'TASK_KILLED');
+  const fresh = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 1 } } });
+  assert.is(fresh.agentId, agentId, 'offers flow from the new master');
+  assert.is((await fw.waitFor(fresh.taskId, 'TASK_FINISHED')).data, 2);
+});
+
+test('a master restart alone: running agents reregister with the new master; updates and kills flow again', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'master-only', checkpoint: true });
+  const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+  await fw.waitFor(taskId, 'TASK_RUNNING');
+  const reregistered = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'master.agent_reregistered');
+  await cluster.crashMaster();
+  await cluster.restartMaster();
+  assert.equal((await reregistered).data, { agentId, tasks: 1 });
+  fw.kill(taskId);
+  await fw.waitFor(taskId, 'TASK_KILLED');
+});
+
 test('the supervisor restarts a crashed agent, which recovers and keeps its tasks', async () => {
   const cluster = await LocalCluster.start({ agents: 2 });
   try {
