@@ -3,6 +3,7 @@ import { type ActorRef, behaviour, isDown } from '../actor/index.js';
 import {
   type AgentId,
   type CheckpointRecord,
+  CheckpointGc,
   CheckpointStore,
   readState,
   type ExecutorId,
@@ -51,6 +52,10 @@ export interface AgentFlags {
   readonly reconfigurationPolicy?: ReconfigurationPolicy;
   /** `reconnect` (default): recover executors. `cleanup`: kill the old executors, do not register. */
   readonly recover?: 'reconnect' | 'cleanup';
+  /** While recovering, ask executors not yet back to reregister again this often. Default: off. */
+  readonly executorReregistrationRetryIntervalMs?: number;
+  /** A finished executor run is removed from the checkpoint this long after it ends. Default 1 week (Mesos gc_delay). */
+  readonly gcDelayMs?: number;
 }
 
 export interface AgentArgs {
@@ -94,6 +99,8 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     const setupStarted = performance.now();
     const graceMs = args.flags?.executorShutdownGracePeriodMs ?? 5_000;
     const store = await CheckpointStore.open(host.workDir, { owner: `agent of ${host.hostId}`, takeOverLock: true });
+    const gc = new CheckpointGc(store, args.flags?.gcDelayMs ?? 7 * 24 * 3_600_000);
+    gc.on('removed', (run, records) => ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.run_removed', data: { ...run, records } }));
     const info = { hostname: host.hostname, resources: host.resources, attributes: host.attributes };
     let decision: RecoveryDecision;
     let checkpointErrors = 0;
@@ -227,6 +234,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     /** Executors asked to reregister and not back yet (Mesos: the agent's RECOVERING state). */
     const awaitingReregistration = new Set<string>();
     const recovery = { reconnected: 0, destroyed: 0, lost: 0, checkpointErrors: 0, rebooted: false };
+    let reconnectRetries = 0;
 
     const resume = (recovered: RecoveredAgent) => {
       phaseMark = performance.now();
@@ -269,7 +277,11 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         executorGone(ex, why);
       }
       if (awaitingReregistration.size === 0) finishRecovery();
-      else ctx.timers.once('reregistration', args.flags?.executorReregistrationTimeoutMs ?? 2_000, { type: 'agent.reregistration_timeout' });
+      else {
+        ctx.timers.once('reregistration', args.flags?.executorReregistrationTimeoutMs ?? 2_000, { type: 'agent.reregistration_timeout' });
+        const retryMs = args.flags?.executorReregistrationRetryIntervalMs;
+        if (retryMs !== undefined) ctx.timers.repeat('reconnect-retry', retryMs, { type: 'agent.reconnect_retry' });
+      }
     };
 
     /** Tells the master who we are and what runs here (after recovery, or to a new master). */
@@ -288,6 +300,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     /** Every executor is back (or was given up on): reregister. */
     const finishRecovery = () => {
       ctx.timers.cancel('reregistration');
+      ctx.timers.cancel('reconnect-retry');
       const now = performance.now();
       phases.reconnectMs = now - phaseMark;
       phaseMark = now;
@@ -352,6 +365,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
                 agentId,
                 hostId: host.hostId,
                 ...recovery,
+                reconnectRetries,
                 tasks: tasks.size,
                 recoveryMs: performance.now() - setupStarted,
                 phases: { ...phases, reregisterMs: performance.now() - phaseMark },
@@ -391,6 +405,12 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             if (awaitingReregistration.size === 0) finishRecovery();
             return undefined;
           }
+          case 'agent.reconnect_retry':
+            // A reconnect (or its answer) may have been lost: ask the missing executors again.
+            // One that answers twice is reconnected once; the duplicate is ignored.
+            for (const exKey of awaitingReregistration) executors.get(exKey)?.ref?.tell({ type: 'executor.reconnect', agent: ctx.self });
+            reconnectRetries++;
+            return undefined;
           case 'agent.reregistration_timeout': {
             for (const exKey of awaitingReregistration) {
               const ex = executors.get(exKey);
@@ -466,7 +486,10 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
                   ctx.unwatch(ex.ref);
                   ex.ref.tell({ type: 'executor.shutdown' });
                 }
-                if (checkpointing(ex.frameworkId)) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
+                if (checkpointing(ex.frameworkId)) {
+                  const run = runPathOf(ex);
+                  void persist([{ type: 'sentinel', run }]).then(() => gc.schedule(run), () => undefined);
+                }
               }
             }, () => undefined);
             return undefined;
@@ -507,7 +530,10 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           }
         }
       },
-      stopped: () => store.close(),
+      stopped: () => {
+        gc.stop();
+        return store.close();
+      },
     };
   },
 });

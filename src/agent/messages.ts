@@ -28,6 +28,7 @@ export type AgentMsg =
       readonly updates: readonly TaskStatus[];
     }
   | { readonly type: 'agent.reregistration_timeout' }
+  | { readonly type: 'agent.reconnect_retry' }
   | { readonly type: 'agent.executor_update'; readonly executorId: ExecutorId; readonly status: TaskStatus }
   | { readonly type: 'agent.ping' }
   | { readonly type: 'agent.master_changed'; readonly master: ActorRef }

@@ -64,6 +64,8 @@ export interface AgentRecovery {
   /** Corrupt checkpoint records skipped (only with `strict: false`). */
   readonly checkpointErrors?: number;
   readonly rebooted?: boolean;
+  /** Reconnect requests sent again (`executorReregistrationRetryIntervalMs`). */
+  readonly reconnectRetries?: number;
   /** From the agent's start: reading the checkpoint, reconnecting executors (and replaying their updates), reregistering. */
   readonly phases?: { readonly checkpointReadMs: number; readonly reconnectMs: number; readonly reregisterMs: number };
 }

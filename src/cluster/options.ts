@@ -18,6 +18,8 @@ const AgentFlagsSchema = v.strictObject({
   recoveryTimeoutMs: v.optional(positiveInt),
   reconfigurationPolicy: v.optional(v.picklist(['equal', 'additive'])),
   recover: v.optional(v.picklist(['reconnect', 'cleanup'])),
+  executorReregistrationRetryIntervalMs: v.optional(positiveInt),
+  gcDelayMs: v.optional(nonNegativeInt),
 });
 
 const ClusterOptionsSchema = v.strictObject({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AgentId, LocalCluster } from '../../src/index.js';
+import { type AgentId, LocalCluster, readState } from '../../src/index.js';
 import { tasksModule } from '../fixtures/tasks.js';
 import { nextSystemEvent } from '../probe.js';
 
@@ -150,6 +150,34 @@ test('upgrade: restartAgent with new flags while 1,000 tasks run; all are reconn
     await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_KILLED', { timeoutMs: 60_000 })));
     const state = await cluster.state();
     assert.is(state.tasks.filter((t) => t.state === 'TASK_KILLED').length, 1_000);
+  }));
+
+test('GCExecutor: a finished executor run is removed from the checkpoint after gcDelayMs', () =>
+  withCluster({ agent: { gcDelayMs: 50 } }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'gc', checkpoint: true });
+    const removed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.run_removed');
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 3 } } });
+    await fw.waitFor(taskId, 'TASK_FINISHED');
+    const event = (await removed).data as { executorId: string; records: number };
+    assert.is(event.executorId, `command-${taskId}`);
+    assert.is(event.records, 4, 'the run\'s pid, executor.sentinel, task.info and task.updates');
+    await cluster.stopAgent(agentId);
+    const state = await readState(join(cluster.workDir, 'host-1'));
+    const executor = [...state.agent!.frameworks.values()][0]!.executors.get(`command-${taskId}` as never)!;
+    assert.is(executor.runs.size, 0, 'the run is gone from disk');
+  }));
+
+test('ReconnectExecutorRetry: reconnects resent while recovering; a duplicate reregistration is ignored', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'retry', checkpoint: true });
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    await cluster.crashAgent(agentId);
+    const recovery = await cluster.startAgent(agentId, { executorReregistrationRetryIntervalMs: 1, executorReregistrationTimeoutMs: 5_000 });
+    assert.is(recovery.reconnected, 1, 'counted once, however many times it answered');
+    assert.is(recovery.destroyed, 0);
+    fw.kill(taskId);
+    await fw.waitFor(taskId, 'TASK_KILLED');
   }));
 
 test('invalid cluster options and agent flags fail before anything starts, naming the key', async () => {
