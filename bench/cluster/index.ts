@@ -6,15 +6,9 @@
  */
 import { type ExecutorId, LocalCluster } from '../../src/index.js';
 import { printTable, writeResults } from '../stats.js';
-import { module as tasksModule } from './tasks.js';
+import { type Layout, module as tasksModule, quick } from './tasks.js';
 
-const quick = process.env.BENCH_QUICK === '1';
-
-interface Config {
-  readonly tasks: number;
-  readonly executors: number;
-  readonly isolation: 'worker' | 'shared';
-}
+type Config = Layout;
 
 const CONFIGS: Config[] = quick
   ? [{ tasks: 1_000, executors: 10, isolation: 'worker' }]

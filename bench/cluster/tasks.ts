@@ -1,5 +1,14 @@
-/** The benchmark's task: a short JS function. */
+/** The cluster benchmarks' tasks (short, and long-running), and how a run is laid out. */
 export const module = import.meta.url;
+
+export const quick = process.env.BENCH_QUICK === '1';
+
+/** N tasks spread over E executors of one isolation kind. */
+export interface Layout {
+  readonly tasks: number;
+  readonly executors: number;
+  readonly isolation: 'worker' | 'shared';
+}
 
 export function square(args: { n: number }): number {
   return args.n * args.n;
