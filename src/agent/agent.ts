@@ -239,6 +239,8 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     const resume = (recovered: RecoveredAgent) => {
       phaseMark = performance.now();
       agentId = recovered.agentId;
+      // Pings must reach this worker while it waits for its executors.
+      master.tell({ type: 'master.agent_recovering', agentId, agent: ctx.self });
       recovery.rebooted = recovered.rebooted;
       recovery.checkpointErrors = checkpointErrors;
       // A compatible reconfiguration (policy `additive`) becomes the agent's recorded info.

@@ -329,6 +329,14 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
               return id;
             });
           }
+          case 'master.agent_recovering': {
+            const entry = agents.get(message.agentId);
+            if (entry === undefined) return undefined;
+            entry.ref = message.agent as ActorRef<AgentMsg>;
+            entry.missedPings = 0;
+            ctx.watch(entry.ref);
+            return undefined;
+          }
           case 'master.reregister_agent':
             return reregister(message);
           case 'master.register_framework': {

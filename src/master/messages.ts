@@ -6,6 +6,15 @@ import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 export type MasterMsg =
   | { readonly type: 'master.register_agent'; readonly agent: ActorRef; readonly info: AgentInfo }
   | {
+      /**
+       * A restarted agent is recovering under a new address: pings go there from now on
+       * (Mesos keeps the agent's address across restarts; a worker gets a new one).
+       */
+      readonly type: 'master.agent_recovering';
+      readonly agentId: AgentId;
+      readonly agent: ActorRef;
+    }
+  | {
       /** A recovered agent rejoins with its id and everything it still runs. */
       readonly type: 'master.reregister_agent';
       readonly agentId: AgentId;

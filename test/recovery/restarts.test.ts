@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AgentId, LocalCluster, readState } from '../../src/index.js';
+import { type AgentId, CheckpointStore, LocalCluster, readState } from '../../src/index.js';
+import { fixture } from '../fixtures/behaviours.js';
 import { tasksModule } from '../fixtures/tasks.js';
 import { nextSystemEvent } from '../probe.js';
 
@@ -178,6 +179,32 @@ test('ReconnectExecutorRetry: reconnects resent while recovering; a duplicate re
     assert.is(recovery.destroyed, 0);
     fw.kill(taskId);
     await fw.waitFor(taskId, 'TASK_KILLED');
+  }));
+
+test('PingTimeoutDuringRecovery + RecoverTerminatedExecutor: a recovering agent answers pings; an executor that ignores the reconnect is given up after the timeout', () =>
+  // The master's window (3 × 300 ms) is shorter than the agent's reregistration timeout
+  // (1.5 s), as in Mesos's test: only an agent that answers pings while it waits survives it.
+  withCluster({ master: { agentPingTimeoutMs: 300, maxAgentPingTimeouts: 3 } }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'silent', checkpoint: true });
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const silent = await cluster.system.spawn({ module: fixture, export: 'silent' }, { worker: 'new' });
+    await cluster.stopAgent(agentId);
+    // The run's recorded executor address now names an actor that never answers.
+    const store = await CheckpointStore.open(join(cluster.workDir, 'host-1'), { takeOverLock: true });
+    const recorded = await readState(store);
+    const executor = [...recorded.agent!.frameworks.values()][0]!.executors.get(`command-${taskId}` as never)!;
+    const run = { agentId: recorded.agent!.id, frameworkId: [...recorded.agent!.frameworks.keys()][0]!, executorId: executor.id, runId: executor.latestRunId! };
+    await store.write({ type: 'run', run, pid: { workerId: silent.node, startedAt: Date.now(), address: silent.address } });
+    await store.close();
+    const started = Date.now();
+    const recovery = await cluster.startAgent(agentId, { executorReregistrationTimeoutMs: 1_500 });
+    assert.ok(Date.now() - started >= 1_500, 'recovery waited for the reregistration timeout');
+    assert.is(recovery.destroyed, 1);
+    const lost = await fw.waitFor(taskId, 'TASK_LOST');
+    assert.is(lost.source, 'SOURCE_AGENT', 'not the master: the agent answered its pings while recovering');
+    assert.is(lost.reason, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
+    assert.not.ok(fw.updatesOf(taskId).some((s) => s.source === 'SOURCE_MASTER'), 'never marked unreachable');
   }));
 
 test('invalid cluster options and agent flags fail before anything starts, naming the key', async () => {
