@@ -12,7 +12,6 @@ import {
   type Resources,
   type RunId,
   TERMINAL_STATES,
-  type TaskPath,
   type TaskStateName,
 } from '../checkpoint/index.js';
 import type { LauncherMsg } from '../cluster/launcher-messages.js';
@@ -22,6 +21,8 @@ import type { DirectoryMsg } from '../cluster/directory.js';
 import type { MasterMsg } from '../master/messages.js';
 import type { AgentMsg } from './messages.js';
 import { type ReconfigurationPolicy, type RecoveredAgent, type RecoveryDecision, decideRecovery } from './recovery.js';
+import { type ExecutorEntry, type TaskEntry, keyOf } from './entries.js';
+import { Reconnection } from './reconnection.js';
 import { type RetryPolicy, StatusUpdateManager } from './status-update-manager.js';
 
 export interface HostSpec {
@@ -65,27 +66,6 @@ export interface AgentArgs {
   readonly host: HostSpec;
   readonly flags?: AgentFlags;
 }
-
-interface ExecutorEntry {
-  readonly frameworkId: FrameworkId;
-  readonly executorId: ExecutorId;
-  readonly runId: RunId;
-  readonly commandExecutor: boolean;
-  ref: ActorRef<ExecutorMsg> | null;
-  readonly queued: TaskDescription[];
-  readonly taskKeys: Set<string>;
-}
-
-interface TaskEntry {
-  readonly frameworkId: FrameworkId;
-  readonly executorKey: string;
-  /** Where the task's records live in the checkpoint. */
-  readonly path: TaskPath;
-  readonly task: TaskDescription;
-  state: TaskStateName;
-}
-
-const keyOf = (frameworkId: FrameworkId, id: string) => `${frameworkId}/${id}`;
 
 /**
  * The agent of one host: registers with the master, starts executors through the host's
@@ -231,59 +211,36 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       registrationBackoffMs = Math.min(60_000, registrationBackoffMs * 2);
     };
 
-    /** Executors asked to reregister and not back yet (Mesos: the agent's RECOVERING state). */
-    const awaitingReregistration = new Set<string>();
-    const recovery = { reconnected: 0, destroyed: 0, lost: 0, checkpointErrors: 0, rebooted: false };
-    let reconnectRetries = 0;
+    const reconnection = new Reconnection(
+      {
+        self: ctx.self,
+        executors,
+        tasks,
+        updates,
+        timers: ctx.timers,
+        reregistrationTimeoutMs: args.flags?.executorReregistrationTimeoutMs ?? 2_000,
+        retryIntervalMs: args.flags?.executorReregistrationRetryIntervalMs,
+        watch: (ref) => ctx.watch(ref),
+        unwatch: (ref) => ctx.unwatch(ref),
+        refFor: (address) => ctx.refFor<ExecutorMsg>(address),
+        executorGone: (ex, why) => executorGone(ex, why),
+        taskUpdate: (entry, state, reason, message) => agentUpdate(entry, state, reason, message),
+        checkpointing,
+        partitionAware,
+        destroy: (address) => launcher.tell({ type: 'launcher.destroy', address }),
+        done: () => finishRecovery(),
+      },
+    );
 
     const resume = (recovered: RecoveredAgent) => {
       phaseMark = performance.now();
       agentId = recovered.agentId;
       // Pings must reach this worker while it waits for its executors.
       master.tell({ type: 'master.agent_recovering', agentId, agent: ctx.self });
-      recovery.rebooted = recovered.rebooted;
-      recovery.checkpointErrors = checkpointErrors;
       // A compatible reconfiguration (policy `additive`) becomes the agent's recorded info.
       void persist([{ type: 'agent', agentId: recovered.agentId, info }]).catch(() => undefined);
-      for (const [frameworkId, info] of recovered.frameworks) frameworks.set(frameworkId, info);
-      for (const rex of recovered.executors) {
-        const ex: ExecutorEntry = {
-          frameworkId: rex.frameworkId,
-          executorId: rex.executorId,
-          runId: rex.runId,
-          commandExecutor: rex.executorId.startsWith('command-'),
-          ref: null,
-          queued: [],
-          taskKeys: new Set(),
-        };
-        const exKey = keyOf(rex.frameworkId, rex.executorId);
-        executors.set(exKey, ex);
-        for (const rt of rex.tasks) {
-          const key = keyOf(rex.frameworkId, rt.task.taskId);
-          tasks.set(key, { frameworkId: rex.frameworkId, executorKey: exKey, path: rt.path, task: rt.task, state: rt.state });
-          ex.taskKeys.add(key);
-          updates.recover(rex.frameworkId, rt.task.taskId, rt.updates, rt.acks, rt.nextSeq);
-        }
-        if (rex.address === undefined) continue;
-        const ref = ctx.refFor<ExecutorMsg>(rex.address);
-        awaitingReregistration.add(exKey);
-        // Watching first: an executor already dead answers Down(noproc) at once.
-        ctx.watch(ref);
-        ex.ref = ref;
-        ref.tell({ type: 'executor.reconnect', agent: ctx.self });
-      }
-      for (const [exKey, ex] of executors) {
-        if (awaitingReregistration.has(exKey)) continue;
-        const rex = recovered.executors.find((r) => keyOf(r.frameworkId, r.executorId) === exKey);
-        const why = recovered.rebooted ? 'the host rebooted: the executor is gone' : rex?.completed ? 'the executor had terminated' : 'the executor was never recorded as started';
-        executorGone(ex, why);
-      }
-      if (awaitingReregistration.size === 0) finishRecovery();
-      else {
-        ctx.timers.once('reregistration', args.flags?.executorReregistrationTimeoutMs ?? 2_000, { type: 'agent.reregistration_timeout' });
-        const retryMs = args.flags?.executorReregistrationRetryIntervalMs;
-        if (retryMs !== undefined) ctx.timers.repeat('reconnect-retry', retryMs, { type: 'agent.reconnect_retry' });
-      }
+      for (const [frameworkId, frameworkInfo] of recovered.frameworks) frameworks.set(frameworkId, frameworkInfo);
+      reconnection.begin(recovered);
     };
 
     /** Tells the master who we are and what runs here (after recovery, or to a new master). */
@@ -301,8 +258,6 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
 
     /** Every executor is back (or was given up on): reregister. */
     const finishRecovery = () => {
-      ctx.timers.cancel('reregistration');
-      ctx.timers.cancel('reconnect-retry');
       const now = performance.now();
       phases.reconnectMs = now - phaseMark;
       phaseMark = now;
@@ -324,8 +279,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           for (const [exKey, ex] of executors) {
             if (!ex.ref?.equals(message.ref)) continue;
             executorGone(ex, `executor ${ex.executorId} terminated (${message.reason}${message.error ? `: ${message.error.message}` : ''})`);
-            // During recovery a dead executor is known at once; there is nothing to wait for.
-            if (awaitingReregistration.delete(exKey) && awaitingReregistration.size === 0) finishRecovery();
+            reconnection.executorDown(exKey);
           }
           return undefined;
         }
@@ -348,7 +302,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           case 'agent.master_changed':
             // Master failover: the new master learns this agent and its tasks from us.
             master = message.master as ActorRef<MasterMsg>;
-            if (agentId !== undefined && awaitingReregistration.size === 0) {
+            if (agentId !== undefined && !reconnection.active) {
               registered = false;
               reregister();
             } else if (agentId === undefined) {
@@ -366,8 +320,9 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
               data: {
                 agentId,
                 hostId: host.hostId,
-                ...recovery,
-                reconnectRetries,
+                ...reconnection.report,
+                checkpointErrors,
+                rebooted: decision.kind === 'recover' && decision.agent.rebooted,
                 tasks: tasks.size,
                 recoveryMs: performance.now() - setupStarted,
                 phases: { ...phases, reregisterMs: performance.now() - phaseMark },
@@ -375,64 +330,12 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             });
             return undefined;
           }
-          case 'agent.reregister_executor': {
-            const exKey = keyOf(message.frameworkId, message.executorId);
-            const ex = executors.get(exKey);
-            if (ex === undefined || ex.runId !== message.runId || !awaitingReregistration.delete(exKey)) {
-              // Unknown, or already reconnected: a duplicate is ignored (Mesos: not answered with shutdown).
-              if (ex === undefined || ex.runId !== message.runId) message.executor.tell({ type: 'executor.shutdown' } satisfies ExecutorMsg);
-              return undefined;
-            }
-            recovery.reconnected++;
-            ex.ref = message.executor as ActorRef<ExecutorMsg>;
-            ex.ref.tell({ type: 'executor.registered' });
-            const known = new Set(message.tasks.map((t) => t.taskId as string));
-            for (const status of message.updates) {
-              known.add(status.taskId);
-              const entry = tasks.get(keyOf(status.frameworkId, status.taskId));
-              if (entry !== undefined) entry.state = status.state;
-              const executorRef = ex.ref;
-              void updates.update(status, checkpointing(status.frameworkId)).then(
-                () => executorRef.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
-                () => undefined,
-              );
-            }
-            for (const key of ex.taskKeys) {
-              const entry = tasks.get(key);
-              if (entry === undefined || TERMINAL_STATES.has(entry.state) || known.has(entry.task.taskId)) continue;
-              // Launched here but never seen by the executor (Mesos: REASON_SLAVE_RESTARTED).
-              recovery.lost++;
-              agentUpdate(entry, partitionAware(entry.frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_SLAVE_RESTARTED', 'the task never reached its executor before the agent restarted');
-            }
-            if (awaitingReregistration.size === 0) finishRecovery();
-            return undefined;
-          }
+          case 'agent.reregister_executor':
+            return reconnection.reregistered(message);
           case 'agent.reconnect_retry':
-            // A reconnect (or its answer) may have been lost: ask the missing executors again.
-            // One that answers twice is reconnected once; the duplicate is ignored.
-            for (const exKey of awaitingReregistration) executors.get(exKey)?.ref?.tell({ type: 'executor.reconnect', agent: ctx.self });
-            reconnectRetries++;
-            return undefined;
-          case 'agent.reregistration_timeout': {
-            for (const exKey of awaitingReregistration) {
-              const ex = executors.get(exKey);
-              if (ex === undefined) continue;
-              recovery.destroyed++;
-              if (ex.ref !== null) {
-                ctx.unwatch(ex.ref);
-                launcher.tell({ type: 'launcher.destroy', address: ex.ref.address });
-              }
-              executors.delete(exKey);
-              for (const key of ex.taskKeys) {
-                const entry = tasks.get(key);
-                if (entry === undefined || TERMINAL_STATES.has(entry.state)) continue;
-                agentUpdate(entry, partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', `executor ${ex.executorId} did not reregister in time`);
-              }
-            }
-            awaitingReregistration.clear();
-            finishRecovery();
-            return undefined;
-          }
+            return reconnection.retry();
+          case 'agent.reregistration_timeout':
+            return reconnection.timeout();
           case 'agent.ping':
             return 'pong';
           case 'agent.run_task': {
