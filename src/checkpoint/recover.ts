@@ -82,6 +82,16 @@ function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
   return { bootId: bootId?.bootId, resources: resources?.resources, agent, records, errors, warnings };
 }
 
+/** The entry for `id` in one level of the tree, created empty on first sight. */
+function child<K, V>(level: Map<K, V>, id: K, make: (id: K) => V): V {
+  let entry = level.get(id);
+  if (entry === undefined) {
+    entry = make(id);
+    level.set(id, entry);
+  }
+  return entry;
+}
+
 function isStream(payload: unknown): boolean {
   return (
     Array.isArray(payload) &&
@@ -105,11 +115,7 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
 
   const taskRecord = (owner: Run, taskId: TaskId, kind: 'task-info' | 'task-updates', key: string, value: unknown): void => {
     if (task?.id !== taskId) {
-      task = owner.tasks.get(taskId);
-      if (task === undefined) {
-        task = { id: taskId, info: undefined, updates: [], acks: new Set(), nextSeq: 0, broken: false };
-        owner.tasks.set(taskId, task);
-      }
+      task = child(owner.tasks, taskId, (id) => ({ id, info: undefined, updates: [], acks: new Set<string>(), nextSeq: 0, broken: false }));
     }
     if (kind === 'task-info') {
       const record = read<{ info: TaskState['info'] }>(key, value, (p) => typeof p.info === 'object');
@@ -159,11 +165,7 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
     const frameworkKey = `${parsed.frameworkId}`;
     if (dropped.has(frameworkKey)) continue;
     if (framework?.id !== parsed.frameworkId) {
-      framework = agent.frameworks.get(parsed.frameworkId);
-      if (framework === undefined) {
-        framework = { id: parsed.frameworkId, info: undefined, schedulerAddress: undefined, executors: new Map() };
-        agent.frameworks.set(parsed.frameworkId, framework);
-      }
+      framework = child(agent.frameworks, parsed.frameworkId, (id) => ({ id, info: undefined, schedulerAddress: undefined, executors: new Map() }));
       executor = undefined;
     }
     if (parsed.kind === 'framework-info') {
@@ -183,11 +185,7 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
     const executorKey = `${frameworkKey}/${parsed.executorId}`;
     if (dropped.has(executorKey)) continue;
     if (executor?.id !== parsed.executorId) {
-      executor = framework.executors.get(parsed.executorId);
-      if (executor === undefined) {
-        executor = { id: parsed.executorId, info: undefined, latestRunId: undefined, latestPointer: undefined, runs: new Map() };
-        framework.executors.set(parsed.executorId, executor);
-      }
+      executor = child(framework.executors, parsed.executorId, (id) => ({ id, info: undefined, latestRunId: undefined, latestPointer: undefined, runs: new Map() }));
       run = undefined;
     }
     if (parsed.kind === 'executor-info' || parsed.kind === 'latest-run') {
@@ -210,11 +208,7 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
     const runKey = `${executorKey}/${parsed.runId}`;
     if (dropped.has(runKey)) continue;
     if (run?.id !== parsed.runId) {
-      run = executor.runs.get(parsed.runId);
-      if (run === undefined) {
-        run = { id: parsed.runId, pid: undefined, completed: false, tasks: new Map() };
-        executor.runs.set(parsed.runId, run);
-      }
+      run = child(executor.runs, parsed.runId, (id) => ({ id, pid: undefined, completed: false, tasks: new Map() }));
       runPrefix = keys.runPrefix(parsed);
       task = undefined;
     }
