@@ -177,9 +177,6 @@ export class Host implements HostApi {
     await entry.exited;
   }
 
-  admin(node: NodeId): Remote<WorkerAdmin> | undefined {
-    return this.workers.get(node)?.admin;
-  }
 
   async forEachWorker<T>(fn: (admin: Remote<WorkerAdmin>, node: NodeId) => Promise<T>): Promise<T[]> {
     const entries = [...this.workers.values()];

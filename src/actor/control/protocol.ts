@@ -1,6 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { Address, NodeId } from '../address.js';
-import type { StopReason } from '../messages.js';
+import type { NodeId } from '../address.js';
 import type { NodeActivity, NodeStats, SpawnRequest, SpawnResult } from '../node.js';
 import type { ResolvedSystemOptions } from '../options.js';
 
@@ -12,7 +11,6 @@ export interface WorkerAdmin {
   ping(): NodeId;
   attach(peer: NodeId, port: MessagePort): void;
   spawn(request: SpawnRequest): Promise<SpawnResult>;
-  stop(address: Address, reason: StopReason): Promise<void>;
   stats(): NodeStats;
   activity(): NodeActivity;
   shutdown(): Promise<void>;

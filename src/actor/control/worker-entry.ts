@@ -15,7 +15,6 @@ const admin: WorkerAdmin = {
   ping: () => node.id,
   attach: (peer, port) => node.attach(peer, port),
   spawn: (request) => toSpawnResult(node.spawnRequested(request)),
-  stop: (address, reason) => node.stopActor(address, reason),
   stats: () => node.stats(),
   activity: () => node.activity(),
   shutdown: async () => {

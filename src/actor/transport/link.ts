@@ -170,13 +170,6 @@ export class Link {
     return pending;
   }
 
-  takePending(): unknown[] {
-    const pending = this.out;
-    this.out = [];
-    this.envelopes = 0;
-    return pending;
-  }
-
   flush(): void {
     if (this.state !== 'open' || this.envelopes === 0 || this.port === null) return;
     const out = this.out;
