@@ -109,6 +109,7 @@ export class ActorCell implements ActorContext<unknown> {
     replyNode: NodeId | null,
     fromOtherThread: boolean,
   ): void {
+    if (this.runtime.drops.active && this.runtime.dropped(this, message)) return;
     if (this.status >= Status.Stopping) {
       this.reject(message, sender, askId, replyNode, 'stopped', errors.noSuchActor(this.address));
       return;

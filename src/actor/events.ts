@@ -23,6 +23,8 @@ export type SystemEvent =
   | { readonly type: 'supervisor.escalated'; readonly supervisor: Address; readonly restarts: number }
   | { readonly type: 'actor.hook-failed'; readonly actor: Address; readonly hook: 'stopped'; readonly error: string }
   | { readonly type: 'worker.exit'; readonly node: NodeId; readonly exitCode: number; readonly error?: string }
+  /** A drop rule (`system.dropMessages`) lost this message on its way into `actor`'s mailbox. */
+  | { readonly type: 'message.dropped'; readonly rule: number; readonly actor: Address; readonly messageType: string; readonly node: NodeId }
   | { readonly type: 'custom'; readonly source: Address; readonly name: string; readonly data?: unknown };
 
 /** What a worker node forwards to the main thread. */

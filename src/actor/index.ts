@@ -11,6 +11,7 @@ export type { ActorContext, Replier, SpawnOptions, WorkerPlacement } from './con
 export { DeadLetterStream } from './dead-letters.js';
 export { MesolithError, type RuntimeErrorCode, type SerializedError } from './errors.js';
 export type { SystemEvent } from './events.js';
+export type { DropSpec, DroppedMessage, MessageDrop } from './faults.js';
 export {
   DOWN,
   type DeadLetter,

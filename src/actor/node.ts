@@ -17,6 +17,7 @@ import {
   serializeError,
 } from './errors.js';
 import type { SystemEvent } from './events.js';
+import { DropRules } from './faults.js';
 import type { DeadLetter, DeadLetterReason, DownReason, StopReason } from './messages.js';
 import type { ResolvedSystemOptions } from './options.js';
 import { ActorRef, type AskOptions, type Router, kCell, kLink } from './ref.js';
@@ -80,6 +81,8 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
   readonly asks = new AskDispatcher();
   readonly maxBatch: number;
   current: ActorCell | null = null;
+  /** Fault injection rules (`system.dropMessages`); normally none. */
+  readonly drops = new DropRules();
   private readonly links = new Map<NodeId, Link>();
   private readonly refs = new Map<Address, ActorRef>();
   private readonly watches: Watches;
@@ -488,6 +491,14 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
         ? { recipient, sender, message, reason, node: this.id, at: Date.now() }
         : { recipient, sender, message, reason, detail, node: this.id, at: Date.now() };
     this.sink.deadLetter(letter);
+  }
+
+  /** Fault injection: a message a drop rule claims is lost, and the loss is published. */
+  dropped(cell: ActorCell, message: unknown): boolean {
+    const rule = this.drops.claim(cell.name, message);
+    if (rule === undefined) return false;
+    this.publish({ type: 'message.dropped', rule: rule.id, actor: cell.address, messageType: rule.type, node: this.id });
+    return true;
   }
 
   publish(event: SystemEvent): void {

@@ -6,6 +6,7 @@ import { Host } from './control/host.js';
 import { DeadLetterStream } from './dead-letters.js';
 import { errors } from './errors.js';
 import type { ForwardedEvents, SystemEvent } from './events.js';
+import { type DropRule, type DropSpec, type DroppedMessage, MessageDrop, makeDropRule } from './faults.js';
 import { LocalNode, type NodeStats, quiescent } from './node.js';
 import { type ResolvedSystemOptions, type SystemOptions, resolveSystemOptions } from './options.js';
 import type { ActorRef } from './ref.js';
@@ -33,6 +34,7 @@ export class ActorSystem {
   private readonly node: LocalNode;
   private readonly topLevel: ActorRef[] = [];
   private state: 'running' | 'stopping' | 'stopped' = 'running';
+  private drops: readonly DropRule[] = [];
 
   private constructor(options: ResolvedSystemOptions) {
     this.options = options;
@@ -88,6 +90,28 @@ export class ActorSystem {
   /** Fault injection: terminates a worker abruptly; its actors' watchers get `Down(worker-exit)`. */
   terminateWorker(node: NodeId): Promise<void> {
     return this.host.terminateWorker(node);
+  }
+
+  /**
+   * Fault injection: loses the next `count` messages of this `type` (to the actor named `to`,
+   * if given) as they arrive, on whichever thread, including workers started later; each loss
+   * is a `message.dropped` event. Resolves once the rule is in force on every thread.
+   */
+  async dropMessages(spec: DropSpec): Promise<MessageDrop> {
+    if (this.state !== 'running') throw errors.systemStopped();
+    const rule = makeDropRule(spec);
+    const subscribe = (listener: (event: DroppedMessage) => void) => {
+      this.events.on('message.dropped', listener);
+      return () => void this.events.off('message.dropped', listener);
+    };
+    const drop = new MessageDrop(rule, subscribe, (lifted) => this.setDrops(this.drops.filter((r) => r !== lifted)));
+    await this.setDrops([...this.drops, rule]);
+    return drop;
+  }
+
+  private setDrops(rules: readonly DropRule[]): Promise<void> {
+    this.drops = rules;
+    return this.host.setDrops(rules);
   }
 
   /** Stops one actor anywhere in the system; resolves once it is gone. */

@@ -3,6 +3,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { MAIN_NODE, type NodeId } from '../address.js';
 import { errors, serializeError } from '../errors.js';
 import type { SystemEvent } from '../events.js';
+import type { DropRule } from '../faults.js';
 import { type HostApi, type LocalNode, type SpawnRequest, type SpawnResult, toSpawnResult } from '../node.js';
 import type { ResolvedSystemOptions } from '../options.js';
 import { endpoint } from './endpoint.js';
@@ -30,6 +31,7 @@ export class Host implements HostApi {
   private readonly pairs = new Map<string, Promise<boolean>>();
   private counter = 0;
   private closing = false;
+  private drops: readonly DropRule[] = [];
   mainNode!: LocalNode;
 
   constructor(
@@ -56,6 +58,7 @@ export class Host implements HostApi {
       adminPort: admin.port2,
       hostPort: hostChannel.port2,
       options: this.options,
+      drops: this.drops,
     };
     const worker = new Worker(WORKER_ENTRY, {
       workerData: boot,
@@ -182,6 +185,13 @@ export class Host implements HostApi {
     const entries = [...this.workers.values()];
     const results = await Promise.allSettled(entries.map((entry) => this.call(entry, () => fn(entry.admin, entry.id))));
     return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  }
+
+  /** Puts these drop rules in force on every thread; resolves once each has them. */
+  async setDrops(rules: readonly DropRule[]): Promise<void> {
+    this.drops = rules;
+    this.mainNode.drops.set(rules);
+    await this.forEachWorker((admin) => admin.setDrops(rules));
   }
 
   /** Asks every worker to stop its actors, then ends the threads; bounded by `timeoutMs`. */

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { NodeId } from '../address.js';
+import type { DropRule } from '../faults.js';
 import type { NodeActivity, NodeStats, SpawnRequest, SpawnResult } from '../node.js';
 import type { ResolvedSystemOptions } from '../options.js';
 
@@ -13,6 +14,7 @@ export interface WorkerAdmin {
   spawn(request: SpawnRequest): Promise<SpawnResult>;
   stats(): NodeStats;
   activity(): NodeActivity;
+  setDrops(rules: readonly DropRule[]): void;
   shutdown(): Promise<void>;
 }
 
@@ -28,4 +30,6 @@ export interface WorkerBoot {
   readonly adminPort: MessagePort;
   readonly hostPort: MessagePort;
   readonly options: ResolvedSystemOptions;
+  /** Drop rules in force when the worker starts. */
+  readonly drops: readonly DropRule[];
 }

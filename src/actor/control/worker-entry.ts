@@ -10,6 +10,7 @@ const boot = workerData as WorkerBoot;
 const host = wrap<HostForWorker>(endpoint(boot.hostPort));
 const sink = new ForwardingSink((encoded) => host.forward(encoded));
 const node = new LocalNode(boot.node, boot.options, host, sink);
+node.drops.set(boot.drops);
 
 const admin: WorkerAdmin = {
   ping: () => node.id,
@@ -17,6 +18,7 @@ const admin: WorkerAdmin = {
   spawn: (request) => toSpawnResult(node.spawnRequested(request)),
   stats: () => node.stats(),
   activity: () => node.activity(),
+  setDrops: (rules) => node.drops.set(rules),
   shutdown: async () => {
     await node.shutdown();
     await sink.flush();

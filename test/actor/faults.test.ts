@@ -1,0 +1,59 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ActorSystem } from '../../src/index.js';
+import { fixture } from '../fixtures/behaviours.js';
+
+const test = suite<{ system: ActorSystem }>('fault injection: dropMessages');
+test.before.each(async (ctx) => {
+  ctx.system = await ActorSystem.start();
+});
+test.after.each(async (ctx) => {
+  await ctx.system.stop();
+});
+
+const recorder = { module: fixture, export: 'recorder' };
+
+test('loses exactly `count` messages of the type, across threads, and says which', async ({ system }) => {
+  const a = await system.spawn(recorder, { name: 'a', worker: 'new' });
+  const b = await system.spawn(recorder, { name: 'b', worker: 'new' });
+  const drop = await system.dropMessages({ type: 'lose-me', count: 3 });
+  for (let i = 0; i < 10; i++) {
+    a.tell({ type: 'lose-me', i });
+    b.tell({ type: 'lose-me', i });
+    a.tell({ type: 'keep-me', i });
+  }
+  const lost = await drop.dropped;
+  assert.is(lost.length, 3);
+  assert.ok(lost.every((event) => event.messageType === 'lose-me'));
+  const seenA = await a.ask<{ type: string }[]>({ type: 'dump' });
+  const seenB = await b.ask<{ type: string }[]>({ type: 'dump' });
+  const kept = [...seenA, ...seenB].filter((m) => m.type === 'lose-me').length;
+  assert.is(kept, 20 - 3, 'the count is exact over both receiving threads');
+  assert.is(seenA.filter((m) => m.type === 'keep-me').length, 10, 'other types pass');
+  a.tell({ type: 'lose-me', i: 99 });
+  const after = await a.ask<{ type: string; i: number }[]>({ type: 'dump' });
+  assert.ok(after.some((m) => m.i === 99), 'the rule is lifted once used up');
+});
+
+test('`to` limits the rule to one actor; a worker started later has the rule; remove() lifts it', async ({ system }) => {
+  const drop = await system.dropMessages({ type: 'hello', to: 'target', count: 5 });
+  const bystander = await system.spawn(recorder, { name: 'bystander', worker: 'new' });
+  const target = await system.spawn(recorder, { name: 'target', worker: 'new' });
+  bystander.tell({ type: 'hello' });
+  target.tell({ type: 'hello' });
+  target.tell({ type: 'hello' });
+  assert.equal(await bystander.ask({ type: 'dump' }), [{ type: 'hello' }]);
+  assert.equal(await target.ask({ type: 'dump' }), []);
+  assert.is(drop.lost.length, 2);
+  assert.is(drop.lost[0]!.actor, target.address);
+  await drop.remove();
+  target.tell({ type: 'hello' });
+  assert.equal(await target.ask({ type: 'dump' }), [{ type: 'hello' }]);
+});
+
+test('a bad rule is refused naming the field', async ({ system }) => {
+  const error = await system.dropMessages({ type: 'x', count: 0 }).catch((e: Error) => e);
+  assert.match((error as Error).message, /drop rule\.count/);
+});
+
+test.run();
