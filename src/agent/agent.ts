@@ -6,22 +6,21 @@ import {
   CheckpointGc,
   CheckpointStore,
   readState,
-  type ExecutorId,
   type FrameworkId,
   type FrameworkInfo,
   type Resources,
-  type RunId,
   TERMINAL_STATES,
   type TaskStateName,
 } from '../checkpoint/index.js';
 import type { LauncherMsg } from '../cluster/launcher-messages.js';
-import { type TaskDescription, type TaskStatus, toTaskInfo } from '../cluster/types.js';
+import type { TaskStatus } from '../cluster/types.js';
 import type { ExecutorMsg } from '../executor/messages.js';
 import type { DirectoryMsg } from '../cluster/directory.js';
 import type { MasterMsg } from '../master/messages.js';
 import type { AgentMsg } from './messages.js';
 import { type ReconfigurationPolicy, type RecoveredAgent, type RecoveryDecision, decideRecovery } from './recovery.js';
 import { type ExecutorEntry, type TaskEntry, keyOf } from './entries.js';
+import { Launches } from './launches.js';
 import { Reconnection } from './reconnection.js';
 import { type RetryPolicy, StatusUpdateManager } from './status-update-manager.js';
 
@@ -45,6 +44,8 @@ export interface AgentFlags {
   readonly executorPoolThreads?: number;
   /** A corrupt checkpoint record stops recovery (true, default) or is skipped (false). */
   readonly strict?: boolean;
+  /** How long a started executor has to register before it is destroyed (Mesos executor_registration_timeout). Default 60 s. */
+  readonly executorRegistrationTimeoutMs?: number;
   /** How long a restarted agent waits for its executors to reregister. Default 2 s. */
   readonly executorReregistrationTimeoutMs?: number;
   /** How long executors of checkpointing frameworks wait for a gone agent. Default 15 min. */
@@ -147,59 +148,12 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       void updates.update(status, checkpointing(entry.frameworkId)).catch(() => undefined);
     };
 
-    const launchExecutor = (frameworkId: FrameworkId, task: TaskDescription): ExecutorEntry => {
-      const executorId = task.executor?.executorId ?? (`command-${task.taskId}` as ExecutorId);
-      const key = keyOf(frameworkId, executorId);
-      let ex = executors.get(key);
-      if (ex !== undefined) return ex;
-      ex = { frameworkId, executorId, runId: randomUUID() as RunId, commandExecutor: task.executor === undefined, ref: null, queued: [], taskKeys: new Set() };
-      executors.set(key, ex);
-      const entry = ex;
-      if (checkpointing(frameworkId)) {
-        void persist([
-          { type: 'framework', agentId: agentId!, frameworkId, info: frameworks.get(frameworkId)! },
-          { type: 'executor', agentId: agentId!, frameworkId, executorId, info: { name: executorId, isolation: task.executor?.isolation ?? 'worker' } },
-          { type: 'run', run: runPathOf(entry), pid: null },
-        ]).catch(() => undefined);
-      }
-      launcher
-        .ask<string>({
-          type: 'launcher.launch',
-          hostId: host.hostId,
-          isolation: task.executor?.isolation ?? 'worker',
-          args: {
-            agent: ctx.self,
-            frameworkId,
-            executorId,
-            runId: entry.runId,
-            poolThreads: args.flags?.executorPoolThreads ?? 2,
-            checkpoint: checkpointing(frameworkId),
-            recoveryTimeoutMs: args.flags?.recoveryTimeoutMs ?? 15 * 60_000,
-          },
-        }, { timeoutMs: 60_000 })
-        .then(
-          (address) => {
-            if (checkpointing(frameworkId)) {
-              const workerId = address.slice(address.lastIndexOf('@') + 1);
-              void persist([{ type: 'run', run: runPathOf(entry), pid: { workerId, startedAt: Date.now(), address } }]).catch(() => undefined);
-            }
-          },
-          (error: unknown) => {
-            executors.delete(key);
-            for (const queued of entry.queued.splice(0)) {
-              const taskEntry = tasks.get(keyOf(frameworkId, queued.taskId));
-              if (taskEntry) agentUpdate(taskEntry, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', `the executor could not be started: ${String(error)}`);
-            }
-          },
-        );
-      return ex;
-    };
-
-    const executorGone = (ex: ExecutorEntry, why: string) => {
+    /** The executor ended (or never started): its unfinished tasks fail with `reason`. */
+    const executorGone = (ex: ExecutorEntry, reason: string, why: string) => {
       executors.delete(keyOf(ex.frameworkId, ex.executorId));
       for (const key of ex.taskKeys) {
         const entry = tasks.get(key);
-        if (entry !== undefined && !TERMINAL_STATES.has(entry.state)) agentUpdate(entry, 'TASK_FAILED', 'REASON_EXECUTOR_TERMINATED', why);
+        if (entry !== undefined && !TERMINAL_STATES.has(entry.state)) agentUpdate(entry, 'TASK_FAILED', reason, why);
       }
       if (checkpointing(ex.frameworkId) && agentId !== undefined) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
     };
@@ -210,6 +164,25 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
       registrationBackoffMs = Math.min(60_000, registrationBackoffMs * 2);
     };
+
+    const launches = new Launches({
+      self: ctx.self,
+      hostId: host.hostId,
+      launcher,
+      executors,
+      tasks,
+      frameworks,
+      timers: ctx.timers,
+      poolThreads: args.flags?.executorPoolThreads ?? 2,
+      recoveryTimeoutMs: args.flags?.recoveryTimeoutMs ?? 15 * 60_000,
+      registrationTimeoutMs: args.flags?.executorRegistrationTimeoutMs ?? 60_000,
+      agentId: () => agentId!,
+      checkpointing,
+      persist,
+      watch: (ref) => ctx.watch(ref),
+      taskUpdate: (entry, state, reason, message) => agentUpdate(entry, state, reason, message),
+      executorGone,
+    });
 
     const reconnection = new Reconnection(
       {
@@ -223,7 +196,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         watch: (ref) => ctx.watch(ref),
         unwatch: (ref) => ctx.unwatch(ref),
         refFor: (address) => ctx.refFor<ExecutorMsg>(address),
-        executorGone: (ex, why) => executorGone(ex, why),
+        executorGone: (ex, why) => executorGone(ex, 'REASON_EXECUTOR_TERMINATED', why),
         taskUpdate: (entry, state, reason, message) => agentUpdate(entry, state, reason, message),
         checkpointing,
         partitionAware,
@@ -278,7 +251,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         if (isDown(message)) {
           for (const [exKey, ex] of executors) {
             if (!ex.ref?.equals(message.ref)) continue;
-            executorGone(ex, `executor ${ex.executorId} terminated (${message.reason}${message.error ? `: ${message.error.message}` : ''})`);
+            executorGone(ex, 'REASON_EXECUTOR_TERMINATED', `executor ${ex.executorId} terminated (${message.reason}${message.error ? `: ${message.error.message}` : ''})`);
             reconnection.executorDown(exKey);
           }
           return undefined;
@@ -338,32 +311,12 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             return reconnection.timeout();
           case 'agent.ping':
             return 'pong';
-          case 'agent.run_task': {
-            frameworks.set(message.frameworkId, message.framework);
-            const ex = launchExecutor(message.frameworkId, message.task);
-            const key = keyOf(message.frameworkId, message.task.taskId);
-            const path = { ...runPathOf(ex), taskId: message.task.taskId };
-            tasks.set(key, { frameworkId: message.frameworkId, executorKey: keyOf(message.frameworkId, ex.executorId), path, task: message.task, state: 'TASK_STAGING' });
-            ex.taskKeys.add(key);
-            if (checkpointing(message.frameworkId)) {
-              void persist([{ type: 'task', task: path, info: toTaskInfo(message.task) }]).catch(() => undefined);
-            }
-            if (ex.ref !== null) ex.ref.tell({ type: 'executor.run_task', task: message.task });
-            else ex.queued.push(message.task);
-            return undefined;
-          }
-          case 'agent.register_executor': {
-            const ex = executors.get(keyOf(message.frameworkId, message.executorId));
-            if (ex === undefined || ex.runId !== message.runId) {
-              message.executor.tell({ type: 'executor.shutdown' } satisfies ExecutorMsg);
-              return undefined;
-            }
-            ex.ref = message.executor as ActorRef<ExecutorMsg>;
-            ctx.watch(ex.ref);
-            ex.ref.tell({ type: 'executor.registered' });
-            for (const task of ex.queued.splice(0)) ex.ref.tell({ type: 'executor.run_task', task });
-            return undefined;
-          }
+          case 'agent.run_task':
+            return launches.runTask(message.frameworkId, message.framework, message.task);
+          case 'agent.register_executor':
+            return launches.registered(message);
+          case 'agent.executor_registration_timeout':
+            return launches.registrationTimeout(message);
           case 'agent.executor_update': {
             const { status } = message;
             const entry = tasks.get(keyOf(status.frameworkId, status.taskId));

@@ -9,6 +9,8 @@ export interface ExecutorEntry {
   readonly executorId: ExecutorId;
   readonly runId: RunId;
   readonly commandExecutor: boolean;
+  /** Where the launcher started it; null until it answers (or when never recorded). */
+  address: string | null;
   ref: ActorRef<ExecutorMsg> | null;
   /** Tasks waiting for the executor to register. */
   readonly queued: TaskDescription[];

@@ -28,6 +28,7 @@ export type AgentMsg =
       readonly updates: readonly TaskStatus[];
     }
   | { readonly type: 'agent.reregistration_timeout' }
+  | { readonly type: 'agent.executor_registration_timeout'; readonly frameworkId: FrameworkId; readonly executorId: ExecutorId; readonly runId: RunId }
   | { readonly type: 'agent.reconnect_retry' }
   | { readonly type: 'agent.executor_update'; readonly executorId: ExecutorId; readonly status: TaskStatus }
   | { readonly type: 'agent.ping' }

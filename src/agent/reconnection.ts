@@ -56,6 +56,7 @@ export class Reconnection {
         executorId: rex.executorId,
         runId: rex.runId,
         commandExecutor: rex.executorId.startsWith('command-'),
+        address: rex.address ?? null,
         ref: null,
         queued: [],
         taskKeys: new Set(),

@@ -14,6 +14,7 @@ const AgentFlagsSchema = v.strictObject({
   executorShutdownGracePeriodMs: v.optional(nonNegativeInt),
   executorPoolThreads: v.optional(positiveInt),
   strict: v.optional(v.boolean()),
+  executorRegistrationTimeoutMs: v.optional(positiveInt),
   executorReregistrationTimeoutMs: v.optional(positiveInt),
   recoveryTimeoutMs: v.optional(positiveInt),
   reconfigurationPolicy: v.optional(v.picklist(['equal', 'additive'])),

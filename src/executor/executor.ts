@@ -39,6 +39,8 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
     const unacknowledged = new Map<string, TaskStatus>();
     let agent: ActorRef<AgentMsg> = args.agent;
     let connected = true;
+    /** The agent has accepted this executor; before that it has nothing to wait for if the agent goes. */
+    let registered = false;
 
     const shutdown = () => {
       for (const entry of running.values()) entry.abort.abort(new Error('executor shutdown'));
@@ -84,8 +86,9 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
         if (isDown(message)) {
           if (!message.ref.equals(agent)) return undefined;
           connected = false;
-          // Mesos: executors of frameworks that do not checkpoint do not outlive their agent.
-          if (args.checkpoint !== true) return shutdown();
+          // Mesos: executors of frameworks that do not checkpoint, and executors that never
+          // registered, do not outlive their agent.
+          if (args.checkpoint !== true || !registered) return shutdown();
           ctx.timers.once('recovery', args.recoveryTimeoutMs ?? 15 * 60_000, { type: 'executor.recovery_timeout' });
           return undefined;
         }
@@ -110,6 +113,7 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
           case 'executor.recovery_timeout':
             return connected ? undefined : shutdown();
           case 'executor.registered':
+            registered = true;
             return undefined;
           case 'executor.run_task':
             return start(message.task);

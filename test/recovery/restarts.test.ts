@@ -168,19 +168,6 @@ test('GCExecutor: a finished executor run is removed from the checkpoint after g
     assert.is(executor.runs.size, 0, 'the run is gone from disk');
   }));
 
-test('ReconnectExecutorRetry: reconnects resent while recovering; a duplicate reregistration is ignored', () =>
-  withCluster({}, async (cluster) => {
-    const fw = await cluster.registerFramework({ name: 'retry', checkpoint: true });
-    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
-    await fw.waitFor(taskId, 'TASK_RUNNING');
-    await cluster.crashAgent(agentId);
-    const recovery = await cluster.startAgent(agentId, { executorReregistrationRetryIntervalMs: 1, executorReregistrationTimeoutMs: 5_000 });
-    assert.is(recovery.reconnected, 1, 'counted once, however many times it answered');
-    assert.is(recovery.destroyed, 0);
-    fw.kill(taskId);
-    await fw.waitFor(taskId, 'TASK_KILLED');
-  }));
-
 test('PingTimeoutDuringRecovery + RecoverTerminatedExecutor: a recovering agent answers pings; an executor that ignores the reconnect is given up after the timeout', () =>
   // The master's window (3 × 300 ms) is shorter than the agent's reregistration timeout
   // (1.5 s), as in Mesos's test: only an agent that answers pings while it waits survives it.
