@@ -37,6 +37,9 @@ export default async function runJob(job: PoolJob): Promise<unknown> {
     if (typeof fn !== 'function') {
       throw new TypeError(`${job.module} has no exported function "${job.export}"`);
     }
+    // Killed while this thread was starting or importing: the task never begins (its code could
+    // not see an abort that happened before it was listening).
+    controller.signal.throwIfAborted();
     return await (fn as (args: unknown, ctx: TaskContext) => unknown)(job.args, context);
   } finally {
     job.control.close();

@@ -41,9 +41,13 @@ test('kill: a running JS task and a running command end TASK_KILLED', async ({ c
   const command = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'command', command: 'sleep 60' } });
   await fw.waitFor(jsTask.taskId, 'TASK_RUNNING');
   await fw.waitFor(command.taskId, 'TASK_RUNNING');
+  const started = Date.now();
   fw.kill(jsTask.taskId);
   fw.kill(command.taskId);
   await fw.waitFor(jsTask.taskId, 'TASK_KILLED', { timeoutMs: 10_000 });
+  // RUNNING is reported as the job is queued, so the kill can come before the pool thread has
+  // started the task; it must then not start it, rather than wait out the 5 s grace period.
+  assert.ok(Date.now() - started < 4_000, `killed in ${Date.now() - started} ms, not forced after the grace period`);
   await fw.waitFor(command.taskId, 'TASK_KILLED', { timeoutMs: 10_000 });
 });
 
@@ -52,10 +56,11 @@ test('a JS task sees its kill as ctx.signal; one that ignores it is forced after
   const cluster = await LocalCluster.start({ agents: 1, agent: { executorShutdownGracePeriodMs: 1_500 } });
   try {
     const fw = await cluster.registerFramework({ name: 'grace' });
-    const polite = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+    const polite = await fw.launch({ cpus: 0.5, mem: 32, run: js('untilKilled', {}) });
     const stubborn = await fw.launch({ cpus: 0.5, mem: 32, run: js('stubborn', { ms: 60_000 }) });
-    await fw.waitFor(polite.taskId, 'TASK_RUNNING');
-    await fw.waitFor(stubborn.taskId, 'TASK_RUNNING');
+    // Both report progress once their code runs: a kill before that would not start them at all.
+    const running = (taskId: string) => fw.updatesOf(taskId).some((s) => s.message === 'progress');
+    while (!running(polite.taskId) || !running(stubborn.taskId)) await new Promise((resolve) => fw.once('update', resolve));
     const started = Date.now();
     fw.kill(polite.taskId);
     fw.kill(stubborn.taskId);
