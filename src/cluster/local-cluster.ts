@@ -23,7 +23,7 @@ import type { MasterMsg, MasterState } from '../master/messages.js';
 import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
 import { type DirectoryMsg, directory } from './directory.js';
 import { launcher } from './launcher.js';
-import { validateAgentFlags, validateClusterOptions } from './options.js';
+import { validateAgentFlags, validateClusterOptions, validateFrameworkInfo } from './options.js';
 import type { LauncherMsg } from './launcher-messages.js';
 
 export interface HostOptions {
@@ -314,6 +314,7 @@ export class LocalCluster {
   }
 
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {
+    validateFrameworkInfo(info);
     const framework = await Framework.register(this.system, this.master, { checkpoint: false, ...info }, options);
     this.frameworks.push(framework);
     return framework;

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { validateOptions } from '../actor/options.js';
 import type { AgentFlags } from '../agent/agent.js';
+import type { FrameworkInfo } from '../checkpoint/index.js';
 import type { LocalClusterOptions } from './local-cluster.js';
 
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
@@ -48,4 +49,17 @@ export function validateClusterOptions(options: LocalClusterOptions): void {
 /** Checks agent flags (at start, and when an agent is restarted with new ones). */
 export function validateAgentFlags(flags: AgentFlags | undefined): void {
   if (flags !== undefined) validateOptions('agent flags', AgentFlagsSchema, flags);
+}
+
+const FrameworkInfoSchema = v.strictObject({
+  name: v.pipe(v.string(), v.minLength(1)),
+  checkpoint: v.optional(v.boolean()),
+  role: v.optional(v.pipe(v.string(), v.minLength(1))),
+  partitionAware: v.optional(v.boolean()),
+  failoverTimeoutMs: v.optional(nonNegativeInt),
+});
+
+/** Checks a framework's info as `registerFramework` is given it. */
+export function validateFrameworkInfo(info: Partial<FrameworkInfo>): void {
+  validateOptions('framework info', FrameworkInfoSchema, info);
 }

@@ -28,7 +28,8 @@ export interface MasterArgs {
 type Internal =
   | { readonly type: 'master.allocate' }
   | { readonly type: 'master.ping_all' }
-  | { readonly type: 'master.ping_result'; readonly agentId: AgentId; readonly ok: boolean };
+  | { readonly type: 'master.ping_result'; readonly agentId: AgentId; readonly ok: boolean }
+  | { readonly type: 'master.failover_timeout'; readonly frameworkId: FrameworkId };
 
 interface AgentEntry {
   readonly id: AgentId;
@@ -49,6 +50,8 @@ interface FrameworkEntry {
   readonly info: FrameworkInfo;
   /** Replaced when a new scheduler fails over to this framework. */
   scheduler: ActorRef<SchedulerMsg>;
+  /** False from its scheduler's end until a scheduler fails over to it: no offers meanwhile. */
+  connected: boolean;
   /** Agents this framework declined, until when. */
   readonly refused: Map<AgentId, number>;
 }
@@ -101,7 +104,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     };
 
     const allocate = () => {
-      const order = [...frameworks.values()];
+      const order = [...frameworks.values()].filter((f) => f.connected);
       if (order.length === 0) return;
       const now = Date.now();
       for (const agent of agents.values()) {
@@ -234,6 +237,28 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       return entry;
     };
 
+    /** A scheduler is this framework's from now on (a new framework, a failover, or back after a master failover). */
+    const attachScheduler = (framework: FrameworkEntry, scheduler: ActorRef<SchedulerMsg>) => {
+      if (framework.connected && !framework.scheduler.equals(scheduler)) ctx.unwatch(framework.scheduler);
+      framework.scheduler = scheduler;
+      framework.connected = true;
+      ctx.timers.cancel(`failover:${framework.id}`);
+      ctx.watch(scheduler);
+    };
+
+    /**
+     * The framework's scheduler is gone (Mesos: the scheduler disconnected). Its offers are
+     * rescinded and it gets none until a scheduler fails over to it; after the framework's
+     * `failoverTimeoutMs` (default 0, as in Mesos) it is torn down. Its tasks keep running meanwhile.
+     */
+    const schedulerGone = (framework: FrameworkEntry) => {
+      framework.connected = false;
+      for (const offer of [...offers.values()]) if (offer.frameworkId === framework.id) closeOffer(offer.offerId);
+      const failoverTimeoutMs = framework.info.failoverTimeoutMs ?? 0;
+      ctx.timers.once(`failover:${framework.id}`, failoverTimeoutMs, { type: 'master.failover_timeout', frameworkId: framework.id });
+      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.framework_disconnected', data: { frameworkId: framework.id, failoverTimeoutMs } });
+    };
+
     const markUnreachable = (agent: AgentEntry) => {
       agent.reachable = false;
       rescindOffers(agent);
@@ -306,7 +331,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
 
     const state = (): MasterState => ({
       agents: [...agents.values()].map((a) => ({ agentId: a.id, hostname: a.info.hostname, total: a.info.resources, free: a.free })),
-      frameworks: [...frameworks.values()].map((f) => ({ frameworkId: f.id, name: f.info.name, checkpoint: f.info.checkpoint })),
+      frameworks: [...frameworks.values()].map((f) => ({ frameworkId: f.id, name: f.info.name, checkpoint: f.info.checkpoint, connected: f.connected })),
       tasks: [...tasks.values()].map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId, agentId: t.agentId, state: t.state })),
     });
 
@@ -315,6 +340,9 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       receive: (message, _ctx: ActorContext<MasterMsg | Internal>) => {
         if (isDown(message)) {
           for (const agent of agents.values()) if (agent.ref.equals(message.ref)) disconnected(agent);
+          // A scheduler stopped by the system's own shutdown has nothing to fail over to.
+          if (message.reason === 'shutdown') return undefined;
+          for (const framework of frameworks.values()) if (framework.connected && framework.scheduler.equals(message.ref)) schedulerGone(framework);
           return undefined;
         }
         switch (message.type) {
@@ -348,7 +376,9 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
                 return undefined;
               }
               // Admitted by an earlier master: it subscribes again after a master failover.
-              frameworks.set(message.frameworkId, { id: message.frameworkId, info: message.info, scheduler, refused: new Map() });
+              const framework: FrameworkEntry = { id: message.frameworkId, info: message.info, scheduler, connected: false, refused: new Map() };
+              frameworks.set(message.frameworkId, framework);
+              attachScheduler(framework, scheduler);
               scheduler.tell({ type: 'scheduler.registered', frameworkId: message.frameworkId });
               allocateSoon();
               return message.frameworkId;
@@ -356,15 +386,17 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
             if (existing !== undefined) {
               // Scheduler failover: the framework, its tasks and its update streams stay; the
               // old scheduler is told, and everything now goes to the new one.
-              existing.scheduler.tell({ type: 'scheduler.error', message: 'Framework failed over' });
-              existing.scheduler = scheduler;
+              if (existing.connected) existing.scheduler.tell({ type: 'scheduler.error', message: 'Framework failed over' });
+              attachScheduler(existing, scheduler);
               for (const offer of [...offers.values()]) if (offer.frameworkId === existing.id) closeOffer(offer.offerId);
               scheduler.tell({ type: 'scheduler.registered', frameworkId: existing.id });
               allocateSoon();
               return existing.id;
             }
             const id = `framework-${++nextFramework}` as FrameworkId;
-            frameworks.set(id, { id, info: message.info, scheduler, refused: new Map() });
+            const framework: FrameworkEntry = { id, info: message.info, scheduler, connected: false, refused: new Map() };
+            frameworks.set(id, framework);
+            attachScheduler(framework, scheduler);
             knownFrameworks.set(id, message.info);
             return (registry?.admitFramework(id, message.info) ?? Promise.resolve()).then(() => {
               scheduler.tell({ type: 'scheduler.registered', frameworkId: id });
@@ -422,6 +454,13 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           }
           case 'master.state':
             return state();
+          case 'master.failover_timeout': {
+            const framework = frameworks.get(message.frameworkId);
+            if (framework === undefined || framework.connected) return undefined;
+            teardown(framework.id);
+            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.framework_removed', data: { frameworkId: framework.id, reason: 'failover timeout' } });
+            return undefined;
+          }
           case 'master.allocate':
             return allocate();
           case 'master.ping_all':

@@ -42,6 +42,6 @@ export type MasterMsg =
 
 export interface MasterState {
   readonly agents: { readonly agentId: AgentId; readonly hostname: string; readonly total: AgentInfo['resources']; readonly free: AgentInfo['resources'] }[];
-  readonly frameworks: { readonly frameworkId: FrameworkId; readonly name: string; readonly checkpoint: boolean }[];
+  readonly frameworks: { readonly frameworkId: FrameworkId; readonly name: string; readonly checkpoint: boolean; readonly connected: boolean }[];
   readonly tasks: { readonly taskId: TaskId; readonly frameworkId: FrameworkId; readonly agentId: AgentId; readonly state: TaskStateName }[];
 }

@@ -64,6 +64,7 @@ export class Framework extends EventEmitter<Events> {
   private scheduler!: ActorRef<SchedulerMsg>;
 
   private constructor(
+    private readonly system: ActorSystem,
     private master: ActorRef<MasterMsg>,
     readonly info: FrameworkInfo,
     private readonly options: FrameworkOptions,
@@ -72,7 +73,7 @@ export class Framework extends EventEmitter<Events> {
   }
 
   static async register(system: ActorSystem, master: ActorRef<MasterMsg>, info: FrameworkInfo, options: FrameworkOptions = {}): Promise<Framework> {
-    const framework = new Framework(master, info, options);
+    const framework = new Framework(system, master, info, options);
     const registered = new Promise<FrameworkId>((resolve, reject) => {
       framework.once('registered', resolve);
       framework.once('error', reject);
@@ -155,6 +156,16 @@ export class Framework extends EventEmitter<Events> {
     const registered = new Promise<void>((resolve) => this.once('registered', () => resolve()));
     master.tell({ type: 'master.register_framework', scheduler: this.scheduler, info: this.info, frameworkId: this.frameworkId });
     return registered;
+  }
+
+  /**
+   * The scheduler goes away without tearing the framework down, as a scheduler process that
+   * exits: the master keeps the framework and its tasks for its `failoverTimeoutMs` (default 0:
+   * torn down at once), for another scheduler to take over with `{ failoverFrom: frameworkId }`.
+   */
+  async disconnect(): Promise<void> {
+    this.held.clear();
+    await this.system.stopActor(this.scheduler);
   }
 
   /** Shuts the framework down: its tasks are killed and its executors stopped; no more offers. */
