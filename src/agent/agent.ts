@@ -83,6 +83,8 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     const gc = new CheckpointGc(store, args.flags?.gcDelayMs ?? 7 * 24 * 3_600_000);
     gc.on('removed', (run, records) => ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.run_removed', data: { ...run, records } }));
     const info = { hostname: host.hostname, resources: host.resources, attributes: host.attributes };
+    const recoveryTimeoutMs = args.flags?.recoveryTimeoutMs ?? 15 * 60_000;
+    launcher.tell({ type: 'launcher.agent_started', hostId: host.hostId, agent: ctx.self, recoveryTimeoutMs });
     let decision: RecoveryDecision;
     let checkpointErrors = 0;
     /** Where recovery spends its time: opening and reading the checkpoint, reconnecting executors (with the replay of their updates), reregistering. */
@@ -174,7 +176,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       frameworks,
       timers: ctx.timers,
       poolThreads: args.flags?.executorPoolThreads ?? 2,
-      recoveryTimeoutMs: args.flags?.recoveryTimeoutMs ?? 15 * 60_000,
+      recoveryTimeoutMs,
       registrationTimeoutMs: args.flags?.executorRegistrationTimeoutMs ?? 60_000,
       agentId: () => agentId!,
       checkpointing,

@@ -24,6 +24,27 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
     setup: (ctx) => {
       const placements = new Map<Address, Placement>();
       const shared = new Map<string, { node: NodeId; executors: number }>();
+      /** Each host's current agent, and how long its executors may outlive it. */
+      const agents = new Map<string, { agent: Address; recoveryTimeoutMs: number }>();
+
+      const destroy = async (placement: Placement, address: Address): Promise<void> => {
+        if (placement.isolation === 'worker') await system.terminateWorker(placement.node);
+        else await ctx.stop(ctx.refFor(address), 0);
+      };
+
+      /**
+       * The host's agent has been away for its recovery timeout: executors of checkpointing
+       * frameworks end themselves by now; any still here is hung, and is destroyed so that no
+       * executor outlives the timeout.
+       */
+      const recoveryTimedOut = async (hostId: string): Promise<void> => {
+        for (const [address, placement] of [...placements]) {
+          if (placement.hostId !== hostId) continue;
+          placements.delete(address);
+          await destroy(placement, address);
+          ctx.publish({ type: 'custom', source: ctx.self.address, name: 'launcher.executor_destroyed', data: { hostId, executor: address, reason: 'recovery-timeout' } });
+        }
+      };
 
       const sharedWorker = async (hostId: string): Promise<NodeId> => {
         const current = shared.get(hostId);
@@ -39,6 +60,10 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
       return {
         receive: async (message) => {
           if (isDown(message)) {
+            for (const [hostId, current] of agents) {
+              if (current.agent !== message.ref.address) continue;
+              ctx.timers.once(`recovery:${hostId}`, current.recoveryTimeoutMs, { type: 'launcher.recovery_timeout', hostId });
+            }
             const placement = placements.get(message.ref.address);
             placements.delete(message.ref.address);
             if (placement?.isolation === 'worker' && message.reason !== 'worker-exit') await system.terminateWorker(placement.node);
@@ -48,6 +73,13 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
             }
             return undefined;
           }
+          if (message.type === 'launcher.agent_started') {
+            ctx.timers.cancel(`recovery:${message.hostId}`);
+            agents.set(message.hostId, { agent: message.agent.address, recoveryTimeoutMs: message.recoveryTimeoutMs });
+            ctx.watch(message.agent);
+            return undefined;
+          }
+          if (message.type === 'launcher.recovery_timeout') return recoveryTimedOut(message.hostId);
           if (message.type === 'launcher.destroy_host') {
             const nodes = new Set([...placements.values()].filter((p) => p.hostId === message.hostId).map((p) => p.node));
             for (const [address, placement] of placements) if (placement.hostId === message.hostId) placements.delete(address);
@@ -60,8 +92,7 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
             // container (its worker, with worker isolation).
             const placement = placements.get(message.address as Address);
             if (placement === undefined) return false;
-            if (placement.isolation === 'worker') await system.terminateWorker(placement.node);
-            else await ctx.stop(ctx.refFor(message.address), 0);
+            await destroy(placement, message.address as Address);
             return true;
           }
           const worker = message.isolation === 'shared' ? await sharedWorker(message.hostId) : 'new';

@@ -6,6 +6,7 @@ import {
   type ActorRef,
   ActorSystem,
   type Backoff,
+  type ChildInfo,
   type ChildSpec,
   type Intensity,
   SUPERVISOR,
@@ -44,11 +45,15 @@ export interface LocalClusterOptions {
   /** How long `start()` waits for every agent to register. Default 30 s. */
   readonly startTimeoutMs?: number;
   /**
-   * The root supervisor restarts a crashed agent (the role systemd plays for mesos-agent),
+   * Each host's supervisor restarts its crashed agent (the role systemd plays for mesos-agent),
    * which then recovers from its checkpoint. Default true.
    */
   readonly autoRestartAgents?: boolean;
-  /** Restart intensity and backoff of that supervisor. Default 5 restarts in 60 s, 10 ms doubling. */
+  /**
+   * Restart intensity and backoff of each host's supervisor. Default 5 restarts in 60 s, 10 ms
+   * doubling. An agent that exceeds it is given up (`supervisor.escalated`) on its host only;
+   * `startAgent` starts it again.
+   */
   readonly agentRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
 }
 
@@ -94,6 +99,7 @@ export class LocalCluster {
   private readonly hosts: Host[] = [];
   private readonly recoveries = new Map<string, AgentRecovery>();
   private readonly frameworks: Framework[] = [];
+  private readonly hostSupervisors = new Map<string, ActorRef<SupervisorMsg>>();
 
   private constructor(
     readonly system: ActorSystem,
@@ -103,7 +109,9 @@ export class LocalCluster {
     private readonly masterArgs: MasterArgs,
     private readonly directory: ActorRef<DirectoryMsg>,
     private readonly launcher: ActorRef<LauncherMsg>,
+    /** The root: one supervisor per host under it, each supervising that host's agent. */
     private readonly supervisor: ActorRef<SupervisorMsg>,
+    private readonly hostRestarts: Pick<SupervisorArgs, 'intensity' | 'backoff'>,
     private readonly autoRestart: boolean,
   ) {
     system.events.on('custom', (event) => {
@@ -112,7 +120,7 @@ export class LocalCluster {
       this.recoveries.set(data.hostId, data);
     });
     system.events.on('supervisor.restarted', (event) => {
-      if (event.supervisor !== supervisor.address) return;
+      if (this.hostSupervisors.get(event.child)?.address !== event.supervisor) return;
       const host = this.hosts.find((h) => h.spec.hostId === event.child);
       if (host !== undefined) host.agent = system.ref<AgentMsg>(event.ref);
     });
@@ -135,16 +143,12 @@ export class LocalCluster {
         launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 64 }),
         { name: 'launcher' },
       );
-      const supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, {
-        name: 'agents',
-        args: {
-          strategy: 'one_for_one',
-          intensity: options.agentRestarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 },
-          backoff: options.agentRestarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 },
-          children: [],
-        },
-      });
-      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, masterArgs, masterDirectory, hostLauncher, supervisor, options.autoRestartAgents ?? true);
+      const supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'agents', args: { strategy: 'one_for_one', children: [] } });
+      const hostRestarts = {
+        intensity: options.agentRestarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 },
+        backoff: options.agentRestarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 },
+      };
+      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, masterArgs, masterDirectory, hostLauncher, supervisor, hostRestarts, options.autoRestartAgents ?? true);
       const registered = new Map<string, AgentId>();
       const allRegistered = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
@@ -194,7 +198,7 @@ export class LocalCluster {
     return this.hosts.flatMap((h) => (h.agentId === undefined ? [] : [h.agentId]));
   }
 
-  /** Starts a host's agent as a child of the agents' supervisor, in a worker of its own. */
+  /** Starts a host's agent as the child of that host's supervisor, in a worker of its own. */
   private async spawnAgent(spec: HostSpec, flags: AgentFlags | undefined): Promise<ActorRef<AgentMsg>> {
     const args: AgentArgs = { directory: this.directory, launcher: this.launcher, host: spec, ...(flags === undefined ? {} : { flags }) };
     const child: ChildSpec = {
@@ -204,8 +208,37 @@ export class LocalCluster {
       restart: this.autoRestart ? 'transient' : 'temporary',
       shutdownMs: 5_000,
     };
-    const address = await this.supervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
+    const supervisor = await this.hostSupervisor(spec.hostId);
+    const address = await supervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
     return this.system.ref<AgentMsg>(address);
+  }
+
+  /**
+   * The host's supervisor, started (again) under the root if it is not running — at the start,
+   * or after it gave its agent up. One per host, so that an agent that keeps failing uses up
+   * its own host's restart intensity, not its neighbours'.
+   */
+  private async hostSupervisor(hostId: string): Promise<ActorRef<SupervisorMsg>> {
+    const running = await this.supervisor.ask<ChildInfo[]>({ type: 'supervisor.which_children' });
+    const current = running.find((child) => child.id === hostId)?.ref;
+    if (current !== undefined && current !== null) return this.system.ref<SupervisorMsg>(current);
+    const spec: ChildSpec = {
+      id: hostId,
+      start: { behaviour: SUPERVISOR, name: `supervisor-${hostId}`, args: { strategy: 'one_for_one', ...this.hostRestarts, children: [] } satisfies SupervisorArgs },
+      // Given up after too many restarts: the host stays down until startAgent.
+      restart: 'temporary',
+      shutdownMs: 10_000,
+    };
+    const address = await this.supervisor.ask<string>({ type: 'supervisor.start_child', spec }, { timeoutMs: 60_000 });
+    const supervisor = this.system.ref<SupervisorMsg>(address);
+    this.hostSupervisors.set(hostId, supervisor);
+    return supervisor;
+  }
+
+  /** Retires the host's agent child (stopping the agent if it runs). */
+  private async retireAgent(host: Host): Promise<void> {
+    const supervisor = await this.hostSupervisor(host.spec.hostId);
+    await supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
   }
 
   private host(agentId: AgentId | string): Host {
@@ -247,7 +280,7 @@ export class LocalCluster {
 
   /** Stops an agent gracefully (it does not come back by itself). Its executors keep running. */
   async stopAgent(agentId: AgentId | string): Promise<void> {
-    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: this.host(agentId).spec.hostId }, { timeoutMs: 60_000 });
+    await this.retireAgent(this.host(agentId));
   }
 
   /**
@@ -262,7 +295,7 @@ export class LocalCluster {
     if (flags !== undefined) host.flags = { ...host.flags, ...flags };
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     // The supervisor may not have handled the old agent's death yet: retire its child first.
-    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
+    await this.retireAgent(host);
     const recovered = this.nextRecovery(agentId);
     host.agent = await this.spawnAgent(host.spec, host.flags);
     return recovered;
@@ -285,7 +318,7 @@ export class LocalCluster {
     // The agent first, so that it does not see its executors die one by one and report it.
     await this.system.terminateWorker(host.agent.node);
     await this.launcher.ask({ type: 'launcher.destroy_host', hostId: host.spec.hostId }, { timeoutMs: 60_000 });
-    await this.supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
+    await this.retireAgent(host);
     host.spec = { ...host.spec, bootId: randomUUID() };
     return this.startAgent(agentId, flags, changes);
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LocalCluster, type TaskStatus } from '../../src/index.js';
+import { type AgentId, LocalCluster, type TaskStatus } from '../../src/index.js';
 import { tasksModule } from '../fixtures/tasks.js';
 import { nextSystemEvent } from '../probe.js';
 
@@ -247,6 +247,29 @@ test('the supervisor restarts a crashed agent, which recovers and keeps its task
     assert.ok(reported[0]!.phases!.checkpointReadMs >= 0 && reported[0]!.phases!.reregisterMs >= 0);
     fw.kill(taskId);
     await fw.waitFor(taskId, 'TASK_KILLED');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('an agent that keeps crashing is given up by its own host\'s supervisor; other hosts keep theirs', async () => {
+  const cluster = await LocalCluster.start({ agents: 2, agentRestarts: { intensity: { maxRestarts: 2, withinMs: 60_000 } } });
+  try {
+    const [failing, healthy] = cluster.agentIds() as [AgentId, AgentId];
+    for (let crash = 1; crash <= 2; crash++) {
+      const restarted = cluster.nextRecovery(failing);
+      await cluster.crashAgent(failing);
+      await restarted;
+    }
+    const escalated = nextSystemEvent(cluster.system, 'supervisor.escalated');
+    await cluster.crashAgent(failing);
+    assert.match((await escalated).supervisor, /^supervisor-host-1@/, 'host-1\'s supervisor gave up, not the root');
+    assert.is(await cluster.agentRef(healthy).ask({ type: 'agent.ping' }), 'pong', 'the other host\'s agent runs on');
+    const recovered = cluster.nextRecovery(healthy);
+    await cluster.crashAgent(healthy);
+    assert.is((await recovered).agentId, healthy, 'and is still restarted by its own supervisor');
+    const back = await cluster.startAgent(failing);
+    assert.is(back.agentId, failing, 'startAgent brings the given-up host back');
   } finally {
     await cluster.stop();
   }

@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCluster } from '../../src/index.js';
 import { tasksModule } from '../fixtures/tasks.js';
+import { nextSystemEvent } from '../probe.js';
 
 const test = suite('lost messages');
 const sleep = (ms: number) => ({ kind: 'js' as const, module: tasksModule, export: 'sleep', args: { ms } });
@@ -104,6 +105,27 @@ test('an executor whose registration is lost is destroyed after executorRegistra
     assert.is(failed.reason, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT');
     assert.is(failed.source, 'SOURCE_AGENT');
     while (cluster.system.workers().length > workersBefore) await new Promise((resolve) => cluster.system.events.once('worker.exit', resolve));
+  }));
+
+test('RecoveryTimeout with a hung executor: one that does not end itself is destroyed when its agent has been away recoveryTimeoutMs', () =>
+  withCluster({ agent: { recoveryTimeoutMs: 500 } }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'hung', checkpoint: true });
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const executorWorker = cluster.system.workers().at(-1)!;
+    // The executor's own recovery timer never fires: it stands for task code that hangs it.
+    const hung = await cluster.system.dropMessages({ type: 'executor.recovery_timeout' });
+    const destroyed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'launcher.executor_destroyed');
+    const started = Date.now();
+    await cluster.crashAgent(agentId);
+    const event = await destroyed;
+    assert.ok(Date.now() - started >= 500, 'not before the recovery timeout');
+    assert.is((event.data as { reason: string }).reason, 'recovery-timeout');
+    assert.is((await hung.dropped).length, 1, 'the executor really missed its own timeout');
+    assert.not.ok(cluster.system.workers().includes(executorWorker), 'the executor\'s worker is gone');
+    const recovery = await cluster.startAgent(agentId);
+    assert.is(recovery.reconnected, 0);
+    assert.is((await fw.waitFor(taskId, 'TASK_FAILED')).reason, 'REASON_EXECUTOR_TERMINATED');
   }));
 
 test('a status update whose forward to the master is lost is resent by the status update manager, and reported once', () =>
