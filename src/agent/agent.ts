@@ -8,6 +8,7 @@ import {
   readState,
   type FrameworkId,
   type FrameworkInfo,
+  type Reservations,
   type Resources,
   TERMINAL_STATES,
   type TaskStateName,
@@ -87,12 +88,15 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
     launcher.tell({ type: 'launcher.agent_started', hostId: host.hostId, agent: ctx.self, recoveryTimeoutMs });
     let decision: RecoveryDecision;
     let checkpointErrors = 0;
+    /** Checkpointed resources (reservations): they outlive reboots; the master sends changes. */
+    let reservations: Reservations = {};
     /** Where recovery spends its time: opening and reading the checkpoint, reconnecting executors (with the replay of their updates), reregistering. */
     const phases = { checkpointReadMs: 0, reconnectMs: 0, reregisterMs: 0 };
     let phaseMark = 0;
     try {
       const state = await readState(store, { strict: args.flags?.strict ?? true });
       checkpointErrors = state.errors;
+      reservations = state.reservations ?? {};
       phases.checkpointReadMs = performance.now() - setupStarted;
       decision = decideRecovery(state, host.bootId, info, args.flags?.reconfigurationPolicy ?? 'equal');
     } catch (error) {
@@ -100,10 +104,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       await store.close();
       throw error;
     }
-    await store.write([
-      { type: 'boot-id', bootId: host.bootId },
-      { type: 'resources', resources: host.resources },
-    ]);
+    await store.write([{ type: 'boot-id', bootId: host.bootId }]);
     let agentId: AgentId | undefined;
     /** The master has admitted this agent (registered, or reregistered after recovery). */
     let registered = false;
@@ -162,7 +163,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
 
     let registrationBackoffMs = args.flags?.registrationRetryMs ?? 1_000;
     const register = () => {
-      master.tell({ type: 'master.register_agent', agent: ctx.self, info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes } });
+      master.tell({ type: 'master.register_agent', agent: ctx.self, info, reservations });
       ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
       registrationBackoffMs = Math.min(60_000, registrationBackoffMs * 2);
     };
@@ -224,7 +225,8 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         type: 'master.reregister_agent',
         agentId: agentId!,
         agent: ctx.self,
-        info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes },
+        info,
+        reservations,
         tasks: [...tasks.values()].map((t) => ({ frameworkId: t.frameworkId, taskId: t.task.taskId, state: t.state, resources: t.task.resources })),
         frameworks: [...frameworks].map(([frameworkId, info]) => ({ frameworkId, info })),
       });
@@ -264,7 +266,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             registered = true;
             agentId = message.agentId;
             ctx.timers.cancel('register');
-            void persist([{ type: 'agent', agentId, info: { hostname: host.hostname, resources: host.resources, attributes: host.attributes } }]).catch(() => undefined);
+            void persist([{ type: 'agent', agentId, info }]).catch(() => undefined);
             ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.registered', data: { agentId, hostId: host.hostId } });
             return undefined;
           }
@@ -372,6 +374,12 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             }
             return undefined;
           }
+          case 'agent.checkpoint_resources':
+            reservations = message.reservations;
+            return persist([{ type: 'resources', reservations }]).then(
+              () => ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.resources_checkpointed', data: { hostId: host.hostId, reservations } }),
+              () => undefined,
+            );
           case 'agent.resend_due':
             updates.resendDue();
             return undefined;

@@ -1,5 +1,5 @@
 import type { ActorRef } from '../actor/index.js';
-import type { AgentId, ExecutorId, FrameworkId, FrameworkInfo, RunId, TaskId } from '../checkpoint/index.js';
+import type { AgentId, ExecutorId, FrameworkId, FrameworkInfo, Reservations, RunId, TaskId } from '../checkpoint/index.js';
 import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 
 /** Everything an agent receives: from the master, from its executors, and its own timers. */
@@ -9,6 +9,8 @@ export type AgentMsg =
   | { readonly type: 'agent.run_task'; readonly frameworkId: FrameworkId; readonly framework: FrameworkInfo; readonly task: TaskDescription }
   | { readonly type: 'agent.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }
   | { readonly type: 'agent.shutdown_framework'; readonly frameworkId: FrameworkId }
+  /** The master's view of this agent's reservations: checkpointed, and reported when it reregisters. */
+  | { readonly type: 'agent.checkpoint_resources'; readonly reservations: Reservations }
   | { readonly type: 'agent.status_update_ack'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
   | {
       readonly type: 'agent.register_executor';

@@ -5,6 +5,8 @@ import type {
   ExecutorId,
   FrameworkId,
   FrameworkInfo,
+  Reservations,
+  Resources,
   RunId,
   TaskInfo,
   TaskPath,
@@ -87,6 +89,7 @@ export function incompatibilities(before: AgentInfo, now: AgentInfo, policy: Rec
  * is kept only while it has updates not yet acknowledged (they are resent).
  */
 export function decideRecovery(state: CheckpointState, bootId: string, info: AgentInfo, policy: ReconfigurationPolicy): RecoveryDecision {
+  checkReservations(state.reservations ?? {}, info.resources);
   if (state.agent === undefined) return { kind: 'fresh', why: 'no agent in the checkpoint' };
   const rebooted = state.bootId !== undefined && state.bootId !== bootId;
   const problems = state.agent.info === undefined ? [] : incompatibilities(state.agent.info, info, policy);
@@ -131,6 +134,22 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
     }
   }
   return { kind: 'recover', agent: { agentId: state.agent.id, rebooted, frameworks, executors } };
+}
+
+/**
+ * Checkpointed resources (reservations) must fit the configured resources, reboot or not
+ * (Mesos: incompatible checkpointed resources fail recovery; there is no fallback to a new agent).
+ */
+function checkReservations(reservations: Reservations, configured: Resources): void {
+  let needed: Resources = { cpus: 0, mem: 0 };
+  for (const reserved of Object.values(reservations)) needed = { cpus: needed.cpus + reserved.cpus, mem: needed.mem + reserved.mem };
+  if (needed.cpus <= configured.cpus + 1e-9 && needed.mem <= configured.mem + 1e-9) return;
+  const listed = Object.entries(reservations).map(([role, r]) => `${role}: cpus ${r.cpus}, mem ${r.mem}`).join('; ');
+  throw new IncompatibleAgentError(
+    `the agent's checkpointed resources do not fit its configured resources: reservations (${listed}) need cpus ${needed.cpus}, mem ${needed.mem}; ` +
+      `configured are cpus ${configured.cpus}, mem ${configured.mem}. Reservations outlive a reboot. Restart the agent with enough resources and unreserve, ` +
+      `or delete its work dir to start it as a new agent without them.`,
+  );
 }
 
 function describe(taskId: TaskPath['taskId'], info: TaskInfo, executorId: ExecutorId): TaskDescription {

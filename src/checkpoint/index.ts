@@ -9,6 +9,7 @@ export type {
   ExecutorInfo,
   ExecutorPid,
   FrameworkInfo,
+  Reservations,
   Resources,
   StatusUpdate,
   TaskInfo,

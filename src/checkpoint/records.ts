@@ -9,6 +9,9 @@ export interface Resources {
   readonly disk?: number;
 }
 
+/** Resources reserved to roles on an agent (Mesos: checkpointed resources, resources.info). */
+export type Reservations = Readonly<Record<string, Resources>>;
+
 export interface AgentInfo {
   readonly hostname: string;
   readonly resources: Resources;
@@ -82,7 +85,7 @@ export interface ExecutorPid {
 /** One durable fact. Some write two keys at once (an info and its `latest` pointer). */
 export type CheckpointRecord =
   | { readonly type: 'boot-id'; readonly bootId: string }
-  | { readonly type: 'resources'; readonly resources: Resources }
+  | { readonly type: 'resources'; readonly reservations: Reservations }
   | { readonly type: 'agent'; readonly agentId: AgentId; readonly info: AgentInfo }
   | {
       readonly type: 'framework';

@@ -4,7 +4,7 @@ import { type Database, open } from 'lmdb';
 import { CheckpointCorruptError } from './errors.js';
 import type { AgentId, ExecutorId, FrameworkId, RunId, TaskId } from './ids.js';
 import { keys, parseKey } from './paths.js';
-import { type StreamEntry, payloadOf } from './records.js';
+import { type Reservations, type StreamEntry, payloadOf } from './records.js';
 import type { AgentState, CheckpointState, ExecutorState, FrameworkState, RunState, TaskState } from './state.js';
 import { CheckpointStore, openRecords } from './store.js';
 
@@ -28,7 +28,7 @@ export async function readState(source: CheckpointStore | string, options: ReadO
   if (source instanceof CheckpointStore) return scan(source.database, options.strict ?? true);
   const path = join(source, 'meta', 'checkpoint.mdb');
   if (!existsSync(path)) {
-    return { bootId: undefined, resources: undefined, agent: undefined, records: 0, errors: 0, warnings: [`no checkpoint at ${path}`] };
+    return { bootId: undefined, reservations: undefined, agent: undefined, records: 0, errors: 0, warnings: [`no checkpoint at ${path}`] };
   }
   const root = open({ path, noSubdir: true, readOnly: true });
   try {
@@ -66,20 +66,22 @@ function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
   const bootId = bootValue === undefined ? undefined : read<{ bootId: string }>(keys.bootId(), bootValue, (p) => typeof p.bootId === 'string');
   const resourcesValue = db.get(keys.resources());
   const resources =
-    resourcesValue === undefined ? undefined : read<{ resources: CheckpointState['resources'] }>(keys.resources(), resourcesValue, (p) => typeof p.resources === 'object');
+    resourcesValue === undefined
+      ? undefined
+      : read<{ reservations: Reservations }>(keys.resources(), resourcesValue, (p) => typeof p.reservations === 'object' && p.reservations !== null);
 
   const latestValue = db.get(keys.latestAgent());
   if (latestValue === undefined) {
     // A fresh host, or an agent that never registered: nothing to recover.
-    return { bootId: bootId?.bootId, resources: resources?.resources, agent: undefined, records, errors, warnings };
+    return { bootId: bootId?.bootId, reservations: resources?.reservations, agent: undefined, records, errors, warnings };
   }
   const latest = read<{ agentId: AgentId }>(keys.latestAgent(), latestValue, (p) => typeof p.agentId === 'string');
   if (latest === undefined) {
     warnings.push('meta/agents/latest is unreadable: the agent will start as a new agent');
-    return { bootId: bootId?.bootId, resources: resources?.resources, agent: undefined, records, errors, warnings };
+    return { bootId: bootId?.bootId, reservations: resources?.reservations, agent: undefined, records, errors, warnings };
   }
   const agent = scanAgent(db, latest.agentId, read, warnings);
-  return { bootId: bootId?.bootId, resources: resources?.resources, agent, records, errors, warnings };
+  return { bootId: bootId?.bootId, reservations: resources?.reservations, agent, records, errors, warnings };
 }
 
 /** The entry for `id` in one level of the tree, created empty on first sight. */

@@ -1,5 +1,5 @@
 import type { AgentId, ExecutorId, FrameworkId, RunId, TaskId } from './ids.js';
-import type { AgentInfo, ExecutorInfo, ExecutorPid, FrameworkInfo, Resources, StatusUpdate, TaskInfo } from './records.js';
+import type { AgentInfo, ExecutorInfo, ExecutorPid, FrameworkInfo, Reservations, StatusUpdate, TaskInfo } from './records.js';
 
 /**
  * The recovered checkpoint as a tree, like Mesos's slave/state.hpp:
@@ -9,7 +9,8 @@ import type { AgentInfo, ExecutorInfo, ExecutorPid, FrameworkInfo, Resources, St
  */
 export interface CheckpointState {
   readonly bootId: string | undefined;
-  readonly resources: Resources | undefined;
+  /** The agent's checkpointed resources: its reservations; they outlive a reboot. */
+  readonly reservations: Reservations | undefined;
   readonly agent: AgentState | undefined;
   /** Records read, including skipped ones. */
   readonly records: number;

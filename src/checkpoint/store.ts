@@ -215,7 +215,7 @@ export class CheckpointStore {
       case 'boot-id':
         return put(keys.bootId(), { bootId: record.bootId });
       case 'resources':
-        return put(keys.resources(), { resources: record.resources });
+        return put(keys.resources(), { reservations: record.reservations });
       case 'agent':
         checkIds(record.agentId);
         put(keys.agentInfo(record.agentId), { info: record.info });

@@ -38,6 +38,8 @@ export interface Offer {
   readonly agentId: AgentId;
   readonly hostname: string;
   readonly resources: Resources;
+  /** The part of `resources` reserved to the framework's role (none: all unreserved). */
+  readonly reserved?: Resources;
 }
 
 export interface FrameworkRegistration {

@@ -5,12 +5,14 @@ import {
   type AgentInfo,
   type FrameworkId,
   type FrameworkInfo,
+  type Reservations,
   type Resources,
   TERMINAL_STATES,
   type TaskId,
   type TaskStateName,
 } from '../checkpoint/index.js';
-import { type Offer, type TaskDescription, type TaskStatus, add, fits, subtract } from '../cluster/types.js';
+import { type Offer, type TaskDescription, type TaskStatus, fits, subtract } from '../cluster/types.js';
+import { AgentResources, type Allocation, NO_RESOURCES, UNRESERVED, sumOf } from './agent-resources.js';
 import type { AgentMsg } from '../agent/messages.js';
 import type { SchedulerMsg } from '../scheduler/messages.js';
 import type { MasterMsg, MasterState } from './messages.js';
@@ -35,10 +37,8 @@ interface AgentEntry {
   readonly id: AgentId;
   ref: ActorRef<AgentMsg>;
   info: AgentInfo;
-  /** Total minus what tasks use. */
-  free: Resources;
-  /** Outstanding offers of this agent and what they hold; only the rest can be offered. */
-  readonly offers: Map<string, Resources>;
+  /** Its total, reservations, and what tasks use and offers hold. */
+  readonly resources: AgentResources;
   missedPings: number;
   reachable: boolean;
   /** False while the agent's actor is gone (crashed or restarting). */
@@ -60,21 +60,20 @@ interface TaskEntry {
   readonly taskId: TaskId;
   readonly frameworkId: FrameworkId;
   readonly agentId: AgentId;
-  readonly resources: Resources;
+  /** What it takes from its agent, and from which pool. */
+  readonly allocation: Allocation;
   state: TaskStateName;
   killRequested?: boolean;
 }
+
+type OfferEntry = Offer & { readonly frameworkId: FrameworkId; readonly allocation: Allocation };
 
 const taskKey = (frameworkId: FrameworkId, taskId: TaskId) => `${frameworkId}/${taskId}`;
 
 /** Below this, what is left of an agent is not worth an offer (Mesos: MIN_CPUS, MIN_MEM). */
 const MIN_OFFER: Resources = { cpus: 0.01, mem: 1 };
 
-function offerable(agent: AgentEntry): Resources {
-  let left = agent.free;
-  for (const held of agent.offers.values()) left = subtract(left, held);
-  return left;
-}
+const roleOf = (info: FrameworkInfo | undefined): string => info?.role ?? UNRESERVED;
 
 /**
  * The master: admits agents and frameworks, offers each agent's free resources to frameworks in
@@ -88,7 +87,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     const agents = new Map<AgentId, AgentEntry>();
     const frameworks = new Map<FrameworkId, FrameworkEntry>();
     const tasks = new Map<string, TaskEntry>();
-    const offers = new Map<string, Offer & { frameworkId: FrameworkId }>();
+    const offers = new Map<string, OfferEntry>();
     const removedFrameworks = new Set<FrameworkId>();
     const registry = args?.workDir === undefined ? null : MasterRegistry.open(args.workDir);
     const registered = registry?.read();
@@ -108,26 +107,29 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       if (order.length === 0) return;
       const now = Date.now();
       for (const agent of agents.values()) {
-        const resources = offerable(agent);
-        if (!agent.reachable || !agent.connected || !fits(MIN_OFFER, resources)) continue;
+        if (!agent.reachable || !agent.connected) continue;
         for (let tried = 0; tried < order.length; tried++) {
           const framework = order[turn++ % order.length]!;
           const until = framework.refused.get(agent.id);
           if (until !== undefined && until > now) continue;
-          const offer: Offer = { offerId: randomUUID(), agentId: agent.id, hostname: agent.info.hostname, resources };
-          offers.set(offer.offerId, { ...offer, frameworkId: framework.id });
-          agent.offers.set(offer.offerId, resources);
+          const allocation = agent.resources.offerable(roleOf(framework.info));
+          const resources = sumOf(allocation);
+          if (!fits(MIN_OFFER, resources)) continue;
+          const reserved = allocation.reserved.cpus > 0 || allocation.reserved.mem > 0 ? { reserved: allocation.reserved } : {};
+          const offer: Offer = { offerId: randomUUID(), agentId: agent.id, hostname: agent.info.hostname, resources, ...reserved };
+          offers.set(offer.offerId, { ...offer, frameworkId: framework.id, allocation });
+          agent.resources.hold(offer.offerId, allocation);
           framework.scheduler.tell({ type: 'scheduler.offers', offers: [offer] });
           break;
         }
       }
     };
 
-    const closeOffer = (offerId: string): (Offer & { frameworkId: FrameworkId }) | undefined => {
+    const closeOffer = (offerId: string): OfferEntry | undefined => {
       const offer = offers.get(offerId);
       if (offer === undefined) return undefined;
       offers.delete(offerId);
-      agents.get(offer.agentId)?.offers.delete(offerId);
+      agents.get(offer.agentId)?.resources.release(offerId);
       return offer;
     };
 
@@ -158,30 +160,26 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       }
       closeOffer(offerId);
       const agent = agents.get(offer.agentId);
-      let remaining = offer.resources;
+      let remaining = offer.allocation;
       for (const task of launches) {
+        const carved = agent?.resources.carve(task.resources, remaining) ?? null;
+        const left = sumOf(remaining);
         const problem =
           agent === undefined || !agent.reachable || !agent.connected
             ? 'the offer\'s agent is gone'
             : tasks.has(taskKey(frameworkId, task.taskId))
               ? `task id ${task.taskId} is already in use`
-              : !fits(task.resources, remaining)
-                ? `task needs cpus ${task.resources.cpus}, mem ${task.resources.mem}; the offer has cpus ${remaining.cpus}, mem ${remaining.mem} left`
-                : null;
-        if (problem !== null) {
+              : carved === null
+                ? `task needs cpus ${task.resources.cpus}, mem ${task.resources.mem}; the offer has cpus ${left.cpus}, mem ${left.mem} left`
+                : undefined;
+        if (problem !== undefined || carved === null) {
           const state = agent === undefined || !agent.reachable || !agent.connected ? (framework.info.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST') : 'TASK_ERROR';
           toScheduler(frameworkId, masterStatus({ taskId: task.taskId, frameworkId }, state, 'REASON_TASK_INVALID', problem));
           continue;
         }
-        remaining = subtract(remaining, task.resources);
-        agent!.free = subtract(agent!.free, task.resources);
-        tasks.set(taskKey(frameworkId, task.taskId), {
-          taskId: task.taskId,
-          frameworkId,
-          agentId: agent!.id,
-          resources: task.resources,
-          state: 'TASK_STAGING',
-        });
+        remaining = { role: remaining.role, reserved: subtract(remaining.reserved, carved.reserved), unreserved: subtract(remaining.unreserved, carved.unreserved) };
+        agent!.resources.use(carved);
+        tasks.set(taskKey(frameworkId, task.taskId), { taskId: task.taskId, frameworkId, agentId: agent!.id, allocation: carved, state: 'TASK_STAGING' });
         agent!.ref.tell({ type: 'agent.run_task', frameworkId, framework: framework.info, task });
       }
       allocateSoon();
@@ -197,8 +195,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
         const wasTerminal = TERMINAL_STATES.has(entry.state);
         entry.state = status.state;
         if (!wasTerminal && TERMINAL_STATES.has(status.state)) {
-          const agent = agents.get(entry.agentId);
-          if (agent !== undefined) agent.free = add(agent.free, entry.resources);
+          agents.get(entry.agentId)?.resources.unuse(entry.allocation);
           allocateSoon();
         }
       }
@@ -224,14 +221,15 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     };
 
     const rescindOffers = (agent: AgentEntry) => {
-      for (const offerId of [...agent.offers.keys()]) {
+      for (const offerId of agent.resources.offerIds()) {
         const offer = closeOffer(offerId);
         if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId });
       }
     };
 
-    const admit = (id: AgentId, ref: ActorRef, info: AgentInfo): AgentEntry => {
-      const entry: AgentEntry = { id, ref: ref as ActorRef<AgentMsg>, info, free: info.resources, offers: new Map(), missedPings: 0, reachable: true, connected: true };
+    const admit = (id: AgentId, ref: ActorRef, info: AgentInfo, reservations: Reservations): AgentEntry => {
+      const resources = new AgentResources(info.resources, reservations);
+      const entry: AgentEntry = { id, ref: ref as ActorRef<AgentMsg>, info, resources, missedPings: 0, reachable: true, connected: true };
       agents.set(id, entry);
       ctx.watch(ref);
       return entry;
@@ -283,7 +281,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
         if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
         if (frameworks.get(task.frameworkId)?.info.checkpoint === true) continue;
         task.state = 'TASK_LOST';
-        agent.free = add(agent.free, task.resources);
+        agent.resources.unuse(task.allocation);
         toScheduler(task.frameworkId, masterStatus(task, 'TASK_LOST', 'REASON_SLAVE_DISCONNECTED', `agent ${agent.id} disconnected`));
       }
       ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_disconnected', data: { agentId: agent.id } });
@@ -291,7 +289,9 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
 
     /** A recovered agent rejoins: reconcile what it reports with what the master knows. */
     const reregister = (message: Extract<MasterMsg, { type: 'master.reregister_agent' }>) => {
-      const entry = agents.get(message.agentId) ?? admit(message.agentId, message.agent, message.info);
+      // An agent this master knows keeps the master's view of its reservations (a change the
+      // agent missed is sent again below); after a master failover the agent's report is all there is.
+      const entry = agents.get(message.agentId) ?? admit(message.agentId, message.agent, message.info, message.reservations);
       entry.ref = message.agent as ActorRef<AgentMsg>;
       entry.info = message.info;
       entry.missedPings = 0;
@@ -312,13 +312,16 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           toScheduler(task.frameworkId, masterStatus(task, task.state, 'REASON_SLAVE_REREGISTERED', `agent ${entry.id} is back`));
         }
       }
+      const live = [...tasks.values()].filter((task) => task.agentId === entry.id && !TERMINAL_STATES.has(task.state));
+      entry.resources.reset(message.info.resources, live.map((task) => task.allocation));
       for (const [key, t] of reported) {
-        if (!tasks.has(key)) tasks.set(key, { taskId: t.taskId, frameworkId: t.frameworkId, agentId: entry.id, resources: t.resources, state: t.state });
+        if (tasks.has(key)) continue;
+        const role = roleOf(frameworks.get(t.frameworkId)?.info ?? knownFrameworks.get(t.frameworkId));
+        const allocation = TERMINAL_STATES.has(t.state) ? { role, reserved: NO_RESOURCES, unreserved: t.resources } : entry.resources.charge(role, t.resources);
+        tasks.set(key, { taskId: t.taskId, frameworkId: t.frameworkId, agentId: entry.id, allocation, state: t.state });
       }
-      let free = entry.info.resources;
-      for (const task of tasks.values()) if (task.agentId === entry.id && !TERMINAL_STATES.has(task.state)) free = subtract(free, task.resources);
-      entry.free = free;
       entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id });
+      entry.ref.tell({ type: 'agent.checkpoint_resources', reservations: entry.resources.reservations() });
       // Kills asked for while the agent was away (or sent to it as it died) are delivered now.
       for (const task of tasks.values()) {
         if (task.agentId === entry.id && task.killRequested && !TERMINAL_STATES.has(task.state)) {
@@ -329,8 +332,32 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       allocateSoon();
     };
 
+    /**
+     * RESERVE / UNRESERVE part of an offer for the framework's role. The offer is used up; the
+     * agent is told its new reservations to checkpoint (and again whenever it reregisters).
+     */
+    const changeReservation = (message: Extract<MasterMsg, { type: 'master.reserve' | 'master.unreserve' }>): string | null => {
+      const framework = frameworks.get(message.frameworkId);
+      const offer = offers.get(message.offerId);
+      if (framework === undefined || offer === undefined || offer.frameworkId !== framework.id) return `offer ${message.offerId} is no longer valid`;
+      const role = roleOf(framework.info);
+      if (role === UNRESERVED) return `framework ${framework.id} has no role: reservations are made for a role (FrameworkInfo.role)`;
+      const agent = agents.get(offer.agentId)!;
+      closeOffer(offer.offerId);
+      allocateSoon();
+      const reserving = message.type === 'master.reserve';
+      const from = reserving ? offer.allocation.unreserved : offer.allocation.reserved;
+      const { cpus, mem } = message.resources;
+      if (!fits(message.resources, from) || !(reserving ? agent.resources.reserve(role, message.resources) : agent.resources.unreserve(role, message.resources))) {
+        return `cannot ${reserving ? 'reserve' : 'unreserve'} cpus ${cpus}, mem ${mem} for role ${role}: the offer has cpus ${from.cpus}, mem ${from.mem} ${reserving ? 'unreserved' : 'reserved to it'}`;
+      }
+      agent.ref.tell({ type: 'agent.checkpoint_resources', reservations: agent.resources.reservations() });
+      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.reservations_changed', data: { agentId: agent.id, reservations: agent.resources.reservations() } });
+      return null;
+    };
+
     const state = (): MasterState => ({
-      agents: [...agents.values()].map((a) => ({ agentId: a.id, hostname: a.info.hostname, total: a.info.resources, free: a.free })),
+      agents: [...agents.values()].map((a) => ({ agentId: a.id, hostname: a.info.hostname, total: a.info.resources, free: a.resources.free(), reserved: a.resources.reservations() })),
       frameworks: [...frameworks.values()].map((f) => ({ frameworkId: f.id, name: f.info.name, checkpoint: f.info.checkpoint, connected: f.connected })),
       tasks: [...tasks.values()].map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId, agentId: t.agentId, state: t.state })),
     });
@@ -348,7 +375,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
         switch (message.type) {
           case 'master.register_agent': {
             const id = `agent-${++nextAgent}` as AgentId;
-            admit(id, message.agent, message.info);
+            admit(id, message.agent, message.info, message.reservations);
             // Durable before the agent hears it is admitted (Mesos writes its registry first).
             return (registry?.admitAgent(id, message.info) ?? Promise.resolve()).then(() => {
               message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
@@ -418,6 +445,14 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           }
           case 'master.teardown':
             return teardown(message.frameworkId);
+          case 'master.reserve':
+          case 'master.unreserve': {
+            const reply = ctx.deferReply();
+            const problem = changeReservation(message);
+            if (problem === null) reply.resolve(true);
+            else reply.reject(Object.assign(new Error(problem), { code: 'ERR_RESERVATION' }));
+            return undefined;
+          }
           case 'master.revive':
             frameworks.get(message.frameworkId)?.refused.clear();
             allocateSoon();

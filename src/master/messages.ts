@@ -1,10 +1,10 @@
 import type { ActorRef } from '../actor/index.js';
-import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo, Resources, TaskId, TaskStateName } from '../checkpoint/index.js';
+import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo, Reservations, Resources, TaskId, TaskStateName } from '../checkpoint/index.js';
 import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 
 /** Everything the master receives. */
 export type MasterMsg =
-  | { readonly type: 'master.register_agent'; readonly agent: ActorRef; readonly info: AgentInfo }
+  | { readonly type: 'master.register_agent'; readonly agent: ActorRef; readonly info: AgentInfo; readonly reservations: Reservations }
   | {
       /**
        * A restarted agent is recovering under a new address: pings go there from now on
@@ -20,6 +20,8 @@ export type MasterMsg =
       readonly agentId: AgentId;
       readonly agent: ActorRef;
       readonly info: AgentInfo;
+      /** What the agent has checkpointed; the master's own view wins if it has one. */
+      readonly reservations: Reservations;
       readonly tasks: readonly { readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly state: TaskStateName; readonly resources: Resources }[];
       readonly frameworks: readonly { readonly frameworkId: FrameworkId; readonly info: FrameworkInfo }[];
     }
@@ -33,6 +35,8 @@ export type MasterMsg =
   | { readonly type: 'master.accept'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly tasks: readonly TaskDescription[] }
   | { readonly type: 'master.decline'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly refuseMs?: number }
   | { readonly type: 'master.revive'; readonly frameworkId: FrameworkId }
+  /** Dynamic reservation (Mesos RESERVE / UNRESERVE) of part of an offer, for the framework's role. */
+  | { readonly type: 'master.reserve' | 'master.unreserve'; readonly frameworkId: FrameworkId; readonly offerId: string; readonly resources: Resources }
   | { readonly type: 'master.teardown'; readonly frameworkId: FrameworkId }
   | { readonly type: 'master.status_update'; readonly agentId: AgentId; readonly status: TaskStatus }
   | { readonly type: 'master.acknowledge'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }
@@ -41,7 +45,14 @@ export type MasterMsg =
   | { readonly type: 'master.state' };
 
 export interface MasterState {
-  readonly agents: { readonly agentId: AgentId; readonly hostname: string; readonly total: AgentInfo['resources']; readonly free: AgentInfo['resources'] }[];
+  readonly agents: {
+    readonly agentId: AgentId;
+    readonly hostname: string;
+    readonly total: Resources;
+    /** Not used by tasks, reserved or not. */
+    readonly free: Resources;
+    readonly reserved: Reservations;
+  }[];
   readonly frameworks: { readonly frameworkId: FrameworkId; readonly name: string; readonly checkpoint: boolean; readonly connected: boolean }[];
   readonly tasks: { readonly taskId: TaskId; readonly frameworkId: FrameworkId; readonly agentId: AgentId; readonly state: TaskStateName }[];
 }

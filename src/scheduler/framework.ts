@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { type ActorRef, type ActorSystem, behaviour, isDown } from '../actor/index.js';
-import { type FrameworkId, type FrameworkInfo, TERMINAL_STATES, type TaskId, type TaskStateName } from '../checkpoint/index.js';
+import { type FrameworkId, type FrameworkInfo, type Resources, TERMINAL_STATES, type TaskId, type TaskStateName } from '../checkpoint/index.js';
 import { type Offer, type TaskDescription, type TaskRun, type TaskStatus, fits, subtract } from '../cluster/types.js';
 import type { MasterMsg } from '../master/messages.js';
 import type { SchedulerMsg } from './messages.js';
@@ -127,6 +127,23 @@ export class Framework extends EventEmitter<Events> {
     }
   }
 
+  /** Clears the refusals of earlier declines: offers from every agent again (Mesos reviveOffers). */
+  revive(): void {
+    this.master.tell({ type: 'master.revive', frameworkId: this.frameworkId });
+  }
+
+  /** Offers received and not yet accepted, declined or rescinded. */
+  outstandingOffers(): Offer[] {
+    return [...this.held.values()];
+  }
+
+  /** The next offer: one already outstanding, or the next to arrive. */
+  nextOffer(): Promise<Offer> {
+    const [held] = this.held.values();
+    if (held !== undefined) return Promise.resolve(held);
+    return new Promise((resolve) => this.once('offers', (offers) => resolve(offers[0]!)));
+  }
+
   accept(offerId: string, tasks: readonly TaskDescription[]): void {
     this.held.delete(offerId);
     this.master.tell({ type: 'master.accept', frameworkId: this.frameworkId, offerId, tasks });
@@ -135,6 +152,22 @@ export class Framework extends EventEmitter<Events> {
   decline(offerId: string, refuseMs?: number): void {
     this.held.delete(offerId);
     this.master.tell(refuseMs === undefined ? { type: 'master.decline', frameworkId: this.frameworkId, offerId } : { type: 'master.decline', frameworkId: this.frameworkId, offerId, refuseMs });
+  }
+
+  /**
+   * Reserves part of an offer's unreserved resources for this framework's role (Mesos
+   * RESERVE): from then on they are offered only to frameworks of that role, and the agent
+   * checkpoints them. The offer is used up. Rejects with the master's reason if it cannot.
+   */
+  async reserve(offerId: string, resources: Resources): Promise<void> {
+    this.held.delete(offerId);
+    await this.master.ask({ type: 'master.reserve', frameworkId: this.frameworkId, offerId, resources });
+  }
+
+  /** Gives back part of the reservation an offer shows (`offer.reserved`) to the unreserved pool. */
+  async unreserve(offerId: string, resources: Resources): Promise<void> {
+    this.held.delete(offerId);
+    await this.master.ask({ type: 'master.unreserve', frameworkId: this.frameworkId, offerId, resources });
   }
 
   kill(taskId: TaskId | string): void {
@@ -241,7 +274,7 @@ export class Framework extends EventEmitter<Events> {
     queueMicrotask(() => {
       this.placeQueued = false;
       this.place();
-      if (this.reviveWanted && this.pending.length > 0) this.master.tell({ type: 'master.revive', frameworkId: this.frameworkId });
+      if (this.reviveWanted && this.pending.length > 0) this.revive();
       this.reviveWanted = false;
     });
   }

@@ -36,7 +36,7 @@ test('every record type round-trips into the recovered tree', async ({ dir }) =>
   await writeAll(dir, [...headerRecords('boot-A'), ...executorRecords(0, 2), ...executorRecords(1, 1, 10), { type: 'sentinel', run: sentinelRun }]);
   const state = await readState(dir);
   assert.is(state.bootId, 'boot-A');
-  assert.equal(state.resources, { cpus: 8, mem: 4096 });
+  assert.equal(state.reservations, { analytics: { cpus: 2, mem: 1024 } });
   assert.is(state.errors, 0);
   assert.equal(state.warnings, []);
   const agent = state.agent!;

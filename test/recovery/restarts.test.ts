@@ -194,6 +194,64 @@ test('PingTimeoutDuringRecovery + RecoverTerminatedExecutor: a recovering agent 
     assert.not.ok(fw.updatesOf(taskId).some((s) => s.source === 'SOURCE_MASTER'), 'never marked unreachable');
   }));
 
+test('reservations: reserved resources are offered only to their role; unreserve gives them back', () =>
+  withCluster({}, async (cluster) => {
+    const analytics = await cluster.registerFramework({ name: 'analytics', role: 'analytics' }, { offers: 'manual' });
+    const first = await analytics.nextOffer();
+    await analytics.reserve(first.offerId, { cpus: 3, mem: 512 });
+    const again = await analytics.nextOffer();
+    assert.equal(again.reserved, { cpus: 3, mem: 512 }, 'its role is offered the reservation');
+    assert.equal(again.resources, host.resources, 'and the unreserved rest');
+    assert.equal((await cluster.state()).agents[0]!.reserved, { analytics: { cpus: 3, mem: 512 } });
+    const web = await cluster.registerFramework({ name: 'web', role: 'web' }, { offers: 'manual' });
+    analytics.decline(again.offerId, 60_000);
+    const forWeb = await web.nextOffer();
+    assert.is(forWeb.reserved, undefined);
+    assert.equal(forWeb.resources, { cpus: 1, mem: 512 }, 'another role is offered only the unreserved part');
+    const refused = await web.reserve(forWeb.offerId, { cpus: 2, mem: 0 }).catch((e: Error) => e);
+    assert.match((refused as Error).message, /cannot reserve cpus 2, mem 0 for role web: the offer has cpus 1, mem 512 unreserved/);
+    await web.nextOffer();
+    analytics.revive();
+    const reservedOnly = await analytics.nextOffer();
+    assert.equal(reservedOnly.resources, { cpus: 3, mem: 512 }, 'web holds the rest; analytics still gets its reservation');
+    await analytics.unreserve(reservedOnly.offerId, { cpus: 3, mem: 512 });
+    assert.equal((await cluster.state()).agents[0]!.reserved, {});
+  }));
+
+test('CheckpointedResources: a reservation the agent missed is kept by the master and sent again when the agent reregisters', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'reserver', role: 'foo' }, { offers: 'manual' });
+    const offer = await fw.nextOffer();
+    const lost = await cluster.system.dropMessages({ type: 'agent.checkpoint_resources' });
+    await fw.reserve(offer.offerId, offer.resources);
+    await lost.dropped;
+    await cluster.crashAgent(offer.agentId);
+    const checkpointed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.resources_checkpointed');
+    await cluster.startAgent(offer.agentId);
+    // The restarted agent reported no reservation (it never wrote one); the master's view wins.
+    assert.equal((await checkpointed).data, { hostId: 'host-1', reservations: { foo: host.resources } });
+    const after = await fw.nextOffer();
+    assert.equal(after.reserved, host.resources, 'the next offer is the reserved resources');
+    await cluster.stopAgent(offer.agentId);
+    assert.equal((await readState(join(cluster.workDir, 'host-1'))).reservations, { foo: host.resources }, 'now on disk');
+  }));
+
+test('IncompatibleCheckpointedResources: after a reboot with fewer resources than reserved, the agent refuses to start; no new agent', () =>
+  withCluster({ agents: [{ resources: { cpus: 8, mem: 4_096 } }] }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'reserver', role: 'role' }, { offers: 'manual' });
+    const offer = await fw.nextOffer();
+    const checkpointed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.resources_checkpointed');
+    await fw.reserve(offer.offerId, { cpus: 8, mem: 2_048 });
+    await checkpointed;
+    const refused = await cluster.rebootHost(offer.agentId, undefined, { resources: { cpus: 4, mem: 2_048 } }).catch((e: Error & { code?: string }) => e);
+    assert.is((refused as { code?: string }).code, 'ERR_AGENT_INCOMPATIBLE');
+    assert.match((refused as Error).message, /checkpointed resources do not fit.*role: cpus 8, mem 2048.*configured are cpus 4, mem 2048/);
+    const state = await cluster.state();
+    assert.is(state.agents.length, 1, 'no new agent registered');
+    const back = await cluster.startAgent(offer.agentId, undefined, { resources: { cpus: 8, mem: 4_096 } });
+    assert.is(back.agentId, offer.agentId, 'with its resources back it recovers as itself');
+  }));
+
 test('invalid cluster options and agent flags fail before anything starts, naming the key', async () => {
   const bad = await LocalCluster.start({ agent: { executorReregistrationTimeoutMs: -1 } }).catch((e: Error & { code?: string }) => e);
   assert.is((bad as { code?: string }).code, 'ERR_INVALID_OPTIONS');
