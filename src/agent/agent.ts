@@ -233,6 +233,15 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       ctx.timers.once('register', registrationBackoffMs, { type: 'agent.register_retry' });
     };
 
+    /** The master's ping window, once admitted; pings restart it. */
+    let pingTimeoutMs: number | undefined;
+    const expectPings = (windowMs: number) => {
+      pingTimeoutMs = windowMs;
+      ctx.timers.once('master-pings', windowMs, { type: 'agent.master_silent' });
+    };
+    /** The first reregistration after a restart is the recovery (`agent.recovered`); later ones are not. */
+    let recoveryReported = false;
+
     /** Every executor is back (or was given up on): reregister. */
     const finishRecovery = () => {
       const now = performance.now();
@@ -266,6 +275,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             registered = true;
             agentId = message.agentId;
             ctx.timers.cancel('register');
+            expectPings(message.pingTimeoutMs);
             void persist([{ type: 'agent', agentId, info }]).catch(() => undefined);
             ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.registered', data: { agentId, hostId: host.hostId } });
             return undefined;
@@ -289,7 +299,13 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           case 'agent.reregistered': {
             registered = true;
             ctx.timers.cancel('register');
+            expectPings(message.pingTimeoutMs);
             updates.resendAll();
+            if (recoveryReported) {
+              ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.reregistered', data: { agentId, hostId: host.hostId } });
+              return undefined;
+            }
+            recoveryReported = true;
             ctx.publish({
               type: 'custom',
               source: ctx.self.address,
@@ -314,7 +330,16 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           case 'agent.reregistration_timeout':
             return reconnection.timeout();
           case 'agent.ping':
+            if (pingTimeoutMs !== undefined) expectPings(pingTimeoutMs);
             return 'pong';
+          case 'agent.master_silent':
+            // No ping for the master's whole window: it has marked this agent unreachable (a
+            // partition, or this worker was paused). Reregister, as a Mesos agent does.
+            if (!registered) return undefined;
+            registered = false;
+            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.master_lost', data: { agentId, hostId: host.hostId, silentMs: pingTimeoutMs } });
+            reregister();
+            return undefined;
           case 'agent.run_task':
             return launches.runTask(message.frameworkId, message.framework, message.task);
           case 'agent.register_executor':

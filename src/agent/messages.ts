@@ -4,8 +4,10 @@ import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 
 /** Everything an agent receives: from the master, from its executors, and its own timers. */
 export type AgentMsg =
-  | { readonly type: 'agent.registered'; readonly agentId: AgentId }
-  | { readonly type: 'agent.reregistered'; readonly agentId: AgentId }
+  /** Admitted. `pingTimeoutMs`: the master's ping window; no ping for that long means the master lost this agent. */
+  | { readonly type: 'agent.registered'; readonly agentId: AgentId; readonly pingTimeoutMs: number }
+  | { readonly type: 'agent.reregistered'; readonly agentId: AgentId; readonly pingTimeoutMs: number }
+  | { readonly type: 'agent.master_silent' }
   | { readonly type: 'agent.run_task'; readonly frameworkId: FrameworkId; readonly framework: FrameworkInfo; readonly task: TaskDescription }
   | { readonly type: 'agent.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }
   | { readonly type: 'agent.shutdown_framework'; readonly frameworkId: FrameworkId }

@@ -27,7 +27,7 @@ const AgentFlagsSchema = v.strictObject({
 const ClusterOptionsSchema = v.strictObject({
   workDir: v.optional(v.pipe(v.string(), v.minLength(1))),
   agents: v.optional(v.union([positiveInt, v.pipe(v.array(host), v.minLength(1))])),
-  master: v.optional(v.strictObject({ agentPingTimeoutMs: v.optional(positiveInt), maxAgentPingTimeouts: v.optional(positiveInt) })),
+  master: v.optional(v.strictObject({ agentPingTimeoutMs: v.optional(positiveInt), maxAgentPingTimeouts: v.optional(positiveInt), offerTimeoutMs: v.optional(positiveInt) })),
   agent: v.optional(AgentFlagsSchema),
   system: v.optional(v.record(v.string(), v.unknown())),
   executorsPerSharedWorker: v.optional(positiveInt),

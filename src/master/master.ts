@@ -23,6 +23,11 @@ export interface MasterArgs {
   readonly agentPingTimeoutMs?: number;
   /** Missed pings before an agent is unreachable. Default 5 (so 75 s by default). */
   readonly maxAgentPingTimeouts?: number;
+  /**
+   * An offer not accepted or declined within this is rescinded, so that a framework sitting on
+   * offers cannot starve the others (Mesos --offer_timeout). Default: none.
+   */
+  readonly offerTimeoutMs?: number;
   /** Where the registry lives (admitted agents and frameworks); none: nothing survives a restart. */
   readonly workDir?: string;
 }
@@ -31,7 +36,8 @@ type Internal =
   | { readonly type: 'master.allocate' }
   | { readonly type: 'master.ping_all' }
   | { readonly type: 'master.ping_result'; readonly agentId: AgentId; readonly ok: boolean }
-  | { readonly type: 'master.failover_timeout'; readonly frameworkId: FrameworkId };
+  | { readonly type: 'master.failover_timeout'; readonly frameworkId: FrameworkId }
+  | { readonly type: 'master.offer_timeout'; readonly offerId: string };
 
 interface AgentEntry {
   readonly id: AgentId;
@@ -84,6 +90,9 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
   setup: (ctx, args) => {
     const pingEveryMs = args?.agentPingTimeoutMs ?? 15_000;
     const maxMissed = args?.maxAgentPingTimeouts ?? 5;
+    /** After this long without a ping an agent knows the master has given it up: the window and one interval more. */
+    const agentSilenceMs = pingEveryMs * (maxMissed + 1);
+    const offerTimeoutMs = args?.offerTimeoutMs;
     const agents = new Map<AgentId, AgentEntry>();
     const frameworks = new Map<FrameworkId, FrameworkEntry>();
     const tasks = new Map<string, TaskEntry>();
@@ -120,6 +129,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           offers.set(offer.offerId, { ...offer, frameworkId: framework.id, allocation });
           agent.resources.hold(offer.offerId, allocation);
           framework.scheduler.tell({ type: 'scheduler.offers', offers: [offer] });
+          if (offerTimeoutMs !== undefined) ctx.timers.once(`offer:${offer.offerId}`, offerTimeoutMs, { type: 'master.offer_timeout', offerId: offer.offerId });
           break;
         }
       }
@@ -129,6 +139,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       const offer = offers.get(offerId);
       if (offer === undefined) return undefined;
       offers.delete(offerId);
+      ctx.timers.cancel(`offer:${offerId}`);
       agents.get(offer.agentId)?.resources.release(offerId);
       return offer;
     };
@@ -320,7 +331,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
         const allocation = TERMINAL_STATES.has(t.state) ? { role, reserved: NO_RESOURCES, unreserved: t.resources } : entry.resources.charge(role, t.resources);
         tasks.set(key, { taskId: t.taskId, frameworkId: t.frameworkId, agentId: entry.id, allocation, state: t.state });
       }
-      entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id });
+      entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id, pingTimeoutMs: agentSilenceMs });
       entry.ref.tell({ type: 'agent.checkpoint_resources', reservations: entry.resources.reservations() });
       // Kills asked for while the agent was away (or sent to it as it died) are delivered now.
       for (const task of tasks.values()) {
@@ -378,7 +389,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
             admit(id, message.agent, message.info, message.reservations);
             // Durable before the agent hears it is admitted (Mesos writes its registry first).
             return (registry?.admitAgent(id, message.info) ?? Promise.resolve()).then(() => {
-              message.agent.tell({ type: 'agent.registered', agentId: id } satisfies AgentMsg);
+              message.agent.tell({ type: 'agent.registered', agentId: id, pingTimeoutMs: agentSilenceMs } satisfies AgentMsg);
               ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
               allocateSoon();
               return id;
@@ -489,6 +500,13 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           }
           case 'master.state':
             return state();
+          case 'master.offer_timeout': {
+            const offer = closeOffer(message.offerId);
+            if (offer === undefined) return undefined;
+            frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId: offer.offerId });
+            allocateSoon();
+            return undefined;
+          }
           case 'master.failover_timeout': {
             const framework = frameworks.get(message.frameworkId);
             if (framework === undefined || framework.connected) return undefined;

@@ -40,6 +40,8 @@ interface PendingLaunch {
 type Events = {
   registered: [frameworkId: FrameworkId];
   offers: [offers: readonly Offer[]];
+  /** The master took an offer back (its agent went away, or it timed out: `offerTimeoutMs`). */
+  rescinded: [offerId: string];
   update: [status: TaskStatus];
   /** An update received again (same uuid): acknowledged again, not reported as `update`. */
   duplicate: [status: TaskStatus];
@@ -103,6 +105,7 @@ export class Framework extends EventEmitter<Events> {
         return;
       case 'scheduler.rescind':
         this.held.delete(message.offerId);
+        this.emit('rescinded', message.offerId);
         return;
       case 'scheduler.update': {
         const { status } = message;

@@ -64,6 +64,23 @@ test('the default failoverTimeoutMs is 0, as in Mesos: a scheduler that goes awa
   assert.is(((await removed).data as { frameworkId: string }).frameworkId, fw.frameworkId);
 });
 
+test('offerTimeoutMs: an offer left unanswered is rescinded and offered to another framework', async () => {
+  const cluster = await LocalCluster.start({ agents: 1, master: { offerTimeoutMs: 200 } });
+  try {
+    const hoarder = await cluster.registerFramework({ name: 'hoarder' }, { offers: 'manual' });
+    const held = await hoarder.nextOffer();
+    const rescinded = new Promise<string>((resolve) => hoarder.once('rescinded', resolve));
+    const other = await cluster.registerFramework({ name: 'other' }, { offers: 'manual' });
+    const offered = other.nextOffer();
+    assert.is(await rescinded, held.offerId);
+    const second = await offered;
+    assert.is(second.agentId, held.agentId, 'the same agent\'s resources, to the framework that was starved');
+    assert.equal(hoarder.outstandingOffers().filter((o) => o.offerId === held.offerId), []);
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test('invalid framework info is refused naming the key', async ({ cluster }) => {
   const error = await cluster.registerFramework({ name: 'bad', failoverTimeoutMs: -5 }).catch((e: Error) => e);
   assert.match((error as Error).message, /framework info\.failoverTimeoutMs/);

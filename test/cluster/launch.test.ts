@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCluster, type TaskStatus, readState } from '../../src/index.js';
+import { fixture } from '../fixtures/behaviours.js';
 import { tasksModule } from '../fixtures/tasks.js';
 import { nextSystemEvent } from '../probe.js';
 
@@ -197,6 +198,41 @@ test('an agent that stops answering pings is marked unreachable; its tasks are l
     assert.is(lost.reason, 'REASON_SLAVE_REMOVED');
     assert.is(lost.source, 'SOURCE_MASTER');
     assert.ok(Date.now() - started >= 200, 'not before the missed pings');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a paused agent worker misses its pings and becomes unreachable; resumed, it reregisters and its task runs on', async () => {
+  const cluster = await LocalCluster.start({ agents: 1, autoRestartAgents: false, master: { agentPingTimeoutMs: 100, maxAgentPingTimeouts: 3 } });
+  try {
+    const fw = await cluster.registerFramework({ name: 'paused', partitionAware: true, checkpoint: true });
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('sleep', { ms: 60_000 }) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const agentNode = cluster.agentRef(agentId).node;
+    const blocker = await cluster.system.spawn({ module: fixture, export: 'blocker' }, { worker: agentNode });
+    const masterLost = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.master_lost');
+    const reregistered = new Promise<TaskStatus>((resolve) => {
+      const onUpdate = (s: TaskStatus) => {
+        if (s.taskId !== taskId || s.reason !== 'REASON_SLAVE_REREGISTERED') return;
+        fw.off('update', onUpdate);
+        resolve(s);
+      };
+      fw.on('update', onUpdate);
+    });
+    const started = Date.now();
+    blocker.tell({ type: 'block', ms: 1_000 });
+    const unreachable = await fw.waitFor(taskId, 'TASK_UNREACHABLE', { timeoutMs: 5_000 });
+    assert.ok(Date.now() - started >= 300, 'not before three missed pings');
+    assert.is(unreachable.source, 'SOURCE_MASTER');
+    assert.is(unreachable.reason, 'REASON_SLAVE_REMOVED');
+    // Resumed, the agent hears no more pings for the master's window and reregisters itself.
+    assert.equal((await masterLost).data, { agentId, hostId: 'host-1', silentMs: 400 });
+    const back = await reregistered;
+    assert.is(back.state, 'TASK_RUNNING', 'the task ran on through the pause');
+    assert.is(cluster.agentRef(agentId).node, agentNode, 'the same agent worker, not a restarted one');
+    fw.kill(taskId);
+    await fw.waitFor(taskId, 'TASK_KILLED');
   } finally {
     await cluster.stop();
   }
