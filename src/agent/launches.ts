@@ -28,6 +28,9 @@ export interface LaunchDeps {
   executorGone(ex: ExecutorEntry, reason: string, why: string): void;
 }
 
+/** How long the host's launcher may take to answer a launch (start a worker, spawn the executor). */
+const LAUNCH_ANSWER_TIMEOUT_MS = 60_000;
+
 type RegisterExecutor = Extract<AgentMsg, { type: 'agent.register_executor' }>;
 type RegistrationTimeout = Extract<AgentMsg, { type: 'agent.executor_registration_timeout' }>;
 
@@ -114,10 +117,16 @@ export class Launches {
           isolation: task.executor?.isolation ?? 'worker',
           args: { agent: this.deps.self, frameworkId, executorId, runId, poolThreads: this.deps.poolThreads, checkpoint, recoveryTimeoutMs: this.deps.recoveryTimeoutMs },
         },
-        { timeoutMs: this.deps.registrationTimeoutMs },
+        // Its answer must not be missed even after the registration timeout: it names a worker to end.
+        { timeoutMs: Math.max(LAUNCH_ANSWER_TIMEOUT_MS, this.deps.registrationTimeoutMs) },
       )
       .then(
         (address) => {
+          // Given up on (registration timeout) or shut down while it was being started: end it.
+          if (this.deps.executors.get(exKey) !== ex) {
+            this.deps.launcher.tell({ type: 'launcher.destroy', address });
+            return;
+          }
           ex.address = address;
           if (!checkpoint) return;
           const workerId = address.slice(address.lastIndexOf('@') + 1);
