@@ -1,21 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { type ActorContext, type ActorRef, behaviour, isDown } from '../actor/index.js';
-import {
-  type AgentId,
-  type AgentInfo,
-  type FrameworkId,
-  type FrameworkInfo,
-  type Reservations,
-  type Resources,
-  TERMINAL_STATES,
-  type TaskId,
-  type TaskStateName,
-} from '../checkpoint/index.js';
-import { type Offer, type TaskDescription, type TaskStatus, fits, subtract } from '../cluster/types.js';
-import { AgentResources, type Allocation, NO_RESOURCES, UNRESERVED, sumOf } from './agent-resources.js';
 import type { AgentMsg } from '../agent/messages.js';
+import { type AgentId, type AgentInfo, type FrameworkId, type Reservations, TERMINAL_STATES, type TaskId, type TaskStateName } from '../checkpoint/index.js';
+import { type TaskDescription, type TaskStatus, subtract } from '../cluster/types.js';
 import type { SchedulerMsg } from '../scheduler/messages.js';
+import { AgentResources, NO_RESOURCES, sumOf } from './agent-resources.js';
+import { type AgentEntry, type FrameworkEntry, type MasterInternalMsg, type TaskEntry, roleOf, taskKey } from './entries.js';
 import type { MasterMsg, MasterState } from './messages.js';
+import { Offers } from './offers.js';
 import { MasterRegistry } from './registry.js';
 
 export interface MasterArgs {
@@ -32,71 +23,21 @@ export interface MasterArgs {
   readonly workDir?: string;
 }
 
-type Internal =
-  | { readonly type: 'master.allocate' }
-  | { readonly type: 'master.ping_all' }
-  | { readonly type: 'master.ping_result'; readonly agentId: AgentId; readonly ok: boolean }
-  | { readonly type: 'master.failover_timeout'; readonly frameworkId: FrameworkId }
-  | { readonly type: 'master.offer_timeout'; readonly offerId: string };
-
-interface AgentEntry {
-  readonly id: AgentId;
-  ref: ActorRef<AgentMsg>;
-  info: AgentInfo;
-  /** Its total, reservations, and what tasks use and offers hold. */
-  readonly resources: AgentResources;
-  missedPings: number;
-  reachable: boolean;
-  /** False while the agent's actor is gone (crashed or restarting). */
-  connected: boolean;
-}
-
-interface FrameworkEntry {
-  readonly id: FrameworkId;
-  readonly info: FrameworkInfo;
-  /** Replaced when a new scheduler fails over to this framework. */
-  scheduler: ActorRef<SchedulerMsg>;
-  /** False from its scheduler's end until a scheduler fails over to it: no offers meanwhile. */
-  connected: boolean;
-  /** Agents this framework declined, until when. */
-  readonly refused: Map<AgentId, number>;
-}
-
-interface TaskEntry {
-  readonly taskId: TaskId;
-  readonly frameworkId: FrameworkId;
-  readonly agentId: AgentId;
-  /** What it takes from its agent, and from which pool. */
-  readonly allocation: Allocation;
-  state: TaskStateName;
-  killRequested?: boolean;
-}
-
-type OfferEntry = Offer & { readonly frameworkId: FrameworkId; readonly allocation: Allocation };
-
-const taskKey = (frameworkId: FrameworkId, taskId: TaskId) => `${frameworkId}/${taskId}`;
-
-/** Below this, what is left of an agent is not worth an offer (Mesos: MIN_CPUS, MIN_MEM). */
-const MIN_OFFER: Resources = { cpus: 0.01, mem: 1 };
-
-const roleOf = (info: FrameworkInfo | undefined): string => info?.role ?? UNRESERVED;
 
 /**
  * The master: admits agents and frameworks, offers each agent's free resources to frameworks in
  * turn, validates and routes launches, forwards status updates and their acknowledgements,
  * answers reconciliation, and marks agents that stop answering pings unreachable.
  */
-export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
+export const master = behaviour<MasterMsg | MasterInternalMsg, MasterArgs | undefined>({
   setup: (ctx, args) => {
     const pingEveryMs = args?.agentPingTimeoutMs ?? 15_000;
     const maxMissed = args?.maxAgentPingTimeouts ?? 5;
     /** After this long without a ping an agent knows the master has given it up: the window and one interval more. */
     const agentSilenceMs = pingEveryMs * (maxMissed + 1);
-    const offerTimeoutMs = args?.offerTimeoutMs;
     const agents = new Map<AgentId, AgentEntry>();
     const frameworks = new Map<FrameworkId, FrameworkEntry>();
     const tasks = new Map<string, TaskEntry>();
-    const offers = new Map<string, OfferEntry>();
     const removedFrameworks = new Set<FrameworkId>();
     const registry = args?.workDir === undefined ? null : MasterRegistry.open(args.workDir);
     const registered = registry?.read();
@@ -104,45 +45,18 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     let nextFramework = registered?.lastFramework ?? 0;
     /** Frameworks admitted by an earlier master: they may subscribe again with their id. */
     const knownFrameworks = new Map(registered?.frameworks ?? []);
-    let turn = 0;
     ctx.timers.repeat('ping', pingEveryMs, { type: 'master.ping_all' });
 
-    const allocateSoon = () => {
-      if (!ctx.timers.isActive('allocate')) ctx.timers.once('allocate', 0, { type: 'master.allocate' });
-    };
+    const offers = new Offers({
+      agents,
+      frameworks,
+      timers: ctx.timers,
+      offerTimeoutMs: args?.offerTimeoutMs,
+      published: (name, data) => ctx.publish({ type: 'custom', source: ctx.self.address, name, data }),
+    });
+    const allocateSoon = () => offers.soon();
 
-    const allocate = () => {
-      const order = [...frameworks.values()].filter((f) => f.connected);
-      if (order.length === 0) return;
-      const now = Date.now();
-      for (const agent of agents.values()) {
-        if (!agent.reachable || !agent.connected) continue;
-        for (let tried = 0; tried < order.length; tried++) {
-          const framework = order[turn++ % order.length]!;
-          const until = framework.refused.get(agent.id);
-          if (until !== undefined && until > now) continue;
-          const allocation = agent.resources.offerable(roleOf(framework.info));
-          const resources = sumOf(allocation);
-          if (!fits(MIN_OFFER, resources)) continue;
-          const reserved = allocation.reserved.cpus > 0 || allocation.reserved.mem > 0 ? { reserved: allocation.reserved } : {};
-          const offer: Offer = { offerId: randomUUID(), agentId: agent.id, hostname: agent.info.hostname, resources, ...reserved };
-          offers.set(offer.offerId, { ...offer, frameworkId: framework.id, allocation });
-          agent.resources.hold(offer.offerId, allocation);
-          framework.scheduler.tell({ type: 'scheduler.offers', offers: [offer] });
-          if (offerTimeoutMs !== undefined) ctx.timers.once(`offer:${offer.offerId}`, offerTimeoutMs, { type: 'master.offer_timeout', offerId: offer.offerId });
-          break;
-        }
-      }
-    };
 
-    const closeOffer = (offerId: string): OfferEntry | undefined => {
-      const offer = offers.get(offerId);
-      if (offer === undefined) return undefined;
-      offers.delete(offerId);
-      ctx.timers.cancel(`offer:${offerId}`);
-      agents.get(offer.agentId)?.resources.release(offerId);
-      return offer;
-    };
 
     const toScheduler = (frameworkId: FrameworkId, status: TaskStatus) => {
       frameworks.get(frameworkId)?.scheduler.tell({ type: 'scheduler.update', status });
@@ -160,16 +74,16 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
     });
 
     const accept = (frameworkId: FrameworkId, offerId: string, launches: readonly TaskDescription[]) => {
-      const offer = offers.get(offerId);
       const framework = frameworks.get(frameworkId);
       if (framework === undefined) return;
-      if (offer === undefined || offer.frameworkId !== frameworkId) {
+      const offer = offers.of(frameworkId, offerId);
+      offers.close(offerId);
+      if (offer === undefined) {
         for (const task of launches) {
           toScheduler(frameworkId, masterStatus({ taskId: task.taskId, frameworkId }, 'TASK_DROPPED', 'REASON_INVALID_OFFERS', `offer ${offerId} is no longer valid`));
         }
         return;
       }
-      closeOffer(offerId);
       const agent = agents.get(offer.agentId);
       let remaining = offer.allocation;
       for (const task of launches) {
@@ -221,7 +135,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       removedFrameworks.add(frameworkId);
       knownFrameworks.delete(frameworkId);
       void registry?.removeFramework(frameworkId).catch(() => undefined);
-      for (const offer of [...offers.values()]) if (offer.frameworkId === frameworkId) closeOffer(offer.offerId);
+      offers.closeFramework(frameworkId);
       const hosting = new Set<AgentId>();
       for (const task of tasks.values()) {
         if (task.frameworkId === frameworkId && !TERMINAL_STATES.has(task.state)) hosting.add(task.agentId);
@@ -231,12 +145,6 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       return true;
     };
 
-    const rescindOffers = (agent: AgentEntry) => {
-      for (const offerId of agent.resources.offerIds()) {
-        const offer = closeOffer(offerId);
-        if (offer !== undefined) frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId });
-      }
-    };
 
     const admit = (id: AgentId, ref: ActorRef, info: AgentInfo, reservations: Reservations): AgentEntry => {
       const resources = new AgentResources(info.resources, reservations);
@@ -262,7 +170,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
      */
     const schedulerGone = (framework: FrameworkEntry) => {
       framework.connected = false;
-      for (const offer of [...offers.values()]) if (offer.frameworkId === framework.id) closeOffer(offer.offerId);
+      offers.closeFramework(framework.id);
       const failoverTimeoutMs = framework.info.failoverTimeoutMs ?? 0;
       ctx.timers.once(`failover:${framework.id}`, failoverTimeoutMs, { type: 'master.failover_timeout', frameworkId: framework.id });
       ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.framework_disconnected', data: { frameworkId: framework.id, failoverTimeoutMs } });
@@ -270,7 +178,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
 
     const markUnreachable = (agent: AgentEntry) => {
       agent.reachable = false;
-      rescindOffers(agent);
+      offers.rescindAgent(agent);
       for (const task of tasks.values()) {
         if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
         const partitionAware = frameworks.get(task.frameworkId)?.info.partitionAware === true;
@@ -287,7 +195,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
      */
     const disconnected = (agent: AgentEntry) => {
       agent.connected = false;
-      rescindOffers(agent);
+      offers.rescindAgent(agent);
       for (const task of tasks.values()) {
         if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
         if (frameworks.get(task.frameworkId)?.info.checkpoint === true) continue;
@@ -343,29 +251,6 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
       allocateSoon();
     };
 
-    /**
-     * RESERVE / UNRESERVE part of an offer for the framework's role. The offer is used up; the
-     * agent is told its new reservations to checkpoint (and again whenever it reregisters).
-     */
-    const changeReservation = (message: Extract<MasterMsg, { type: 'master.reserve' | 'master.unreserve' }>): string | null => {
-      const framework = frameworks.get(message.frameworkId);
-      const offer = offers.get(message.offerId);
-      if (framework === undefined || offer === undefined || offer.frameworkId !== framework.id) return `offer ${message.offerId} is no longer valid`;
-      const role = roleOf(framework.info);
-      if (role === UNRESERVED) return `framework ${framework.id} has no role: reservations are made for a role (FrameworkInfo.role)`;
-      const agent = agents.get(offer.agentId)!;
-      closeOffer(offer.offerId);
-      allocateSoon();
-      const reserving = message.type === 'master.reserve';
-      const from = reserving ? offer.allocation.unreserved : offer.allocation.reserved;
-      const { cpus, mem } = message.resources;
-      if (!fits(message.resources, from) || !(reserving ? agent.resources.reserve(role, message.resources) : agent.resources.unreserve(role, message.resources))) {
-        return `cannot ${reserving ? 'reserve' : 'unreserve'} cpus ${cpus}, mem ${mem} for role ${role}: the offer has cpus ${from.cpus}, mem ${from.mem} ${reserving ? 'unreserved' : 'reserved to it'}`;
-      }
-      agent.ref.tell({ type: 'agent.checkpoint_resources', reservations: agent.resources.reservations() });
-      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.reservations_changed', data: { agentId: agent.id, reservations: agent.resources.reservations() } });
-      return null;
-    };
 
     const state = (): MasterState => ({
       agents: [...agents.values()].map((a) => ({ agentId: a.id, hostname: a.info.hostname, total: a.info.resources, free: a.resources.free(), reserved: a.resources.reservations() })),
@@ -375,7 +260,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
 
     return {
       stopped: () => registry?.close(),
-      receive: (message, _ctx: ActorContext<MasterMsg | Internal>) => {
+      receive: (message, _ctx: ActorContext<MasterMsg | MasterInternalMsg>) => {
         if (isDown(message)) {
           for (const agent of agents.values()) if (agent.ref.equals(message.ref)) disconnected(agent);
           // A scheduler stopped by the system's own shutdown has nothing to fail over to.
@@ -426,7 +311,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
               // old scheduler is told, and everything now goes to the new one.
               if (existing.connected) existing.scheduler.tell({ type: 'scheduler.error', message: 'Framework failed over' });
               attachScheduler(existing, scheduler);
-              for (const offer of [...offers.values()]) if (offer.frameworkId === existing.id) closeOffer(offer.offerId);
+              offers.closeFramework(existing.id);
               scheduler.tell({ type: 'scheduler.registered', frameworkId: existing.id });
               allocateSoon();
               return existing.id;
@@ -444,30 +329,20 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           }
           case 'master.accept':
             return accept(message.frameworkId, message.offerId, message.tasks);
-          case 'master.decline': {
-            const offer = offers.get(message.offerId);
-            if (offer === undefined || offer.frameworkId !== message.frameworkId) return undefined;
-            closeOffer(message.offerId);
-            const refuseMs = message.refuseMs ?? 5_000;
-            frameworks.get(message.frameworkId)?.refused.set(offer.agentId, Date.now() + refuseMs);
-            ctx.timers.once(`refuse:${message.frameworkId}:${offer.agentId}`, refuseMs, { type: 'master.allocate' });
-            allocateSoon();
-            return undefined;
-          }
+          case 'master.decline':
+            return offers.decline(message.frameworkId, message.offerId, message.refuseMs ?? 5_000);
           case 'master.teardown':
             return teardown(message.frameworkId);
           case 'master.reserve':
           case 'master.unreserve': {
             const reply = ctx.deferReply();
-            const problem = changeReservation(message);
+            const problem = offers.changeReservation(message);
             if (problem === null) reply.resolve(true);
             else reply.reject(Object.assign(new Error(problem), { code: 'ERR_RESERVATION' }));
             return undefined;
           }
           case 'master.revive':
-            frameworks.get(message.frameworkId)?.refused.clear();
-            allocateSoon();
-            return undefined;
+            return offers.revive(message.frameworkId);
           case 'master.status_update':
             return onStatus(message.agentId, message.status);
           case 'master.acknowledge': {
@@ -500,13 +375,8 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
           }
           case 'master.state':
             return state();
-          case 'master.offer_timeout': {
-            const offer = closeOffer(message.offerId);
-            if (offer === undefined) return undefined;
-            frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId: offer.offerId });
-            allocateSoon();
-            return undefined;
-          }
+          case 'master.offer_timeout':
+            return offers.rescind(message.offerId);
           case 'master.failover_timeout': {
             const framework = frameworks.get(message.frameworkId);
             if (framework === undefined || framework.connected) return undefined;
@@ -515,7 +385,7 @@ export const master = behaviour<MasterMsg | Internal, MasterArgs | undefined>({
             return undefined;
           }
           case 'master.allocate':
-            return allocate();
+            return offers.allocate();
           case 'master.ping_all':
             for (const agent of agents.values()) {
               if (!agent.reachable) continue;
