@@ -1,4 +1,6 @@
-import type { MessagePort } from 'node:worker_threads';
+import { BroadcastChannel } from 'node:worker_threads';
+import { workerData } from 'piscina';
+import { type PoolControl, type PoolJob, type PoolWorkerData, type TaskContext, slotOf } from './pool-protocol.js';
 
 /**
  * Runs inside the executor's piscina threads: imports the task's module and calls its export
@@ -6,30 +8,21 @@ import type { MessagePort } from 'node:worker_threads';
  * fires when the task is killed (the thread is terminated if the task ignores it past its grace
  * period); `ctx.progress(data)` sends a progress report to the framework.
  */
-export interface PoolJob {
-  readonly module: string;
-  readonly export: string;
-  readonly args: unknown;
-  /** The executor's end of the task's control channel. */
-  readonly control: MessagePort;
-}
-
-export interface TaskContext {
-  readonly signal: AbortSignal;
-  progress(data: unknown): void;
-}
-
-/** What crosses the control channel. */
-export type ControlMessage = { readonly type: 'abort' } | { readonly type: 'progress'; readonly data: unknown };
+const { channel: channelName, killed } = workerData as PoolWorkerData;
+const channel = new BroadcastChannel(channelName);
+channel.unref();
+const running = new Map<number, AbortController>();
+channel.onmessage = (event) => {
+  const message = (event as { data: PoolControl }).data;
+  if (message.type === 'kill') running.get(message.task)?.abort(new Error('the task was killed'));
+};
 
 export default async function runJob(job: PoolJob): Promise<unknown> {
   const controller = new AbortController();
-  job.control.on('message', (message: ControlMessage) => {
-    if (message.type === 'abort') controller.abort(new Error('the task was killed'));
-  });
+  running.set(job.task, controller);
   const context: TaskContext = {
     signal: controller.signal,
-    progress: (data) => job.control.postMessage({ type: 'progress', data } satisfies ControlMessage),
+    progress: (data) => channel.postMessage({ type: 'progress', task: job.task, data } satisfies PoolControl),
   };
   try {
     const mod = (await import(job.module)) as Record<string, unknown>;
@@ -37,11 +30,12 @@ export default async function runJob(job: PoolJob): Promise<unknown> {
     if (typeof fn !== 'function') {
       throw new TypeError(`${job.module} has no exported function "${job.export}"`);
     }
-    // Killed while this thread was starting or importing: the task never begins (its code could
-    // not see an abort that happened before it was listening).
+    // Killed while queued, or while this thread was importing: the task never begins (its code
+    // could not see a kill that came before it was listening).
+    if (Atomics.load(killed, slotOf(job.task)) === job.task) controller.abort(new Error('the task was killed'));
     controller.signal.throwIfAborted();
     return await (fn as (args: unknown, ctx: TaskContext) => unknown)(job.args, context);
   } finally {
-    job.control.close();
+    running.delete(job.task);
   }
 }

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { MessageChannel } from 'node:worker_threads';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TaskRun } from '../cluster/types.js';
-import type { ControlMessage, PoolJob } from './pool-worker.js';
+import { KILL_SLOTS, type PoolControl, type PoolJob, type PoolWorkerData, slotOf } from './pool-protocol.js';
 
 export type TaskOutcome =
   | { readonly kind: 'finished'; readonly result?: unknown }
@@ -11,29 +11,71 @@ export type TaskOutcome =
 
 const POOL_WORKER = new URL('./pool-worker.js', import.meta.url).href;
 
-/**
- * One piscina pool per worker thread, shared by every executor in it: with `shared` isolation
- * a worker holds many executors, and a pool each would cost threads by the thousand. Threads
- * start on demand and end when idle; the pool is destroyed when its last executor closes.
- */
-let threadPool: Piscina | null = null;
-let poolUsers = 0;
+let poolGeneration = 0;
 
 /**
- * A task has its pool thread to itself: piscina runs a task that can be aborted (ours can,
- * so that a kill can be forced) on an otherwise idle thread. Concurrency is `maxThreads`.
+ * A piscina pool and its control channel (pool-protocol.ts). A task has its pool thread to
+ * itself: piscina runs a task that can be aborted (ours can, so that a kill can be forced) on an
+ * otherwise idle thread. Concurrency is `maxThreads`.
  */
-function acquirePool(maxThreads: number): Piscina {
-  threadPool ??= new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads, idleTimeout: 2_000 });
-  return threadPool;
+class TaskPool {
+  users = 0;
+  private readonly piscina: Piscina;
+  private readonly channel: BroadcastChannel;
+  private readonly killed = new Int32Array(new SharedArrayBuffer(KILL_SLOTS * 4));
+  private readonly progress = new Map<number, (data: unknown) => void>();
+  private nextTask = 0;
+
+  constructor(maxThreads: number) {
+    const name = `mesolith-pool-${process.pid}-${threadId}-${++poolGeneration}`;
+    this.channel = new BroadcastChannel(name);
+    this.channel.unref();
+    this.channel.onmessage = (event) => {
+      const message = (event as { data: PoolControl }).data;
+      if (message.type === 'progress') this.progress.get(message.task)?.(message.data);
+    };
+    const workerData: PoolWorkerData = { channel: name, killed: this.killed };
+    this.piscina = new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads, idleTimeout: 2_000, workerData });
+  }
+
+  async run(run: Extract<TaskRun, { kind: 'js' }>, signal: AbortSignal, graceMs: () => number, onProgress: (data: unknown) => void): Promise<TaskOutcome> {
+    this.nextTask = (this.nextTask % 0x7fffffff) + 1;
+    const task = this.nextTask;
+    this.progress.set(task, onProgress);
+    const force = new AbortController();
+    let forceTimer: ReturnType<typeof setTimeout> | undefined;
+    const onKill = () => {
+      Atomics.store(this.killed, slotOf(task), task);
+      this.channel.postMessage({ type: 'kill', task } satisfies PoolControl);
+      forceTimer = setTimeout(() => force.abort(), graceMs());
+    };
+    signal.addEventListener('abort', onKill, { once: true });
+    const job: PoolJob = { module: run.module, export: run.export, args: run.args, task };
+    try {
+      const result: unknown = await this.piscina.run(job, { signal: force.signal });
+      return signal.aborted ? { kind: 'killed' } : { kind: 'finished', result };
+    } catch (error) {
+      if (signal.aborted) return { kind: 'killed' };
+      return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+    } finally {
+      clearTimeout(forceTimer);
+      signal.removeEventListener('abort', onKill);
+      this.progress.delete(task);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.channel.close();
+    await this.piscina.destroy();
+  }
 }
 
-async function releasePool(): Promise<void> {
-  if (--poolUsers > 0 || threadPool === null) return;
-  const pool = threadPool;
-  threadPool = null;
-  await pool.destroy();
-}
+/**
+ * One pool per worker thread, shared by every executor in it: with `shared` isolation a worker
+ * holds many executors, and a pool each would cost threads by the thousand. Threads start on
+ * demand and end when idle; the pool is destroyed when its last executor closes.
+ */
+let threadPool: TaskPool | null = null;
 
 /**
  * Runs an executor's tasks: JS functions on the thread's piscina pool, and shell commands as
@@ -41,9 +83,12 @@ async function releasePool(): Promise<void> {
  */
 export class TaskRunner {
   private closed = false;
+  private readonly pool: TaskPool;
 
-  constructor(private readonly maxThreads: number) {
-    poolUsers++;
+  constructor(maxThreads: number) {
+    threadPool ??= new TaskPool(maxThreads);
+    this.pool = threadPool;
+    this.pool.users++;
   }
 
   /**
@@ -52,44 +97,15 @@ export class TaskRunner {
    * terminated, or SIGKILL).
    */
   run(run: TaskRun, signal: AbortSignal, graceMs: () => number, onProgress: (data: unknown) => void): Promise<TaskOutcome> {
-    return run.kind === 'js' ? this.runJs(run, signal, graceMs, onProgress) : runCommand(run.command, signal, graceMs);
-  }
-
-  private async runJs(
-    run: Extract<TaskRun, { kind: 'js' }>,
-    signal: AbortSignal,
-    graceMs: () => number,
-    onProgress: (data: unknown) => void,
-  ): Promise<TaskOutcome> {
-    const { port1, port2 } = new MessageChannel();
-    port1.on('message', (message: ControlMessage) => {
-      if (message.type === 'progress') onProgress(message.data);
-    });
-    const force = new AbortController();
-    let forceTimer: ReturnType<typeof setTimeout> | undefined;
-    const onKill = () => {
-      port1.postMessage({ type: 'abort' } satisfies ControlMessage);
-      forceTimer = setTimeout(() => force.abort(), graceMs());
-    };
-    signal.addEventListener('abort', onKill, { once: true });
-    const job: PoolJob = { module: run.module, export: run.export, args: run.args, control: port2 };
-    try {
-      const result: unknown = await acquirePool(this.maxThreads).run(job, { signal: force.signal, transferList: [port2] });
-      return signal.aborted ? { kind: 'killed' } : { kind: 'finished', result };
-    } catch (error) {
-      if (signal.aborted) return { kind: 'killed' };
-      return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
-    } finally {
-      clearTimeout(forceTimer);
-      signal.removeEventListener('abort', onKill);
-      port1.close();
-    }
+    return run.kind === 'js' ? this.pool.run(run, signal, graceMs, onProgress) : runCommand(run.command, signal, graceMs);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await releasePool();
+    if (--this.pool.users > 0) return;
+    if (threadPool === this.pool) threadPool = null;
+    await this.pool.close();
   }
 }
 
