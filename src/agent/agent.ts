@@ -148,7 +148,30 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         message,
       };
       entry.state = state;
-      void updates.update(status, checkpointing(entry.frameworkId)).catch(() => undefined);
+      return updates.update(status, checkpointing(entry.frameworkId)).catch(() => undefined);
+    };
+
+    /**
+     * Ends the executors of the frameworks `which` selects and kills their tasks (the agent's own
+     * TASK_KILLED with `reason`); resolves once those updates and the runs' ends are checkpointed.
+     */
+    const endFrameworks = (which: (frameworkId: FrameworkId) => boolean, reason: string, message: string): Promise<unknown> => {
+      const written: Promise<unknown>[] = [];
+      for (const entry of tasks.values()) {
+        if (which(entry.frameworkId) && !TERMINAL_STATES.has(entry.state)) written.push(agentUpdate(entry, 'TASK_KILLED', reason, message));
+      }
+      for (const [key, ex] of executors) {
+        if (!which(ex.frameworkId)) continue;
+        executors.delete(key);
+        if (ex.ref !== null) {
+          ctx.unwatch(ex.ref);
+          ex.ref.tell({ type: 'executor.shutdown' });
+        } else if (ex.address !== null) {
+          launcher.tell({ type: 'launcher.destroy', address: ex.address });
+        }
+        if (checkpointing(ex.frameworkId)) written.push(persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined));
+      }
+      return Promise.all(written);
     };
 
     /** The executor ended (or never started): its unfinished tasks fail with `reason`. */
@@ -349,8 +372,13 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
           case 'agent.executor_update': {
             const { status } = message;
             const entry = tasks.get(keyOf(status.frameworkId, status.taskId));
-            if (entry !== undefined) entry.state = status.state;
             const ex = entry === undefined ? undefined : executors.get(entry.executorKey);
+            if (entry !== undefined && TERMINAL_STATES.has(entry.state)) {
+              // Already ended here (killed by the agent itself): the executor's late word is not news.
+              ex?.ref?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid });
+              return undefined;
+            }
+            if (entry !== undefined) entry.state = status.state;
             void updates.update(status, checkpointing(status.frameworkId)).then(
               () => ex?.ref?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
               () => undefined,
@@ -381,24 +409,17 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
             }, () => undefined);
             return undefined;
           }
-          case 'agent.shutdown_framework': {
-            for (const [key, entry] of tasks) {
-              if (entry.frameworkId === message.frameworkId && !TERMINAL_STATES.has(entry.state)) {
-                agentUpdate(entry, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED', 'the framework was shut down');
-                executors.get(entry.executorKey)?.taskKeys.delete(key);
-              }
-            }
-            for (const [key, ex] of executors) {
-              if (ex.frameworkId !== message.frameworkId) continue;
-              executors.delete(key);
-              if (ex.ref !== null) {
-                ctx.unwatch(ex.ref);
-                ex.ref.tell({ type: 'executor.shutdown' });
-              }
-              if (checkpointing(ex.frameworkId)) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
-            }
-            return undefined;
-          }
+          case 'agent.shutdown_framework':
+            return void endFrameworks((id) => id === message.frameworkId, 'REASON_FRAMEWORK_REMOVED', 'the framework was shut down');
+          case 'agent.shutdown':
+            // Mesos: an agent told to shut down (not a crash, not an upgrade) kills its tasks,
+            // ends its executors and unregisters; the master removes it at once.
+            return endFrameworks(() => true, 'REASON_SLAVE_REMOVED', 'the agent was shut down').then(() => {
+              if (agentId !== undefined) master.tell({ type: 'master.unregister_agent', agentId });
+              registered = false;
+              ctx.timers.cancel('master-pings');
+              return true;
+            });
           case 'agent.checkpoint_resources':
             reservations = message.reservations;
             return persist([{ type: 'resources', reservations }]).then(

@@ -11,6 +11,8 @@ export type AgentMsg =
   | { readonly type: 'agent.run_task'; readonly frameworkId: FrameworkId; readonly framework: FrameworkInfo; readonly task: TaskDescription }
   | { readonly type: 'agent.kill_task'; readonly frameworkId: FrameworkId; readonly taskId: TaskId }
   | { readonly type: 'agent.shutdown_framework'; readonly frameworkId: FrameworkId }
+  /** Graceful shutdown: kill every task, end every executor, unregister (answers once done). */
+  | { readonly type: 'agent.shutdown' }
   /** The master's view of this agent's reservations: checkpointed, and reported when it reregisters. */
   | { readonly type: 'agent.checkpoint_resources'; readonly reservations: Reservations }
   | { readonly type: 'agent.status_update_ack'; readonly frameworkId: FrameworkId; readonly taskId: TaskId; readonly uuid: string }

@@ -3,7 +3,7 @@ import { EXECUTOR } from '../executor/executor.js';
 import type { LauncherMsg } from './launcher-messages.js';
 
 export interface LauncherOptions {
-  /** With `isolation: 'shared'`, executors packed into one worker per host, at most this many. Default 64. */
+  /** With `isolation: 'shared'`, executors packed into one worker per host, at most this many. */
   readonly executorsPerSharedWorker: number;
 }
 

@@ -280,6 +280,20 @@ export const master = behaviour<MasterMsg | MasterInternalMsg, MasterArgs | unde
               return id;
             });
           }
+          case 'master.unregister_agent': {
+            const agent = agents.get(message.agentId);
+            if (agent === undefined) return undefined;
+            agents.delete(agent.id);
+            ctx.unwatch(agent.ref);
+            offers.rescindAgent(agent);
+            for (const task of tasks.values()) {
+              if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
+              task.state = 'TASK_LOST';
+              toScheduler(task.frameworkId, masterStatus(task, 'TASK_LOST', 'REASON_SLAVE_REMOVED', `agent ${agent.id} was shut down`));
+            }
+            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_removed', data: { agentId: agent.id } });
+            return undefined;
+          }
           case 'master.agent_recovering': {
             const entry = agents.get(message.agentId);
             if (entry === undefined) return undefined;

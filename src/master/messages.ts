@@ -4,6 +4,8 @@ import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 
 /** Everything the master receives. */
 export type MasterMsg =
+  /** An agent shutting down: remove it now (Mesos UnregisterSlaveMessage). */
+  | { readonly type: 'master.unregister_agent'; readonly agentId: AgentId }
   | { readonly type: 'master.register_agent'; readonly agent: ActorRef; readonly info: AgentInfo; readonly reservations: Reservations }
   | {
       /**

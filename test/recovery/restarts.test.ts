@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type AgentId, CheckpointStore, LocalCluster, readState } from '../../src/index.js';
+import { type AgentId, CheckpointStore, LocalCluster, type TaskStatus, readState } from '../../src/index.js';
 import { fixture } from '../fixtures/behaviours.js';
 import { tasksModule } from '../fixtures/tasks.js';
 import { nextSystemEvent } from '../probe.js';
@@ -192,6 +192,89 @@ test('PingTimeoutDuringRecovery + RecoverTerminatedExecutor: a recovering agent 
     assert.is(lost.source, 'SOURCE_AGENT', 'not the master: the agent answered its pings while recovering');
     assert.is(lost.reason, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
     assert.not.ok(fw.updatesOf(taskId).some((s) => s.source === 'SOURCE_MASTER'), 'never marked unreachable');
+  }));
+
+test('RecoverSlaveState + NonCheckpointingFramework: what is on disk is what recovery needs, and only for checkpointing frameworks', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'state', checkpoint: true });
+    const plain = await cluster.registerFramework({ name: 'plain' });
+    const { taskId, agentId, executorId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    const other = await plain.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    await plain.waitFor(other.taskId, 'TASK_RUNNING');
+    const starting = fw.updatesOf(taskId)[0]!;
+    await cluster.stopAgent(agentId);
+    const state = await readState(join(cluster.workDir, 'host-1'));
+    assert.is(state.agent!.id, agentId, 'the agent id is the one offers named');
+    assert.ok(state.agent!.frameworks.has(fw.frameworkId), 'the checkpointing framework is recorded');
+    assert.not.ok(state.agent!.frameworks.has(plain.frameworkId), 'the non-checkpointing one is not');
+    const framework = state.agent!.frameworks.get(fw.frameworkId)!;
+    assert.is(framework.info!.name, 'state');
+    const executor = framework.executors.get(executorId as never)!;
+    const run = executor.runs.get(executor.latestRunId!)!;
+    assert.ok(run.pid?.address, 'the latest run holds the executor\'s address');
+    const task = run.tasks.get(taskId)!;
+    assert.is(task.info!.name, taskId);
+    assert.ok(task.updates.length >= 1);
+    assert.is(task.updates[0]!.uuid, starting.uuid, 'the first update on disk is the one the framework got');
+    assert.ok(task.acks.has(starting.uuid), 'and its acknowledgement is on disk');
+    const recovered = await cluster.startAgent(agentId);
+    assert.is(recovered.reconnected, 1, 'only the checkpointing framework\'s executor came back');
+    fw.kill(taskId);
+    await fw.waitFor(taskId, 'TASK_KILLED');
+  }));
+
+test('RebootWithExecutorPidReused: after a reboot the recorded executor address is not trusted: never contacted, never killed', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'pid-reused', checkpoint: true });
+    const { taskId, agentId, executorId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    await cluster.crashAgent(agentId);
+    // While the host is down, the run's recorded address comes to name an unrelated live actor.
+    const bystander = await cluster.system.spawn({ module: fixture, export: 'recorder' }, { worker: 'new' });
+    const store = await CheckpointStore.open(join(cluster.workDir, 'host-1'), { takeOverLock: true });
+    const recorded = await readState(store);
+    const frameworkId = [...recorded.agent!.frameworks.keys()][0]!;
+    const executor = recorded.agent!.frameworks.get(frameworkId)!.executors.get(executorId as never)!;
+    const run = { agentId: recorded.agent!.id, frameworkId, executorId: executor.id, runId: executor.latestRunId! };
+    await store.write({ type: 'run', run, pid: { workerId: bystander.node, startedAt: Date.now(), address: bystander.address } });
+    await store.close();
+    const recovery = await cluster.rebootHost(agentId);
+    assert.is(recovery.agentId, agentId);
+    assert.is(recovery.reconnected, 0);
+    const failed = await fw.waitFor(taskId, 'TASK_FAILED');
+    assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
+    assert.equal(await bystander.ask({ type: 'dump' }), [], 'the unrelated actor was neither asked to reconnect nor killed');
+  }));
+
+test('ShutdownSlave: a shut-down agent kills its tasks and is removed at once; started again it rejoins with the same id', () =>
+  withCluster({}, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'shutdown', checkpoint: true });
+    const workersBefore = new Set(cluster.system.workers());
+    const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: sleep(60_000) });
+    await fw.waitFor(taskId, 'TASK_RUNNING');
+    const executorWorker = cluster.system.workers().find((w) => !workersBefore.has(w))!;
+    const removed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'master.agent_removed');
+    const agentWorker = cluster.agentRef(agentId).node;
+    await cluster.shutdownAgent(agentId);
+    assert.not.ok(cluster.system.workers().includes(agentWorker), 'the agent\'s worker is ended, not left empty');
+    assert.equal((await removed).data, { agentId });
+    const ended = await new Promise<TaskStatus>((resolve) => {
+      const check = () => {
+        const last = fw.updatesOf(taskId).at(-1)!;
+        if (last.state === 'TASK_KILLED' || last.state === 'TASK_LOST') resolve(last);
+        else fw.once('update', check);
+      };
+      check();
+    });
+    // TASK_KILLED from the agent if its kill left before it unregistered; else the master's TASK_LOST.
+    assert.is(ended.reason, 'REASON_SLAVE_REMOVED');
+    assert.equal((await cluster.state()).agents, [], 'the master removed the agent');
+    while (cluster.system.workers().includes(executorWorker)) await new Promise((resolve) => cluster.system.events.once('worker.exit', resolve));
+    const back = await cluster.startAgent(agentId);
+    assert.is(back.agentId, agentId, 'the same id');
+    const state = await cluster.state();
+    assert.equal(state.agents.map((a) => [a.agentId, a.free]), [[agentId, host.resources]], 'readmitted, with all its resources');
   }));
 
 test('reservations: reserved resources are offered only to their role; unreserve gives them back', () =>
