@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCluster } from '../../src/index.js';
-import { tasksModule } from '../fixtures/tasks.js';
+import { sleep } from '../helpers.js';
 import { nextSystemEvent } from '../probe.js';
 
 const test = suite<{ cluster: LocalCluster }>('frameworks');
@@ -16,7 +16,6 @@ test.after.each(async (ctx) => {
   await ctx.cluster.stop();
 });
 
-const sleep = (ms: number) => ({ kind: 'js' as const, module: tasksModule, export: 'sleep', args: { ms } });
 
 test('a scheduler that goes away and is replaced within failoverTimeoutMs keeps its framework and its running task', async ({ cluster }) => {
   const info = { name: 'long-lived', failoverTimeoutMs: 60_000 };

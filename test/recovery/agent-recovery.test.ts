@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type AgentId, LocalCluster, type TaskStatus } from '../../src/index.js';
 import { tasksModule } from '../fixtures/tasks.js';
+import { sleep } from '../helpers.js';
 import { nextSystemEvent } from '../probe.js';
 
 const test = suite<{ cluster: LocalCluster }>('agent recovery');
@@ -24,7 +25,6 @@ test.after.each(async (ctx) => {
   await ctx.cluster.stop();
 });
 
-const sleep = (ms: number) => ({ kind: 'js' as const, module: tasksModule, export: 'sleep', args: { ms } });
 
 test('ReconnectExecutor: a task that finishes while the agent is down is reported after restart, once', async ({ cluster }) => {
   const fw = await cluster.registerFramework({ name: 'reconnect', checkpoint: true });

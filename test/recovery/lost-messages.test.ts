@@ -6,22 +6,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LocalCluster } from '../../src/index.js';
 import { tasksModule } from '../fixtures/tasks.js';
+import { sleep, testHost, withCluster } from '../helpers.js';
 import { nextSystemEvent } from '../probe.js';
 
 const test = suite('lost messages');
-const sleep = (ms: number) => ({ kind: 'js' as const, module: tasksModule, export: 'sleep', args: { ms } });
-const host = { resources: { cpus: 4, mem: 1_024 }, attributes: {} };
-
-async function withCluster(options: Parameters<typeof LocalCluster.start>[0], body: (cluster: LocalCluster) => Promise<void>): Promise<void> {
-  const cluster = await LocalCluster.start({ agents: [host], autoRestartAgents: false, ...options });
-  try {
-    await body(cluster);
-  } finally {
-    await cluster.stop();
-  }
-}
+const host = testHost;
 
 test('RecoverUnregisteredExecutor: the agent dies before its executor registers; after restart the task fails, the agent keeps its id and all resources', () =>
   withCluster({}, async (cluster) => {

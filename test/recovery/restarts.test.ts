@@ -10,20 +10,11 @@ import * as assert from 'uvu/assert';
 import { type AgentId, CheckpointStore, LocalCluster, type TaskStatus, readState } from '../../src/index.js';
 import { fixture } from '../fixtures/behaviours.js';
 import { tasksModule } from '../fixtures/tasks.js';
+import { sleep, testHost, withCluster } from '../helpers.js';
 import { nextSystemEvent } from '../probe.js';
 
 const test = suite('agent restarts');
-const sleep = (ms: number) => ({ kind: 'js' as const, module: tasksModule, export: 'sleep', args: { ms } });
-const host = { resources: { cpus: 4, mem: 1_024 }, attributes: { rack: 'r1' } };
-
-async function withCluster(options: Parameters<typeof LocalCluster.start>[0], body: (cluster: LocalCluster) => Promise<void>): Promise<void> {
-  const cluster = await LocalCluster.start({ agents: [host], autoRestartAgents: false, ...options });
-  try {
-    await body(cluster);
-  } finally {
-    await cluster.stop();
-  }
-}
+const host = testHost;
 
 test('Reboot: the agent keeps its id, its executors are gone, its tasks end TASK_FAILED', () =>
   withCluster({}, async (cluster) => {
