@@ -43,6 +43,8 @@ export interface AgentFlags {
   readonly executorShutdownGracePeriodMs?: number;
   /** Threads of the task pool of each executor worker. Default 2. */
   readonly executorPoolThreads?: number;
+  /** JS tasks each pool thread runs at once. Default 64. */
+  readonly executorTasksPerThread?: number;
   /** A corrupt checkpoint record stops recovery (true, default) or is skipped (false). */
   readonly strict?: boolean;
   /** How long a started executor has to register before it is destroyed (Mesos executor_registration_timeout). Default 60 s. */
@@ -199,7 +201,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
       tasks,
       frameworks,
       timers: ctx.timers,
-      poolThreads: args.flags?.executorPoolThreads ?? 2,
+      pool: { threads: args.flags?.executorPoolThreads ?? 2, tasksPerThread: args.flags?.executorTasksPerThread ?? 64 },
       recoveryTimeoutMs,
       registrationTimeoutMs: args.flags?.executorRegistrationTimeoutMs ?? 60_000,
       agentId: () => agentId!,

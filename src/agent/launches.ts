@@ -4,6 +4,7 @@ import { type AgentId, type CheckpointRecord, type ExecutorId, type FrameworkId,
 import type { LauncherMsg } from '../cluster/launcher-messages.js';
 import { type TaskDescription, toTaskInfo } from '../cluster/types.js';
 import type { ExecutorMsg } from '../executor/messages.js';
+import type { PoolSize } from '../executor/pool-protocol.js';
 import { type ExecutorEntry, type TaskEntry, keyOf } from './entries.js';
 import type { AgentMsg } from './messages.js';
 
@@ -16,7 +17,7 @@ export interface LaunchDeps {
   readonly tasks: Map<string, TaskEntry>;
   readonly frameworks: Map<FrameworkId, FrameworkInfo>;
   readonly timers: Timers<AgentMsg>;
-  readonly poolThreads: number;
+  readonly pool: PoolSize;
   readonly recoveryTimeoutMs: number;
   readonly registrationTimeoutMs: number;
   agentId(): AgentId;
@@ -115,7 +116,7 @@ export class Launches {
           type: 'launcher.launch',
           hostId: this.deps.hostId,
           isolation: task.executor?.isolation ?? 'worker',
-          args: { agent: this.deps.self, frameworkId, executorId, runId, poolThreads: this.deps.poolThreads, checkpoint, recoveryTimeoutMs: this.deps.recoveryTimeoutMs },
+          args: { agent: this.deps.self, frameworkId, executorId, runId, pool: this.deps.pool, checkpoint, recoveryTimeoutMs: this.deps.recoveryTimeoutMs },
         },
         // Its answer must not be missed even after the registration timeout: it names a worker to end.
         { timeoutMs: Math.max(LAUNCH_ANSWER_TIMEOUT_MS, this.deps.registrationTimeoutMs) },

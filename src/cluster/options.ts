@@ -14,6 +14,7 @@ const AgentFlagsSchema = v.strictObject({
   registrationRetryMs: v.optional(positiveInt),
   executorShutdownGracePeriodMs: v.optional(nonNegativeInt),
   executorPoolThreads: v.optional(positiveInt),
+  executorTasksPerThread: v.optional(positiveInt),
   strict: v.optional(v.boolean()),
   executorRegistrationTimeoutMs: v.optional(positiveInt),
   executorReregistrationTimeoutMs: v.optional(positiveInt),

@@ -4,6 +4,7 @@ import type { ExecutorId, FrameworkId, RunId, TaskId, TaskStateName } from '../c
 import type { TaskDescription, TaskStatus } from '../cluster/types.js';
 import type { AgentMsg } from '../agent/messages.js';
 import type { ExecutorMsg } from './messages.js';
+import type { PoolSize } from './pool-protocol.js';
 import { TaskRunner } from './task-runner.js';
 
 export interface ExecutorArgs {
@@ -11,8 +12,8 @@ export interface ExecutorArgs {
   readonly frameworkId: FrameworkId;
   readonly executorId: ExecutorId;
   readonly runId: RunId;
-  /** Threads of the task pool. Default 2 (this machine has 2 cores). */
-  readonly poolThreads?: number;
+  /** The task pool of this executor's worker (the first executor in a worker sizes it). Default 2 threads × 64 tasks. */
+  readonly pool?: PoolSize;
   /**
    * The framework checkpoints: when the agent goes away, keep running and wait up to
    * `recoveryTimeoutMs` for it to come back. Otherwise shut down as soon as it is gone.
@@ -34,7 +35,7 @@ interface Running {
  */
 export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
   setup: (ctx, args) => {
-    const runner = new TaskRunner(args.poolThreads ?? 2);
+    const runner = new TaskRunner(args.pool ?? { threads: 2, tasksPerThread: 64 });
     const running = new Map<TaskId, Running>();
     const unacknowledged = new Map<string, TaskStatus>();
     let agent: ActorRef<AgentMsg> = args.agent;

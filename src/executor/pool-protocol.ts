@@ -16,6 +16,15 @@ export interface PoolWorkerData {
   readonly channel: string;
   /** Slot `slotOf(task)` holds `task` once that task is killed. */
   readonly killed: Int32Array;
+  /** Slot pair `2·slotOf(task)`, `+1` holds `task` and the threadId running it, while it runs. */
+  readonly running: Int32Array;
+}
+
+/** How big an executor thread's task pool is. */
+export interface PoolSize {
+  readonly threads: number;
+  /** JS tasks one pool thread runs at once (they are mostly asynchronous). */
+  readonly tasksPerThread: number;
 }
 
 export type PoolControl = { readonly type: 'kill'; readonly task: number } | { readonly type: 'progress'; readonly task: number; readonly data: unknown };

@@ -1,4 +1,4 @@
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { type PoolControl, type PoolJob, type PoolWorkerData, type TaskContext, slotOf } from './pool-protocol.js';
 
@@ -8,7 +8,7 @@ import { type PoolControl, type PoolJob, type PoolWorkerData, type TaskContext, 
  * fires when the task is killed (the thread is terminated if the task ignores it past its grace
  * period); `ctx.progress(data)` sends a progress report to the framework.
  */
-const { channel: channelName, killed } = workerData as PoolWorkerData;
+const { channel: channelName, killed, running: runningOn } = workerData as PoolWorkerData;
 const channel = new BroadcastChannel(channelName);
 channel.unref();
 const running = new Map<number, AbortController>();
@@ -20,6 +20,10 @@ channel.onmessage = (event) => {
 export default async function runJob(job: PoolJob): Promise<unknown> {
   const controller = new AbortController();
   running.set(job.task, controller);
+  // Where it runs, so that a kill it ignores can be forced by ending this thread.
+  const slot = slotOf(job.task);
+  Atomics.store(runningOn, 2 * slot + 1, threadId);
+  Atomics.store(runningOn, 2 * slot, job.task);
   const context: TaskContext = {
     signal: controller.signal,
     progress: (data) => channel.postMessage({ type: 'progress', task: job.task, data } satisfies PoolControl),
@@ -37,5 +41,6 @@ export default async function runJob(job: PoolJob): Promise<unknown> {
     return await (fn as (args: unknown, ctx: TaskContext) => unknown)(job.args, context);
   } finally {
     running.delete(job.task);
+    Atomics.compareExchange(runningOn, 2 * slot, job.task, 0);
   }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TaskRun } from '../cluster/types.js';
-import { KILL_SLOTS, type PoolControl, type PoolJob, type PoolWorkerData, slotOf } from './pool-protocol.js';
+import { KILL_SLOTS, type PoolControl, type PoolJob, type PoolSize, type PoolWorkerData, slotOf } from './pool-protocol.js';
 
 export type TaskOutcome =
   | { readonly kind: 'finished'; readonly result?: unknown }
@@ -14,19 +14,23 @@ const POOL_WORKER = new URL('./pool-worker.js', import.meta.url).href;
 let poolGeneration = 0;
 
 /**
- * A piscina pool and its control channel (pool-protocol.ts). A task has its pool thread to
- * itself: piscina runs a task that can be aborted (ours can, so that a kill can be forced) on an
- * otherwise idle thread. Concurrency is `maxThreads`.
+ * A piscina pool and its control channel (pool-protocol.ts). Each pool thread runs up to
+ * `tasksPerThread` tasks at once (JS tasks mostly wait on I/O). A kill reaches the task as
+ * `ctx.signal`; a task that ignores it past its grace period is forced by ending the thread it
+ * runs on — which also ends the other tasks on that thread: they fail, saying why.
  */
 class TaskPool {
   users = 0;
   private readonly piscina: Piscina;
   private readonly channel: BroadcastChannel;
   private readonly killed = new Int32Array(new SharedArrayBuffer(KILL_SLOTS * 4));
+  private readonly running = new Int32Array(new SharedArrayBuffer(KILL_SLOTS * 8));
   private readonly progress = new Map<number, (data: unknown) => void>();
+  /** Pool threads ended to force a kill. */
+  private readonly forcedThreads = new Set<number>();
   private nextTask = 0;
 
-  constructor(maxThreads: number) {
+  constructor(size: PoolSize) {
     const name = `mesolith-pool-${process.pid}-${threadId}-${++poolGeneration}`;
     this.channel = new BroadcastChannel(name);
     this.channel.unref();
@@ -34,28 +38,45 @@ class TaskPool {
       const message = (event as { data: PoolControl }).data;
       if (message.type === 'progress') this.progress.get(message.task)?.(message.data);
     };
-    const workerData: PoolWorkerData = { channel: name, killed: this.killed };
-    this.piscina = new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads, idleTimeout: 2_000, workerData });
+    const workerData: PoolWorkerData = { channel: name, killed: this.killed, running: this.running };
+    this.piscina = new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads: size.threads, concurrentTasksPerWorker: size.tasksPerThread, idleTimeout: 2_000, workerData });
+  }
+
+  /** The pool thread running `task` now, if it has started. */
+  private threadOf(task: number): number | undefined {
+    const slot = slotOf(task);
+    return Atomics.load(this.running, 2 * slot) === task ? Atomics.load(this.running, 2 * slot + 1) : undefined;
+  }
+
+  private force(task: number): void {
+    const threadId = this.threadOf(task);
+    const thread = threadId === undefined ? undefined : this.piscina.threads.find((t) => t.threadId === threadId);
+    if (thread === undefined) return;
+    this.forcedThreads.add(threadId!);
+    void thread.terminate();
   }
 
   async run(run: Extract<TaskRun, { kind: 'js' }>, signal: AbortSignal, graceMs: () => number, onProgress: (data: unknown) => void): Promise<TaskOutcome> {
     this.nextTask = (this.nextTask % 0x7fffffff) + 1;
     const task = this.nextTask;
     this.progress.set(task, onProgress);
-    const force = new AbortController();
     let forceTimer: ReturnType<typeof setTimeout> | undefined;
     const onKill = () => {
       Atomics.store(this.killed, slotOf(task), task);
       this.channel.postMessage({ type: 'kill', task } satisfies PoolControl);
-      forceTimer = setTimeout(() => force.abort(), graceMs());
+      forceTimer = setTimeout(() => this.force(task), graceMs());
     };
     signal.addEventListener('abort', onKill, { once: true });
     const job: PoolJob = { module: run.module, export: run.export, args: run.args, task };
     try {
-      const result: unknown = await this.piscina.run(job, { signal: force.signal });
+      const result: unknown = await this.piscina.run(job);
       return signal.aborted ? { kind: 'killed' } : { kind: 'finished', result };
     } catch (error) {
       if (signal.aborted) return { kind: 'killed' };
+      const threadId = this.threadOf(task);
+      if (threadId !== undefined && this.forcedThreads.has(threadId)) {
+        return { kind: 'failed', message: 'its pool thread was ended to force-kill another task that ignored its kill past the grace period' };
+      }
       return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
     } finally {
       clearTimeout(forceTimer);
@@ -85,8 +106,8 @@ export class TaskRunner {
   private closed = false;
   private readonly pool: TaskPool;
 
-  constructor(maxThreads: number) {
-    threadPool ??= new TaskPool(maxThreads);
+  constructor(size: PoolSize) {
+    threadPool ??= new TaskPool(size);
     this.pool = threadPool;
     this.pool.users++;
   }

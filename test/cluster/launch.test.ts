@@ -76,6 +76,33 @@ test('a JS task sees its kill as ctx.signal; one that ignores it is forced after
   }
 });
 
+test('one pool thread runs many asynchronous JS tasks at once; a forced kill ends its thread and says so to the tasks that shared it', async () => {
+  const cluster = await LocalCluster.start({ agents: 1, agent: { executorPoolThreads: 1, executorShutdownGracePeriodMs: 300 } });
+  try {
+    const fw = await cluster.registerFramework({ name: 'concurrent' });
+    const executor = { executorId: 'one-thread' as never };
+    const waiting = await Promise.all(Array.from({ length: 20 }, () => fw.launch({ cpus: 0.01, mem: 1, run: js('untilKilled', {}), executor })));
+    const stubborn = await fw.launch({ cpus: 0.01, mem: 1, run: js('stubborn', { ms: 60_000 }), executor });
+    const started = (taskId: string) => fw.updatesOf(taskId).some((s) => s.message === 'progress');
+    const all = [...waiting, stubborn];
+    while (!all.every((l) => started(l.taskId))) await new Promise((resolve) => fw.once('update', resolve));
+    // All 21 run at once on one thread (with one task per thread, 20 would still be queued).
+    const [first, ...others] = waiting;
+    fw.kill(first!.taskId);
+    assert.is((await fw.waitFor(first!.taskId, 'TASK_KILLED')).source, 'SOURCE_EXECUTOR');
+    const killedAt = Date.now();
+    fw.kill(stubborn.taskId);
+    await fw.waitFor(stubborn.taskId, 'TASK_KILLED');
+    assert.ok(Date.now() - killedAt >= 300, 'forced only after the grace period');
+    for (const other of others) {
+      const failed = await fw.waitFor(other.taskId, 'TASK_FAILED');
+      assert.match(failed.message ?? '', /pool thread was ended to force-kill another task/);
+    }
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test('ctx.progress reaches the framework as TASK_RUNNING updates, in order', async ({ cluster }) => {
   const fw = await cluster.registerFramework({ name: 'progress' });
   const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('steps', { steps: 3 }) });
