@@ -20,7 +20,7 @@ import type { DirectoryMsg } from '../cluster/directory.js';
 import type { MasterMsg } from '../master/messages.js';
 import type { AgentMsg } from './messages.js';
 import { type ReconfigurationPolicy, type RecoveredAgent, type RecoveryDecision, decideRecovery } from './recovery.js';
-import { type ExecutorEntry, type TaskEntry, keyOf } from './entries.js';
+import { type ExecutorEntry, type TaskEntry, keyOf, runPathOf } from './entries.js';
 import { Launches } from './launches.js';
 import { Reconnection } from './reconnection.js';
 import { type RetryPolicy, StatusUpdateManager } from './status-update-manager.js';
@@ -121,7 +121,6 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         ctx.publish({ type: 'custom', source: ctx.self.address, name: 'agent.checkpoint_failed', data: { error: String(error) } });
         throw error;
       });
-    const runPathOf = (ex: ExecutorEntry) => ({ agentId: agentId!, frameworkId: ex.frameworkId, executorId: ex.executorId, runId: ex.runId });
 
     const updates = new StatusUpdateManager(
       {
@@ -171,7 +170,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         } else if (ex.address !== null) {
           launcher.tell({ type: 'launcher.destroy', address: ex.address });
         }
-        if (checkpointing(ex.frameworkId)) written.push(persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined));
+        if (checkpointing(ex.frameworkId)) written.push(persist([{ type: 'sentinel', run: runPathOf(agentId!, ex) }]).catch(() => undefined));
       }
       return Promise.all(written);
     };
@@ -183,7 +182,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
         const entry = tasks.get(key);
         if (entry !== undefined && !TERMINAL_STATES.has(entry.state)) agentUpdate(entry, 'TASK_FAILED', reason, why);
       }
-      if (checkpointing(ex.frameworkId) && agentId !== undefined) void persist([{ type: 'sentinel', run: runPathOf(ex) }]).catch(() => undefined);
+      if (checkpointing(ex.frameworkId) && agentId !== undefined) void persist([{ type: 'sentinel', run: runPathOf(agentId!, ex) }]).catch(() => undefined);
     };
 
     let registrationBackoffMs = args.flags?.registrationRetryMs ?? 1_000;
@@ -404,7 +403,7 @@ export const agent = behaviour<AgentMsg, AgentArgs>({
                   ex.ref.tell({ type: 'executor.shutdown' });
                 }
                 if (checkpointing(ex.frameworkId)) {
-                  const run = runPathOf(ex);
+                  const run = runPathOf(agentId!, ex);
                   void persist([{ type: 'sentinel', run }]).then(() => gc.schedule(run), () => undefined);
                 }
               }

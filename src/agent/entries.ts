@@ -1,5 +1,5 @@
 import type { ActorRef } from '../actor/index.js';
-import type { ExecutorId, FrameworkId, RunId, TaskPath, TaskStateName } from '../checkpoint/index.js';
+import type { AgentId, ExecutorId, FrameworkId, RunId, RunPath, TaskPath, TaskStateName } from '../checkpoint/index.js';
 import type { TaskDescription } from '../cluster/types.js';
 import type { ExecutorMsg } from '../executor/messages.js';
 
@@ -29,3 +29,6 @@ export interface TaskEntry {
 
 /** Task and executor ids are unique per framework only. */
 export const keyOf = (frameworkId: FrameworkId, id: string): string => `${frameworkId}/${id}`;
+
+/** Where an executor run's records live in the checkpoint. */
+export const runPathOf = (agentId: AgentId, ex: ExecutorEntry): RunPath => ({ agentId, frameworkId: ex.frameworkId, executorId: ex.executorId, runId: ex.runId });

@@ -5,7 +5,7 @@ import type { LauncherMsg } from '../cluster/launcher-messages.js';
 import { type TaskDescription, toTaskInfo } from '../cluster/types.js';
 import type { ExecutorMsg } from '../executor/messages.js';
 import type { PoolSize } from '../executor/pool-protocol.js';
-import { type ExecutorEntry, type TaskEntry, keyOf } from './entries.js';
+import { type ExecutorEntry, type TaskEntry, keyOf, runPathOf } from './entries.js';
 import type { AgentMsg } from './messages.js';
 
 /** What launching needs from its agent. */
@@ -59,11 +59,11 @@ export class Launches {
       records.push(
         { type: 'framework', agentId: this.deps.agentId(), frameworkId, info: framework },
         { type: 'executor', agentId: this.deps.agentId(), frameworkId, executorId, info: { name: executorId, isolation: task.executor?.isolation ?? 'worker' } },
-        { type: 'run', run: this.runPath(ex), pid: null },
+        { type: 'run', run: runPathOf(this.deps.agentId(), ex), pid: null },
       );
     }
     const key = keyOf(frameworkId, task.taskId);
-    const entry: TaskEntry = { frameworkId, executorKey: exKey, path: { ...this.runPath(ex), taskId: task.taskId }, task, state: 'TASK_STAGING' };
+    const entry: TaskEntry = { frameworkId, executorKey: exKey, path: { ...runPathOf(this.deps.agentId(), ex), taskId: task.taskId }, task, state: 'TASK_STAGING' };
     tasks.set(key, entry);
     ex.taskKeys.add(key);
     records.push({ type: 'task', task: entry.path, info: toTaskInfo(task) });
@@ -131,7 +131,7 @@ export class Launches {
           ex.address = address;
           if (!checkpoint) return;
           const workerId = address.slice(address.lastIndexOf('@') + 1);
-          void this.deps.persist([{ type: 'run', run: this.runPath(ex), pid: { workerId, startedAt: Date.now(), address } }]).catch(() => undefined);
+          void this.deps.persist([{ type: 'run', run: runPathOf(this.deps.agentId(), ex), pid: { workerId, startedAt: Date.now(), address } }]).catch(() => undefined);
         },
         (error: unknown) => {
           if (this.deps.executors.get(exKey) !== ex) return;
@@ -139,9 +139,5 @@ export class Launches {
           this.deps.executorGone(ex, 'REASON_CONTAINER_LAUNCH_FAILED', `the executor could not be started: ${String(error)}`);
         },
       );
-  }
-
-  private runPath(ex: ExecutorEntry) {
-    return { agentId: this.deps.agentId(), frameworkId: ex.frameworkId, executorId: ex.executorId, runId: ex.runId };
   }
 }
