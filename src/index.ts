@@ -1,3 +1,4 @@
 export * from './actor/index.js';
+export * from './protocol/index.js';
 export * from './checkpoint/index.js';
 export * from './cluster/index.js';

@@ -28,6 +28,7 @@ export type { SystemOptions } from './options.js';
 export { ActorRef, type AskOptions } from './ref.js';
 export { ActorSystem, type SystemStats } from './system.js';
 export type { Timers } from './timers.js';
+export { canEncode } from './transport/codec.js';
 export { type Backoff, type Intensity, backoffDelay, recordRestart } from './restart-intensity.js';
 export {
   type ChildInfo,

@@ -1,142 +1,140 @@
-import { randomUUID } from 'node:crypto';
-import type { ActorRef, Timers } from '../actor/index.js';
-import { type AgentId, type CheckpointRecord, type ExecutorId, type FrameworkId, type FrameworkInfo, type RunId, TERMINAL_STATES, type TaskStateName } from '../checkpoint/index.js';
-import type { LauncherMsg } from '../cluster/launcher-messages.js';
-import { type TaskDescription, toTaskInfo } from '../cluster/types.js';
-import type { ExecutorMsg } from '../executor/messages.js';
-import type { PoolSize } from '../executor/pool-protocol.js';
-import { type ExecutorEntry, type TaskEntry, keyOf, runPathOf } from './entries.js';
-import type { AgentMsg } from './messages.js';
-
-/** What launching needs from its agent. */
-export interface LaunchDeps {
-  readonly self: ActorRef;
-  readonly hostId: string;
-  readonly launcher: ActorRef<LauncherMsg>;
-  readonly executors: Map<string, ExecutorEntry>;
-  readonly tasks: Map<string, TaskEntry>;
-  readonly frameworks: Map<FrameworkId, FrameworkInfo>;
-  readonly timers: Timers<AgentMsg>;
-  readonly pool: PoolSize;
-  readonly recoveryTimeoutMs: number;
-  readonly registrationTimeoutMs: number;
-  agentId(): AgentId;
-  checkpointing(frameworkId: FrameworkId): boolean;
-  /** Durable when it resolves. */
-  persist(records: CheckpointRecord[]): Promise<void>;
-  watch(ref: ActorRef): void;
-  taskUpdate(entry: TaskEntry, state: TaskStateName, reason: string, message: string): void;
-  executorGone(ex: ExecutorEntry, reason: string, why: string): void;
-}
+import type { CheckpointRecord, ExecutorKind, TaskInfo } from '../checkpoint/index.js';
+import { type AgentMsg, type ExecutorId, type FrameworkId, type FrameworkInfo, type Isolation, type TaskDescription, isTerminal } from '../protocol/index.js';
+import type { AgentCore } from './core.js';
+import { type ExecutorEntry, addressOf } from './book.js';
 
 /** How long the host's launcher may take to answer a launch (start a worker, spawn the executor). */
 const LAUNCH_ANSWER_TIMEOUT_MS = 60_000;
 
+/** The framework's default executor on an agent: every task launched without `executor` runs there. */
+export const DEFAULT_EXECUTOR_ID = 'default' as ExecutorId;
+
 type RegisterExecutor = Extract<AgentMsg, { type: 'agent.register_executor' }>;
-type RegistrationTimeout = Extract<AgentMsg, { type: 'agent.executor_registration_timeout' }>;
+
+/** Which executor a task goes to, and how that executor is placed. */
+export function executorFor(task: TaskDescription): { readonly executorId: ExecutorId; readonly kind: ExecutorKind; readonly isolation: Isolation } {
+  if (task.executor === undefined) return { executorId: DEFAULT_EXECUTOR_ID, kind: 'default', isolation: 'shared' };
+  if (task.executor.executorId === undefined) return { executorId: task.taskId as string as ExecutorId, kind: 'task', isolation: task.executor.isolation ?? 'worker' };
+  return { executorId: task.executor.executorId, kind: 'custom', isolation: task.executor.isolation ?? 'worker' };
+}
+
+export function toTaskInfo(task: TaskDescription): TaskInfo {
+  const base = { name: task.name ?? task.taskId, resources: task.resources };
+  return task.run.kind === 'js' ? { ...base, run: { module: task.run.module, export: task.run.export, args: task.run.args } } : { ...base, command: task.run.command };
+}
 
 /**
  * Task launch on an agent (Mesos: Slave::run → launchExecutor): the executor is started through
  * the host's launcher, tasks wait for it to register, then are handed over. For a checkpointing
  * framework the framework, executor, run and task records are durable *before* the executor is
  * started or given the task, so an agent that dies at any point restarts knowing every executor
- * and task that may exist. An executor that does not register in time is destroyed.
+ * and task that may exist. An executor that does not register in time is destroyed. While
+ * checkpoint writes fail (a full disk), a checkpointing framework's launch fails at once.
  */
 export class Launches {
-  constructor(private readonly deps: LaunchDeps) {}
+  constructor(private readonly agent: AgentCore) {}
 
   runTask(frameworkId: FrameworkId, framework: FrameworkInfo, task: TaskDescription): void {
-    const { executors, tasks, frameworks } = this.deps;
-    frameworks.set(frameworkId, framework);
-    const executorId = task.executor?.executorId ?? (`command-${task.taskId}` as ExecutorId);
-    const exKey = keyOf(frameworkId, executorId);
+    const { book, effects } = this.agent;
+    book.addFramework(frameworkId, framework);
+    const placement = executorFor(task);
     const records: CheckpointRecord[] = [];
-    let ex = executors.get(exKey);
+    let ex = book.executor(frameworkId, placement.executorId);
     const isNew = ex === undefined;
     if (ex === undefined) {
-      ex = { frameworkId, executorId, runId: randomUUID() as RunId, commandExecutor: task.executor === undefined, address: null, ref: null, queued: [], taskKeys: new Set() };
-      executors.set(exKey, ex);
+      ex = book.addExecutor({ frameworkId, executorId: placement.executorId, runId: effects.newRunId(), kind: placement.kind, phase: { kind: 'launching' } });
+      const agentId = this.agent.agentId();
       records.push(
-        { type: 'framework', agentId: this.deps.agentId(), frameworkId, info: framework },
-        { type: 'executor', agentId: this.deps.agentId(), frameworkId, executorId, info: { name: executorId, isolation: task.executor?.isolation ?? 'worker' } },
-        { type: 'run', run: runPathOf(this.deps.agentId(), ex), pid: null },
+        { type: 'framework', agentId, frameworkId, info: framework },
+        { type: 'executor', agentId, frameworkId, executorId: ex.executorId, info: { name: ex.executorId, isolation: placement.isolation, kind: placement.kind } },
+        { type: 'run', run: this.agent.runPath(ex), pid: null },
       );
     }
-    const key = keyOf(frameworkId, task.taskId);
-    const entry: TaskEntry = { frameworkId, executorKey: exKey, path: { ...runPathOf(this.deps.agentId(), ex), taskId: task.taskId }, task, state: 'TASK_STAGING' };
-    tasks.set(key, entry);
-    ex.taskKeys.add(key);
+    effects.timers.cancel(`idle:${ex.key}`);
+    const entry = book.addTask(ex, { path: { ...this.agent.runPath(ex), taskId: task.taskId }, task, state: 'TASK_STAGING' });
     records.push({ type: 'task', task: entry.path, info: toTaskInfo(task) });
     const executor = ex;
     const proceed = () => {
-      if (isNew) this.launch(executor, task);
+      if (isNew) this.launch(executor, placement.isolation);
       // Killed while its records were being written: it never reaches the executor.
-      if (TERMINAL_STATES.has(entry.state)) return;
-      if (executor.ref !== null) executor.ref.tell({ type: 'executor.run_task', task });
+      if (isTerminal(entry.state)) return;
+      if (executor.phase.kind === 'registered') executor.phase.ref.tell({ type: 'executor.run_task', task });
       else executor.queued.push(task);
     };
-    if (!this.deps.checkpointing(frameworkId)) return proceed();
-    this.deps.persist(records).then(proceed, (error: unknown) => {
-      if (isNew) executors.delete(exKey);
-      this.deps.taskUpdate(entry, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', `the task could not be checkpointed: ${String(error)}`);
-    });
+    if (!book.checkpointing(frameworkId)) return proceed();
+    const refuse = (why: string) => {
+      if (isNew) book.removeExecutor(executor);
+      this.agent.taskUpdate(entry, 'TASK_FAILED', 'REASON_CONTAINER_LAUNCH_FAILED', why, { checkpoint: false });
+    };
+    const failure = this.agent.checkpointFailure();
+    if (failure !== undefined) return refuse(`the agent cannot checkpoint the task: ${failure.message}`);
+    this.agent.persist(records).then(proceed, (error: unknown) => refuse(`the task could not be checkpointed: ${String((error as Error)?.message ?? error)}`));
   }
 
   /** An executor started by `launch` says it is up. */
   registered(message: RegisterExecutor): void {
-    const exKey = keyOf(message.frameworkId, message.executorId);
-    const ex = this.deps.executors.get(exKey);
+    const { book, effects } = this.agent;
+    const ex = book.executor(message.frameworkId, message.executorId);
     if (ex === undefined || ex.runId !== message.runId) {
-      message.executor.tell({ type: 'executor.shutdown' } satisfies ExecutorMsg);
+      message.executor.tell({ type: 'executor.shutdown' });
       return;
     }
-    this.deps.timers.cancel(`registration:${exKey}`);
-    ex.ref = message.executor as ActorRef<ExecutorMsg>;
-    this.deps.watch(ex.ref);
-    ex.ref.tell({ type: 'executor.registered' });
-    for (const task of ex.queued.splice(0)) ex.ref.tell({ type: 'executor.run_task', task });
+    effects.timers.cancel(`registration:${ex.key}`);
+    book.setPhase(ex, { kind: 'registered', ref: message.executor });
+    effects.watch(message.executor);
+    message.executor.tell({ type: 'executor.registered' });
+    for (const task of ex.queued.splice(0)) message.executor.tell({ type: 'executor.run_task', task });
   }
 
   /** Mesos --executor_registration_timeout: an executor still not registered is destroyed. */
-  registrationTimeout(message: RegistrationTimeout): void {
-    const ex = this.deps.executors.get(keyOf(message.frameworkId, message.executorId));
-    if (ex === undefined || ex.runId !== message.runId || ex.ref !== null) return;
-    if (ex.address !== null) this.deps.launcher.tell({ type: 'launcher.destroy', address: ex.address });
-    this.deps.executorGone(ex, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', `executor ${ex.executorId} did not register within ${this.deps.registrationTimeoutMs} ms`);
+  registrationTimeout(frameworkId: FrameworkId, executorId: ExecutorId, runId: string): void {
+    const ex = this.agent.book.executor(frameworkId, executorId);
+    if (ex === undefined || ex.runId !== runId || ex.phase.kind === 'registered' || ex.phase.kind === 'reconnecting') return;
+    const address = addressOf(ex);
+    if (address !== undefined) this.agent.effects.launcher.tell({ type: 'launcher.destroy', address });
+    this.agent.executorGone(ex, 'REASON_EXECUTOR_REGISTRATION_TIMEOUT', `executor ${ex.executorId} did not register within ${this.agent.options.executorRegistrationTimeoutMs} ms`);
   }
 
-  private launch(ex: ExecutorEntry, task: TaskDescription): void {
+  private launch(ex: ExecutorEntry, isolation: Isolation): void {
+    const { book, effects, options } = this.agent;
     const { frameworkId, executorId, runId } = ex;
-    const exKey = keyOf(frameworkId, executorId);
-    const checkpoint = this.deps.checkpointing(frameworkId);
-    this.deps.timers.once(`registration:${exKey}`, this.deps.registrationTimeoutMs, { type: 'agent.executor_registration_timeout', frameworkId, executorId, runId });
-    this.deps.launcher
+    const checkpoint = book.checkpointing(frameworkId);
+    effects.timers.once(`registration:${ex.key}`, options.executorRegistrationTimeoutMs, { type: 'agent.executor_registration_timeout', frameworkId, executorId, runId });
+    effects.launcher
       .ask<string>(
         {
           type: 'launcher.launch',
-          hostId: this.deps.hostId,
-          isolation: task.executor?.isolation ?? 'worker',
-          args: { agent: this.deps.self, frameworkId, executorId, runId, pool: this.deps.pool, checkpoint, recoveryTimeoutMs: this.deps.recoveryTimeoutMs },
+          hostId: this.agent.hostId,
+          isolation,
+          args: {
+            agent: effects.self,
+            frameworkId,
+            executorId,
+            runId,
+            pool: { threads: options.executorPoolThreads, tasksPerThread: options.executorTasksPerThread },
+            checkpoint,
+            recoveryTimeoutMs: options.recoveryTimeoutMs,
+          },
         },
         // Its answer must not be missed even after the registration timeout: it names a worker to end.
-        { timeoutMs: Math.max(LAUNCH_ANSWER_TIMEOUT_MS, this.deps.registrationTimeoutMs) },
+        { timeoutMs: Math.max(LAUNCH_ANSWER_TIMEOUT_MS, options.executorRegistrationTimeoutMs) },
       )
       .then(
         (address) => {
           // Given up on (registration timeout) or shut down while it was being started: end it.
-          if (this.deps.executors.get(exKey) !== ex) {
-            this.deps.launcher.tell({ type: 'launcher.destroy', address });
+          if (book.executor(frameworkId, executorId) !== ex) {
+            effects.launcher.tell({ type: 'launcher.destroy', address });
             return;
           }
-          ex.address = address;
+          if (ex.phase.kind === 'launching') book.setPhase(ex, { kind: 'started', address });
           if (!checkpoint) return;
           const workerId = address.slice(address.lastIndexOf('@') + 1);
-          void this.deps.persist([{ type: 'run', run: runPathOf(this.deps.agentId(), ex), pid: { workerId, startedAt: Date.now(), address } }]).catch(() => undefined);
+          void this.agent.persist([{ type: 'run', run: this.agent.runPath(ex), pid: { workerId, startedAt: effects.now(), address } }]).catch(() => undefined);
         },
         (error: unknown) => {
-          if (this.deps.executors.get(exKey) !== ex) return;
-          this.deps.timers.cancel(`registration:${exKey}`);
-          this.deps.executorGone(ex, 'REASON_CONTAINER_LAUNCH_FAILED', `the executor could not be started: ${String(error)}`);
+          if (book.executor(frameworkId, executorId) !== ex) return;
+          effects.timers.cancel(`registration:${ex.key}`);
+          this.agent.executorGone(ex, 'REASON_CONTAINER_LAUNCH_FAILED', `the executor could not be started: ${String((error as Error)?.message ?? error)}`);
         },
       );
   }

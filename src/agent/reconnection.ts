@@ -1,33 +1,7 @@
-import type { ActorRef, Timers } from '../actor/index.js';
-import { type FrameworkId, TERMINAL_STATES, type TaskStateName } from '../checkpoint/index.js';
-import type { ExecutorMsg } from '../executor/messages.js';
-import type { ExecutorEntry, TaskEntry } from './entries.js';
-import { keyOf } from './entries.js';
-import type { AgentMsg } from './messages.js';
+import { type AgentMsg, isTerminal } from '../protocol/index.js';
+import type { ExecutorEntry } from './book.js';
+import type { AgentCore } from './core.js';
 import type { RecoveredAgent } from './recovery.js';
-import type { StatusUpdateManager } from './status-update-manager.js';
-
-/** What the reconnection needs from its agent. */
-export interface ReconnectionDeps {
-  readonly self: ActorRef;
-  readonly executors: Map<string, ExecutorEntry>;
-  readonly tasks: Map<string, TaskEntry>;
-  readonly updates: StatusUpdateManager;
-  readonly timers: Timers<AgentMsg>;
-  readonly reregistrationTimeoutMs: number;
-  readonly retryIntervalMs: number | undefined;
-  watch(ref: ActorRef): void;
-  unwatch(ref: ActorRef): void;
-  refFor(address: string): ActorRef<ExecutorMsg>;
-  executorGone(ex: ExecutorEntry, why: string): void;
-  taskUpdate(entry: TaskEntry, state: TaskStateName, reason: string, message: string): void;
-  checkpointing(frameworkId: FrameworkId): boolean;
-  partitionAware(frameworkId: FrameworkId): boolean;
-  /** Ends an executor that did not come back in time (as a containerizer destroys a container). */
-  destroy(address: string): void;
-  /** Every executor is back or given up on: the agent reregisters. */
-  done(): void;
-}
 
 /**
  * The reconnect phase of a restarted agent (Mesos: the RECOVERING state): executors are asked
@@ -39,9 +13,12 @@ export class Reconnection {
   /** What it did, for the `agent.recovered` report. */
   readonly report = { reconnected: 0, destroyed: 0, lost: 0, reconnectRetries: 0 };
   /** Executors asked to reregister and not back yet. */
-  private readonly awaiting = new Set<string>();
+  private readonly awaiting = new Set<ExecutorEntry>();
 
-  constructor(private readonly deps: ReconnectionDeps) {}
+  constructor(
+    private readonly agent: AgentCore,
+    private readonly done: () => void,
+  ) {}
 
   get active(): boolean {
     return this.awaiting.size > 0;
@@ -49,113 +26,93 @@ export class Reconnection {
 
   /** Installs what the checkpoint recovered and asks every live executor to reregister. */
   begin(recovered: RecoveredAgent): void {
-    const { executors, tasks, updates } = this.deps;
+    const { book, effects, updates, options } = this.agent;
+    const gone: { ex: ExecutorEntry; why: string }[] = [];
     for (const rex of recovered.executors) {
-      const ex: ExecutorEntry = {
-        frameworkId: rex.frameworkId,
-        executorId: rex.executorId,
-        runId: rex.runId,
-        commandExecutor: rex.executorId.startsWith('command-'),
-        address: rex.address ?? null,
-        ref: null,
-        queued: [],
-        taskKeys: new Set(),
-      };
-      const exKey = keyOf(rex.frameworkId, rex.executorId);
-      executors.set(exKey, ex);
+      const ex = book.addExecutor({ frameworkId: rex.frameworkId, executorId: rex.executorId, runId: rex.runId, kind: rex.kind, phase: { kind: 'launching' } });
       for (const rt of rex.tasks) {
-        const key = keyOf(rex.frameworkId, rt.task.taskId);
-        tasks.set(key, { frameworkId: rex.frameworkId, executorKey: exKey, path: rt.path, task: rt.task, state: rt.state });
-        ex.taskKeys.add(key);
+        book.addTask(ex, { path: rt.path, task: rt.task, state: rt.state });
         updates.recover(rex.frameworkId, rt.task.taskId, rt.updates, rt.acks, rt.nextSeq);
       }
-      if (rex.address === undefined) continue;
-      const ref = this.deps.refFor(rex.address);
-      this.awaiting.add(exKey);
+      if (rex.address === undefined) {
+        gone.push({ ex, why: rex.gone });
+        continue;
+      }
+      const ref = effects.refFor(rex.address);
+      this.awaiting.add(ex);
+      book.setPhase(ex, { kind: 'reconnecting', ref });
       // Watching first: an executor already dead answers Down(noproc) at once.
-      this.deps.watch(ref);
-      ex.ref = ref;
-      ref.tell({ type: 'executor.reconnect', agent: this.deps.self });
+      effects.watch(ref);
+      ref.tell({ type: 'executor.reconnect', agent: effects.self });
     }
-    for (const [exKey, ex] of executors) {
-      if (this.awaiting.has(exKey)) continue;
-      const rex = recovered.executors.find((r) => keyOf(r.frameworkId, r.executorId) === exKey);
-      const why = recovered.rebooted ? 'the host rebooted: the executor is gone' : rex?.completed ? 'the executor had terminated' : 'the executor was never recorded as started';
-      this.deps.executorGone(ex, why);
-    }
+    for (const { ex, why } of gone) this.agent.executorGone(ex, 'REASON_EXECUTOR_TERMINATED', why);
     if (this.awaiting.size === 0) {
       this.finish();
       return;
     }
-    this.deps.timers.once('reregistration', this.deps.reregistrationTimeoutMs, { type: 'agent.reregistration_timeout' });
-    if (this.deps.retryIntervalMs !== undefined) {
-      this.deps.timers.repeat('reconnect-retry', this.deps.retryIntervalMs, { type: 'agent.reconnect_retry' });
+    effects.timers.once('reregistration', options.executorReregistrationTimeoutMs, { type: 'agent.reregistration_timeout' });
+    if (options.executorReregistrationRetryIntervalMs !== undefined) {
+      effects.timers.repeat('reconnect-retry', options.executorReregistrationRetryIntervalMs, { type: 'agent.reconnect_retry' });
     }
   }
 
   /** An executor answered the reconnect. */
   reregistered(message: Extract<AgentMsg, { type: 'agent.reregister_executor' }>): void {
-    const { executors, tasks, updates } = this.deps;
-    const exKey = keyOf(message.frameworkId, message.executorId);
-    const ex = executors.get(exKey);
-    if (ex === undefined || ex.runId !== message.runId || !this.awaiting.delete(exKey)) {
-      // Unknown, or already reconnected: a duplicate is ignored (Mesos: not answered with shutdown).
-      if (ex === undefined || ex.runId !== message.runId) message.executor.tell({ type: 'executor.shutdown' } satisfies ExecutorMsg);
+    const { book, updates } = this.agent;
+    const ex = book.executor(message.frameworkId, message.executorId);
+    if (ex === undefined || ex.runId !== message.runId) {
+      message.executor.tell({ type: 'executor.shutdown' });
       return;
     }
+    // Already reconnected: a duplicate is ignored (Mesos: not answered with shutdown).
+    if (!this.awaiting.delete(ex)) return;
     this.report.reconnected++;
-    const executorRef = message.executor as ActorRef<ExecutorMsg>;
-    ex.ref = executorRef;
-    executorRef.tell({ type: 'executor.registered' });
-    const known = new Set(message.tasks.map((t) => t.taskId as string));
+    const executor = message.executor;
+    book.setPhase(ex, { kind: 'registered', ref: executor });
+    executor.tell({ type: 'executor.registered' });
+    const known = new Set<string>(message.tasks.map((t) => t.taskId));
     for (const status of message.updates) {
       known.add(status.taskId);
-      const entry = tasks.get(keyOf(status.frameworkId, status.taskId));
+      const entry = book.task(status.frameworkId, status.taskId);
       if (entry !== undefined) entry.state = status.state;
-      void updates.update(status, this.deps.checkpointing(status.frameworkId)).then(
-        () => executorRef.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
+      void updates.update(status, book.checkpointing(status.frameworkId)).then(
+        () => executor.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
         () => undefined,
       );
     }
-    for (const key of ex.taskKeys) {
-      const entry = tasks.get(key);
-      if (entry === undefined || TERMINAL_STATES.has(entry.state) || known.has(entry.task.taskId)) continue;
-      // Launched here but never seen by the executor (Mesos: REASON_SLAVE_RESTARTED).
+    for (const entry of book.tasksOf(ex)) {
+      if (isTerminal(entry.state) || known.has(entry.task.taskId)) continue;
+      // Launched here but never seen by the executor (Mesos: REASON_AGENT_RESTARTED).
       this.report.lost++;
-      const state = this.deps.partitionAware(entry.frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST';
-      this.deps.taskUpdate(entry, state, 'REASON_SLAVE_RESTARTED', 'the task never reached its executor before the agent restarted');
+      this.agent.taskUpdate(entry, book.partitionAware(entry.frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_AGENT_RESTARTED', 'the task never reached its executor before the agent restarted');
     }
     if (this.awaiting.size === 0) this.finish();
   }
 
   /** A watched executor is gone: during recovery there is nothing to wait for from it. */
-  executorDown(exKey: string): void {
-    if (this.awaiting.delete(exKey) && this.awaiting.size === 0) this.finish();
+  executorDown(ex: ExecutorEntry): void {
+    if (this.awaiting.delete(ex) && this.awaiting.size === 0) this.finish();
   }
 
   /** A reconnect (or its answer) may have been lost: ask the missing executors again. */
   retry(): void {
-    for (const exKey of this.awaiting) this.deps.executors.get(exKey)?.ref?.tell({ type: 'executor.reconnect', agent: this.deps.self });
+    for (const ex of this.awaiting) if (ex.phase.kind === 'reconnecting') ex.phase.ref.tell({ type: 'executor.reconnect', agent: this.agent.effects.self });
     this.report.reconnectRetries++;
   }
 
   /** The reregistration timeout: executors still silent are destroyed, their tasks lost. */
   timeout(): void {
-    const { executors, tasks } = this.deps;
-    for (const exKey of this.awaiting) {
-      const ex = executors.get(exKey);
-      if (ex === undefined) continue;
+    const { book, effects } = this.agent;
+    for (const ex of this.awaiting) {
       this.report.destroyed++;
-      if (ex.ref !== null) {
-        this.deps.unwatch(ex.ref);
-        this.deps.destroy(ex.ref.address);
+      if (ex.phase.kind === 'reconnecting') {
+        effects.unwatch(ex.phase.ref);
+        effects.launcher.tell({ type: 'launcher.destroy', address: ex.phase.ref.address });
       }
-      executors.delete(exKey);
-      for (const key of ex.taskKeys) {
-        const entry = tasks.get(key);
-        if (entry === undefined || TERMINAL_STATES.has(entry.state)) continue;
-        const state = this.deps.partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST';
-        this.deps.taskUpdate(entry, state, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', `executor ${ex.executorId} did not reregister in time`);
+      book.removeExecutor(ex);
+      for (const entry of book.tasksOf(ex)) {
+        if (isTerminal(entry.state)) continue;
+        this.agent.taskUpdate(entry, book.partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', `executor ${ex.executorId} did not reregister in time`);
       }
     }
     this.awaiting.clear();
@@ -163,8 +120,8 @@ export class Reconnection {
   }
 
   private finish(): void {
-    this.deps.timers.cancel('reregistration');
-    this.deps.timers.cancel('reconnect-retry');
-    this.deps.done();
+    this.agent.effects.timers.cancel('reregistration');
+    this.agent.effects.timers.cancel('reconnect-retry');
+    this.done();
   }
 }

@@ -1,18 +1,20 @@
-import type {
-  AgentId,
-  AgentInfo,
-  CheckpointState,
-  ExecutorId,
-  FrameworkId,
-  FrameworkInfo,
-  Reservations,
-  Resources,
-  RunId,
-  TaskInfo,
-  TaskPath,
-  TaskStateName,
-} from '../checkpoint/index.js';
-import type { TaskDescription, TaskStatus } from '../cluster/types.js';
+import type { CheckpointState, ExecutorKind, ExecutorPid, ExecutorState, StatusUpdate, TaskInfo } from '../checkpoint/index.js';
+import {
+  type AgentId,
+  type AgentInfo,
+  type ExecutorId,
+  type FrameworkId,
+  type FrameworkInfo,
+  type Reservations,
+  type Resources,
+  type RunId,
+  type TaskDescription,
+  type TaskPath,
+  type TaskStateName,
+  type TaskStatus,
+  TaskStateSchema,
+  reasonFromCheckpoint,
+} from '../protocol/index.js';
 
 /** What a restarted agent takes back from its checkpoint (Mesos: slave/state.hpp → Slave::recover). */
 export interface RecoveredAgent {
@@ -27,8 +29,10 @@ export interface RecoveredExecutor {
   readonly frameworkId: FrameworkId;
   readonly executorId: ExecutorId;
   readonly runId: RunId;
-  /** Where to reconnect; undefined if the executor's worker was never recorded as started. */
+  readonly kind: ExecutorKind;
+  /** Where to reconnect; undefined if the executor cannot be reached (`gone` says why). */
   readonly address: string | undefined;
+  readonly gone: string;
   /** The run ended before the checkpoint (its sentinel exists): only its unacknowledged updates matter. */
   readonly completed: boolean;
   readonly tasks: readonly RecoveredTask[];
@@ -88,6 +92,17 @@ export function incompatibilities(before: AgentInfo, now: AgentInfo, policy: Rec
  * the agent id but no executor. Executors without a `latest` run are skipped; a completed run
  * is kept only while it has updates not yet acknowledged (they are resent).
  */
+/**
+ * Why a recorded executor cannot be reconnected to, or undefined if it may still be there. After
+ * a reboot its recorded address may name another actor now (Mesos: a reused pid), so it is not contacted.
+ */
+function whyGone(rebooted: boolean, completed: boolean, pid: ExecutorPid | null | undefined): string | undefined {
+  if (rebooted) return 'the host rebooted: the executor is gone';
+  if (completed) return 'the executor had terminated';
+  if (pid?.address === undefined) return 'the executor was never recorded as started';
+  return undefined;
+}
+
 export function decideRecovery(state: CheckpointState, bootId: string, info: AgentInfo, policy: ReconfigurationPolicy): RecoveryDecision {
   checkReservations(state.reservations ?? {}, info.resources);
   if (state.agent === undefined) return { kind: 'fresh', why: 'no agent in the checkpoint' };
@@ -111,10 +126,11 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
       const tasks: RecoveredTask[] = [];
       for (const task of run.tasks.values()) {
         if (task.info === undefined) continue;
-        const updates = task.updates as TaskStatus[];
+        const path = { agentId: state.agent.id, frameworkId: framework.id, executorId: executor.id, runId: run.id, taskId: task.id };
+        const updates = task.updates.flatMap((update) => statusFromCheckpoint(update, path));
         tasks.push({
-          path: { agentId: state.agent.id, frameworkId: framework.id, executorId: executor.id, runId: run.id, taskId: task.id },
-          task: describe(task.id, task.info, executor.id),
+          path,
+          task: describe(task.id, task.info, executor.id, kindOf(executor)),
           state: updates.at(-1)?.state ?? 'TASK_STAGING',
           updates,
           acks: task.acks,
@@ -123,11 +139,14 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
       }
       // A completed run is recovered only for the updates it still owes the framework.
       if (run.completed && tasks.every((t) => t.updates.every((u) => t.acks.has(u.uuid)))) continue;
+      const gone = whyGone(rebooted, run.completed, run.pid);
       executors.push({
         frameworkId: framework.id,
         executorId: executor.id,
         runId: run.id,
-        address: rebooted || run.completed ? undefined : run.pid?.address,
+        kind: kindOf(executor),
+        address: gone === undefined ? run.pid?.address : undefined,
+        gone: gone ?? '',
         completed: run.completed,
         tasks,
       });
@@ -152,14 +171,35 @@ function checkReservations(reservations: Reservations, configured: Resources): v
   );
 }
 
-function describe(taskId: TaskPath['taskId'], info: TaskInfo, executorId: ExecutorId): TaskDescription {
+/** Executor infos written before `kind` existed: a `command-` id was a task's own executor. */
+function kindOf(executor: ExecutorState): ExecutorKind {
+  return executor.info?.kind ?? (executor.id.startsWith('command-') ? 'task' : 'custom');
+}
+
+/** A stored update as a status: its ids from its key, v0 reason names read as v1; one with a state this build does not know is dropped. */
+function statusFromCheckpoint(update: StatusUpdate, path: TaskPath): TaskStatus[] {
+  if (!TaskStateSchema.options.includes(update.state)) return [];
+  const reason = reasonFromCheckpoint(update.reason);
+  const executorId = (update as { executorId?: unknown }).executorId;
+  return [
+    {
+      taskId: path.taskId,
+      frameworkId: path.frameworkId,
+      executorId: typeof executorId === 'string' ? (executorId as ExecutorId) : path.executorId,
+      uuid: update.uuid,
+      state: update.state,
+      timestamp: update.timestamp,
+      ...(update.source === undefined ? {} : { source: update.source }),
+      ...(reason === undefined ? {} : { reason }),
+      ...(update.message === undefined ? {} : { message: update.message }),
+      ...(update.data === undefined ? {} : { data: update.data }),
+    },
+  ];
+}
+
+function describe(taskId: TaskPath['taskId'], info: TaskInfo, executorId: ExecutorId, kind: ExecutorKind): TaskDescription {
   const run: TaskDescription['run'] =
     info.run !== undefined ? { kind: 'js', module: info.run.module, export: info.run.export, args: info.run.args } : { kind: 'command', command: info.command ?? 'true' };
-  return {
-    taskId,
-    name: info.name,
-    resources: info.resources,
-    run,
-    ...(executorId.startsWith('command-') ? {} : { executor: { executorId } }),
-  };
+  const executor = kind === 'default' ? {} : kind === 'task' ? { executor: {} } : { executor: { executorId } };
+  return { taskId, name: info.name, resources: info.resources as TaskDescription['resources'], run, ...executor };
 }

@@ -1,5 +1,4 @@
-import type { FrameworkId, TaskId } from '../checkpoint/index.js';
-import type { TaskStatus } from '../cluster/types.js';
+import type { FrameworkId, TaskId, TaskStatus } from '../protocol/index.js';
 
 export interface RetryPolicy {
   /** First resend of an unacknowledged update. Default 10 s (Mesos). */
@@ -12,6 +11,15 @@ export interface StatusUpdateSink {
   /** Makes the update (or the acknowledgement) durable; resolves when it is. */
   checkpoint(status: TaskStatus, entry: 'update' | 'ack', seq: number): Promise<void>;
   forward(status: TaskStatus): void;
+  /** The task's stream as it is durable now: to continue from after a write failed. */
+  durable(status: TaskStatus): DurableStream;
+}
+
+export interface DurableStream {
+  readonly updates: readonly TaskStatus[];
+  readonly acks: ReadonlySet<string>;
+  /** Entries (updates and acknowledgements) in the stream. */
+  readonly length: number;
 }
 
 interface Stream {
@@ -25,6 +33,12 @@ interface Stream {
   checkpointing: boolean;
   /** The head's acknowledgement is being made durable: a duplicate ack must not count twice. */
   acking: boolean;
+  /**
+   * A checkpoint write of this stream failed: what is in memory may be ahead of the disk. The
+   * next use rebuilds the stream from what is durable (`resync`), so that an update retried by
+   * its executor is written again at the right place, and nothing is forwarded out of order.
+   */
+  dirty: boolean;
 }
 
 /**
@@ -52,19 +66,23 @@ export class StatusUpdateManager {
 
   /**
    * Takes an update from an executor. Resolves 'accepted' once it is durable (the executor may
-   * then forget it) or 'duplicate' at once.
+   * then forget it) or 'duplicate' at once; rejects if it could not be made durable (the
+   * executor keeps it and sends it again).
    */
   async update(status: TaskStatus, checkpointing: boolean): Promise<'accepted' | 'duplicate'> {
     const key = `${status.frameworkId}/${status.taskId}`;
     let stream = this.streams.get(key);
     if (stream === undefined) {
-      stream = { pending: [], seen: new Set(), nextSeq: 0, backoffMs: this.retry.initialMs, sentAt: 0, checkpointing, acking: false };
+      stream = { pending: [], seen: new Set(), nextSeq: 0, backoffMs: this.retry.initialMs, sentAt: 0, checkpointing, acking: false, dirty: false };
       this.streams.set(key, stream);
     }
+    if (stream.dirty) this.resync(stream, status);
     if (stream.seen.has(status.uuid)) return 'duplicate';
     stream.seen.add(status.uuid);
     const seq = stream.nextSeq++;
-    if (checkpointing) await this.sink.checkpoint(status, 'update', seq);
+    if (checkpointing) await this.checkpoint(stream, status, 'update', seq);
+    // A resync while this write was in flight may have found it on disk and queued it already.
+    if (stream.pending.some((s) => s.uuid === status.uuid)) return 'accepted';
     stream.pending.push(status);
     if (stream.pending.length === 1) this.send(stream);
     return 'accepted';
@@ -84,6 +102,7 @@ export class StatusUpdateManager {
       sentAt: 0,
       checkpointing: true,
       acking: false,
+      dirty: false,
     });
   }
 
@@ -95,11 +114,12 @@ export class StatusUpdateManager {
   /** The framework acknowledged `uuid`; returns that update if it was the one in flight. */
   async acknowledge(frameworkId: FrameworkId, taskId: TaskId, uuid: string): Promise<TaskStatus | null> {
     const stream = this.streams.get(`${frameworkId}/${taskId}`);
+    if (stream?.dirty === true && stream.pending[0] !== undefined) this.resync(stream, stream.pending[0]);
     const head = stream?.pending[0];
     if (stream === undefined || head === undefined || head.uuid !== uuid || stream.acking) return null;
     stream.acking = true;
     try {
-      if (stream.checkpointing) await this.sink.checkpoint(head, 'ack', stream.nextSeq++);
+      if (stream.checkpointing) await this.checkpoint(stream, head, 'ack', stream.nextSeq++);
     } finally {
       stream.acking = false;
     }
@@ -122,6 +142,13 @@ export class StatusUpdateManager {
     return resent;
   }
 
+  /** Updates not yet acknowledged, over every stream. */
+  pendingCount(): number {
+    let n = 0;
+    for (const stream of this.streams.values()) n += stream.pending.length;
+    return n;
+  }
+
   /** Updates not yet acknowledged. */
   unacknowledged(frameworkId: FrameworkId, taskId: TaskId): readonly TaskStatus[] {
     return this.streams.get(`${frameworkId}/${taskId}`)?.pending ?? [];
@@ -130,6 +157,27 @@ export class StatusUpdateManager {
   /** Forgets a task whose terminal update was acknowledged. */
   remove(frameworkId: FrameworkId, taskId: TaskId): void {
     this.streams.delete(`${frameworkId}/${taskId}`);
+  }
+
+  private async checkpoint(stream: Stream, status: TaskStatus, entry: 'update' | 'ack', seq: number): Promise<void> {
+    try {
+      await this.sink.checkpoint(status, entry, seq);
+    } catch (error) {
+      stream.dirty = true;
+      throw error;
+    }
+  }
+
+  /** Rebuilds a stream from what is durable after a failed write; its head is forwarded again if it changed. */
+  private resync(stream: Stream, status: TaskStatus): void {
+    const durable = this.sink.durable(status);
+    const head = stream.pending[0]?.uuid;
+    stream.seen.clear();
+    for (const update of durable.updates) stream.seen.add(update.uuid);
+    stream.nextSeq = durable.length;
+    stream.pending.splice(0, stream.pending.length, ...durable.updates.filter((u) => !durable.acks.has(u.uuid)));
+    stream.dirty = false;
+    if (stream.pending.length > 0 && stream.pending[0]!.uuid !== head) this.send(stream);
   }
 
   private send(stream: Stream): void {

@@ -1,37 +1,29 @@
 import { crc32c } from '@node-rs/crc32';
 import { Packr } from 'msgpackr';
 import { CheckpointCorruptError } from './errors.js';
+import type { AgentInfo, FrameworkInfo, Reservations, Resources, TaskStateName } from '../protocol/index.js';
 import type { AgentId, ExecutorId, FrameworkId, RunPath, TaskPath } from './ids.js';
 
-export interface Resources {
-  readonly cpus: number;
-  readonly mem: number;
-  readonly disk?: number;
-}
+export type { AgentInfo, FrameworkInfo, Reservations, Resources, TaskStateName } from '../protocol/index.js';
+export { TERMINAL_STATES } from '../protocol/index.js';
 
-/** Resources reserved to roles on an agent (Mesos: checkpointed resources, resources.info). */
-export type Reservations = Readonly<Record<string, Resources>>;
-
-export interface AgentInfo {
-  readonly hostname: string;
-  readonly resources: Resources;
-  readonly attributes: Readonly<Record<string, string>>;
-}
-
-export interface FrameworkInfo {
-  readonly name: string;
-  readonly checkpoint: boolean;
-  readonly role?: string;
-  readonly partitionAware?: boolean;
-  readonly failoverTimeoutMs?: number;
-}
+/**
+ * Which executor runs a task: `default`, the framework's default executor on the agent (every
+ * task launched without `executor`); `task`, an executor of the task's own that ends with it
+ * (Mesos's command executor; `executor: {}` without an id); `custom`, one the framework named.
+ * Records written before this field existed are read as `task` if their id starts with
+ * `command-`, `custom` otherwise.
+ */
+export type ExecutorKind = 'default' | 'task' | 'custom';
 
 export interface ExecutorInfo {
   readonly name: string;
   readonly isolation: 'worker' | 'shared';
+  readonly kind?: ExecutorKind;
   readonly resources?: Resources;
 }
 
+/** A task as the checkpoint stores it. */
 export interface TaskInfo {
   readonly name: string;
   readonly resources: Resources;
@@ -39,31 +31,7 @@ export interface TaskInfo {
   readonly command?: string;
 }
 
-export type TaskStateName =
-  | 'TASK_STAGING'
-  | 'TASK_STARTING'
-  | 'TASK_RUNNING'
-  | 'TASK_FINISHED'
-  | 'TASK_FAILED'
-  | 'TASK_KILLED'
-  | 'TASK_ERROR'
-  | 'TASK_LOST'
-  | 'TASK_DROPPED'
-  | 'TASK_GONE'
-  | 'TASK_UNREACHABLE'
-  | 'TASK_UNKNOWN';
-
-/** States a task does not leave (as the agent sees it). */
-export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-]);
-
+/** A status update as the checkpoint stores it (its task is named by its key). */
 export interface StatusUpdate {
   readonly uuid: string;
   readonly state: TaskStateName;

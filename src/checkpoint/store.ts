@@ -103,6 +103,11 @@ export class CheckpointStore {
     return this.enqueue();
   }
 
+  /** A task's update stream as written (and, after a failed write, as durable). */
+  durableStream(task: TaskPath): readonly StreamEntry[] {
+    return this.stream(keys.taskUpdates(task));
+  }
+
   /** Deletes a finished executor run (all its tasks terminal and acknowledged), for GC. */
   async removeRun(run: RunPath): Promise<number> {
     if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');

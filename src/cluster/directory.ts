@@ -1,16 +1,13 @@
-import { type ActorRef, type Behaviour, behaviour, isDown } from '../actor/index.js';
-import type { MasterMsg } from '../master/messages.js';
-
-export type DirectoryMsg =
-  | { readonly type: 'directory.master' }
-  | { readonly type: 'directory.set_master'; readonly master: ActorRef<MasterMsg> };
+import { type Behaviour, behaviour, isDown } from '../actor/index.js';
+import { DirectoryInbox, type DirectoryMsg, type Peer } from '../protocol/index.js';
 
 /**
  * Where the current master is, at an address that never changes (`directory@main`): agents
  * started (or restarted by their supervisor) after a master failover find the new one here.
  */
-export function directory(initial: ActorRef<MasterMsg>): Behaviour<DirectoryMsg> {
+export function directory(initial: Peer<'master'>): Behaviour<DirectoryMsg> {
   return behaviour<DirectoryMsg>({
+    schema: DirectoryInbox,
     setup: () => {
       let master = initial;
       return {

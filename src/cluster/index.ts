@@ -1,6 +1,7 @@
-export type { AgentFlags, HostSpec } from '../agent/agent.js';
-export type { MasterArgs } from '../master/master.js';
-export type { MasterState } from '../master/messages.js';
-export { Framework, type FrameworkOptions, type LaunchRequest, type Launched } from '../scheduler/framework.js';
+export type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
+export type { MasterArgs, MasterFlags } from '../master/options.js';
+export { Framework, type FrameworkOptions, type LaunchOptions, type LaunchRequest, type Launched, type WaitOptions } from '../scheduler/framework.js';
+export { FrameworkError, type FrameworkErrorCode } from '../scheduler/errors.js';
+export { ClusterError, type ClusterErrorCode } from './errors.js';
+export { ClusterEvents, type ClusterEventMap } from './events.js';
 export { type AgentRecovery, type ClusterState, LocalCluster, type HostOptions, type LocalClusterOptions } from './local-cluster.js';
-export type { Offer, TaskDescription, TaskRun, TaskStatus } from './types.js';

@@ -1,6 +1,6 @@
 import { type Address, type ActorSystem, type Behaviour, type NodeId, behaviour, isDown } from '../actor/index.js';
 import { EXECUTOR } from '../executor/executor.js';
-import type { LauncherMsg } from './launcher-messages.js';
+import { type Isolation, LauncherInbox, type LauncherMsg, type LauncherSelfMsg, asSystemEvent } from '../protocol/index.js';
 
 export interface LauncherOptions {
   /** With `isolation: 'shared'`, executors packed into one worker per host, at most this many. */
@@ -10,7 +10,7 @@ export interface LauncherOptions {
 interface Placement {
   readonly node: NodeId;
   readonly hostId: string;
-  readonly isolation: 'worker' | 'shared';
+  readonly isolation: Isolation;
 }
 
 /**
@@ -19,11 +19,15 @@ interface Placement {
  * worker and outlive it. `worker` isolation: one worker per executor, ended when the executor
  * stops. `shared`: executors of a host packed into shared workers, for density.
  */
-export function launcher(system: ActorSystem, options: LauncherOptions): Behaviour<LauncherMsg> {
-  return behaviour<LauncherMsg>({
+export function launcher(system: ActorSystem, options: LauncherOptions): Behaviour<LauncherMsg | LauncherSelfMsg> {
+  return behaviour<LauncherMsg | LauncherSelfMsg>({
+    schema: LauncherInbox,
     setup: (ctx) => {
       const placements = new Map<Address, Placement>();
-      const shared = new Map<string, { node: NodeId; executors: number }>();
+      /** Executors in each shared worker; a worker left empty is ended. */
+      const sharedWorkers = new Map<NodeId, { hostId: string; executors: number }>();
+      /** The shared worker each host fills next. */
+      const filling = new Map<string, NodeId>();
       /** Each host's current agent, and how long its executors may outlive it. */
       const agents = new Map<string, { agent: Address; recoveryTimeoutMs: number }>();
 
@@ -40,21 +44,32 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
       const recoveryTimedOut = async (hostId: string): Promise<void> => {
         for (const [address, placement] of [...placements]) {
           if (placement.hostId !== hostId) continue;
-          placements.delete(address);
+          // Its Down, which follows, releases its placement (and a shared worker it leaves empty).
           await destroy(placement, address);
-          ctx.publish({ type: 'custom', source: ctx.self.address, name: 'launcher.executor_destroyed', data: { hostId, executor: address, reason: 'recovery-timeout' } });
+          ctx.publish(asSystemEvent(ctx.self.address, { type: 'launcher.executor_destroyed', hostId, executor: address, reason: 'its agent did not come back within recoveryTimeoutMs' }));
         }
       };
 
       const sharedWorker = async (hostId: string): Promise<NodeId> => {
-        const current = shared.get(hostId);
-        if (current !== undefined && current.executors < options.executorsPerSharedWorker && system.workers().includes(current.node)) {
+        const node = filling.get(hostId);
+        const current = node === undefined ? undefined : sharedWorkers.get(node);
+        if (node !== undefined && current !== undefined && current.executors < options.executorsPerSharedWorker && system.workers().includes(node)) {
           current.executors++;
-          return current.node;
+          return node;
         }
-        const node = await system.spawnWorker();
-        shared.set(hostId, { node, executors: 1 });
-        return node;
+        const started = await system.spawnWorker();
+        sharedWorkers.set(started, { hostId, executors: 1 });
+        filling.set(hostId, started);
+        return started;
+      };
+
+      /** An executor of a shared worker ended: the worker ends with its last executor. */
+      const leaveShared = async (node: NodeId): Promise<void> => {
+        const pool = sharedWorkers.get(node);
+        if (pool === undefined || --pool.executors > 0) return;
+        sharedWorkers.delete(node);
+        if (filling.get(pool.hostId) === node) filling.delete(pool.hostId);
+        if (system.workers().includes(node)) await system.terminateWorker(node);
       };
 
       return {
@@ -67,23 +82,21 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
             const placement = placements.get(message.ref.address);
             placements.delete(message.ref.address);
             if (placement?.isolation === 'worker' && message.reason !== 'worker-exit') await system.terminateWorker(placement.node);
-            if (placement?.isolation === 'shared') {
-              const pool = shared.get(placement.hostId);
-              if (pool !== undefined && pool.node === placement.node) pool.executors--;
-            }
+            if (placement?.isolation === 'shared') await leaveShared(placement.node);
             return undefined;
           }
           if (message.type === 'launcher.agent_started') {
             ctx.timers.cancel(`recovery:${message.hostId}`);
-            agents.set(message.hostId, { agent: message.agent.address, recoveryTimeoutMs: message.recoveryTimeoutMs });
-            ctx.watch(message.agent);
+            agents.set(message.hostId, { agent: message.agent.address as Address, recoveryTimeoutMs: message.recoveryTimeoutMs });
+            ctx.watch(ctx.refFor(message.agent.address));
             return undefined;
           }
           if (message.type === 'launcher.recovery_timeout') return recoveryTimedOut(message.hostId);
           if (message.type === 'launcher.destroy_host') {
             const nodes = new Set([...placements.values()].filter((p) => p.hostId === message.hostId).map((p) => p.node));
             for (const [address, placement] of placements) if (placement.hostId === message.hostId) placements.delete(address);
-            shared.delete(message.hostId);
+            for (const node of nodes) sharedWorkers.delete(node);
+            filling.delete(message.hostId);
             await Promise.all([...nodes].map((node) => system.terminateWorker(node)));
             return nodes.size;
           }

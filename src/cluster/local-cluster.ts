@@ -12,20 +12,31 @@ import {
   SUPERVISOR,
   type SupervisorArgs,
   type SupervisorMsg,
-  type SystemEvent,
   type SystemOptions,
   behaviourRef,
 } from '../actor/index.js';
-import type { AgentArgs, AgentFlags, HostSpec } from '../agent/agent.js';
-import type { AgentMsg } from '../agent/messages.js';
-import type { AgentId, FrameworkInfo, Resources } from '../checkpoint/index.js';
-import type { MasterArgs } from '../master/master.js';
-import type { MasterMsg, MasterState } from '../master/messages.js';
+import type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
+import type { MasterArgs, MasterFlags } from '../master/options.js';
+import type {
+  AgentId,
+  AgentMsg,
+  AgentSnapshot,
+  ClusterEventOf,
+  DirectoryMsg,
+  FrameworkInfo,
+  LauncherMsg,
+  LauncherSelfMsg,
+  MasterMsg,
+  MasterState,
+  Resources,
+} from '../protocol/index.js';
 import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
-import { type DirectoryMsg, directory } from './directory.js';
+import { directory } from './directory.js';
+import { ClusterError } from './errors.js';
+import { ClusterEvents } from './events.js';
 import { launcher } from './launcher.js';
 import { validateAgentFlags, validateClusterOptions, validateFrameworkInfo } from './options.js';
-import type { LauncherMsg } from './launcher-messages.js';
+import { claimWorkDir, releaseWorkDir } from './work-dirs.js';
 
 export interface HostOptions {
   readonly resources?: Resources;
@@ -33,11 +44,14 @@ export interface HostOptions {
 }
 
 export interface LocalClusterOptions {
-  /** Default: a fresh temp dir, removed by `stop()`. */
+  /**
+   * Where the master's registry and each host's checkpoint live. Default: a fresh temp dir,
+   * removed by `stop()`. A work dir that holds a previous cluster is recovered from.
+   */
   readonly workDir?: string;
   /** A count of identical hosts, or one entry per host. Default 1. */
   readonly agents?: number | readonly HostOptions[];
-  readonly master?: MasterArgs;
+  readonly master?: MasterFlags;
   readonly agent?: AgentFlags;
   readonly system?: SystemOptions;
   /**
@@ -46,7 +60,7 @@ export interface LocalClusterOptions {
    * tasks over 1,000 executors on 2 cores: 6.6k tasks/s at 64, 10.9k at 256, no gain above).
    */
   readonly executorsPerSharedWorker?: number;
-  /** How long `start()` waits for every agent to register. Default 30 s. */
+  /** How long `start()` waits for every agent to be admitted. Default 30 s. */
   readonly startTimeoutMs?: number;
   /**
    * Each host's supervisor restarts its crashed agent (the role systemd plays for mesos-agent),
@@ -61,22 +75,11 @@ export interface LocalClusterOptions {
   readonly agentRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
 }
 
-/** What a restarted agent reported (the `agent.recovered` event). */
-export interface AgentRecovery {
+/** What a restarted agent reported (`agent.recovered`), or `fresh` for an agent that registered anew. */
+export interface AgentRecovery extends Partial<Omit<ClusterEventOf<'agent.recovered'>, 'type' | 'agentId' | 'hostId'>> {
   readonly agentId: AgentId;
+  readonly hostId: string;
   readonly fresh?: boolean;
-  readonly reconnected?: number;
-  readonly destroyed?: number;
-  readonly lost?: number;
-  readonly tasks?: number;
-  readonly recoveryMs?: number;
-  /** Corrupt checkpoint records skipped (only with `strict: false`). */
-  readonly checkpointErrors?: number;
-  readonly rebooted?: boolean;
-  /** Reconnect requests sent again (`executorReregistrationRetryIntervalMs`). */
-  readonly reconnectRetries?: number;
-  /** From the agent's start: reading the checkpoint, reconnecting executors (and replaying their updates), reregistering. */
-  readonly phases?: { readonly checkpointReadMs: number; readonly reconnectMs: number; readonly reregisterMs: number };
 }
 
 /** `state()`: the master's view, plus what each host's last agent recovery did. */
@@ -91,8 +94,8 @@ interface Host {
   flags: AgentFlags | undefined;
 }
 
-const MASTER = behaviourRef(new URL('../master/master.js', import.meta.url), 'master');
-const AGENT = behaviourRef(new URL('../agent/agent.js', import.meta.url), 'agent');
+const MASTER = behaviourRef(new URL('../master/behaviour.js', import.meta.url), 'master');
+const AGENT = behaviourRef(new URL('../agent/behaviour.js', import.meta.url), 'agent');
 
 /**
  * A whole cluster in one process: a master in its own worker, one agent per simulated host in
@@ -100,29 +103,37 @@ const AGENT = behaviourRef(new URL('../agent/agent.js', import.meta.url), 'agent
  * launcher on the main thread.
  */
 export class LocalCluster {
+  /** The roles' events, typed (`agent.recovered`, `master.agent_unreachable`, …). */
+  readonly events: ClusterEvents;
   private readonly hosts: Host[] = [];
   private readonly recoveries = new Map<string, AgentRecovery>();
   private readonly frameworks: Framework[] = [];
   private readonly hostSupervisors = new Map<string, ActorRef<SupervisorMsg>>();
+  private currentMaster!: ActorRef<MasterMsg>;
+  private masterArgs!: MasterArgs;
+  private directory!: ActorRef<DirectoryMsg>;
+  private launcher!: ActorRef<LauncherMsg | LauncherSelfMsg>;
+  /** The root: one supervisor per host under it, each supervising that host's agent. */
+  private supervisor!: ActorRef<SupervisorMsg>;
+  private stopped = false;
 
   private constructor(
     readonly system: ActorSystem,
     readonly workDir: string,
+    private readonly options: LocalClusterOptions,
+    private readonly claim: string,
     private readonly ownsWorkDir: boolean,
-    private currentMaster: ActorRef<MasterMsg>,
-    private readonly masterArgs: MasterArgs,
-    private readonly directory: ActorRef<DirectoryMsg>,
-    private readonly launcher: ActorRef<LauncherMsg>,
-    /** The root: one supervisor per host under it, each supervising that host's agent. */
-    private readonly supervisor: ActorRef<SupervisorMsg>,
-    private readonly hostRestarts: Pick<SupervisorArgs, 'intensity' | 'backoff'>,
-    private readonly autoRestart: boolean,
   ) {
-    system.events.on('custom', (event) => {
-      if (event.name !== 'agent.recovered') return;
-      const data = event.data as AgentRecovery & { hostId: string };
-      this.recoveries.set(data.hostId, data);
+    this.events = new ClusterEvents(system);
+    const admitted = (event: { hostId: string; agentId: AgentId }) => {
+      const host = this.hosts.find((h) => h.spec.hostId === event.hostId);
+      if (host !== undefined) host.agentId = event.agentId;
+    };
+    this.events.on('agent.recovered', ({ type: _, ...recovery }) => {
+      admitted(recovery);
+      this.recoveries.set(recovery.hostId, recovery);
     });
+    this.events.on('agent.registered', admitted);
     system.events.on('supervisor.restarted', (event) => {
       if (this.hostSupervisors.get(event.child)?.address !== event.supervisor) return;
       const host = this.hosts.find((h) => h.spec.hostId === event.child);
@@ -130,71 +141,98 @@ export class LocalCluster {
     });
   }
 
+  /**
+   * Starts a master and one agent per host, and resolves once every agent is admitted
+   * (registered, or recovered and reregistered). Rejects with a coded error — bad options
+   * (`ERR_INVALID_OPTIONS`), a work dir in use (`ERR_WORK_DIR_IN_USE`, `ERR_CHECKPOINT_LOCKED`),
+   * an agent that refuses to start, `ERR_CLUSTER_START_TIMEOUT` — and leaves nothing running.
+   */
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     validateClusterOptions(options);
     const ownsWorkDir = options.workDir === undefined;
     const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'mesolith-cluster-'));
-    const hostOptions: readonly HostOptions[] = typeof options.agents === 'object' ? options.agents : Array.from({ length: options.agents ?? 1 }, () => ({}));
-    if (hostOptions.length < 1) throw new RangeError('a cluster needs at least one agent');
-    const system = await ActorSystem.start({ name: 'cluster', ...options.system });
+    const claim = claimWorkDir(workDir);
+    let system: ActorSystem | undefined;
     try {
-      // The master keeps its registry under the work dir, so that a restarted master readmits
-      // the agents and frameworks it had admitted.
-      const masterArgs: MasterArgs = { ...options.master, workDir: join(workDir, 'master') };
-      const master = await system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: masterArgs });
-      const masterDirectory = await system.spawn<DirectoryMsg>(directory(master), { name: 'directory' });
-      const hostLauncher = await system.spawn<LauncherMsg>(
-        launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 256 }),
-        { name: 'launcher' },
-      );
-      const supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'agents', args: { strategy: 'one_for_one', children: [] } });
-      const hostRestarts = {
-        intensity: options.agentRestarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 },
-        backoff: options.agentRestarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 },
-      };
-      const cluster = new LocalCluster(system, workDir, ownsWorkDir, master, masterArgs, masterDirectory, hostLauncher, supervisor, hostRestarts, options.autoRestartAgents ?? true);
-      const registered = new Map<string, AgentId>();
-      const allRegistered = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`only ${registered.size} of ${hostOptions.length} agents registered within ${options.startTimeoutMs ?? 30_000} ms`)),
-          options.startTimeoutMs ?? 30_000,
-        );
-        const onEvent = (event: SystemEvent) => {
-          if (event.type !== 'custom' || event.name !== 'agent.registered') return;
-          const data = event.data as { agentId: AgentId; hostId: string };
-          registered.set(data.hostId, data.agentId);
-          const host = cluster.hosts.find((h) => h.spec.hostId === data.hostId);
-          if (host !== undefined) host.agentId = data.agentId;
-          if (registered.size === hostOptions.length) {
-            clearTimeout(timer);
-            system.events.off('event', onEvent);
-            resolve();
-          }
-        };
-        system.events.on('event', onEvent);
-      });
-      const defaultResources: Resources = { cpus: cpus().length, mem: Math.floor(totalmem() / 1024 / 1024 / hostOptions.length / 2) };
-      for (const [i, host] of hostOptions.entries()) {
-        const hostId = `host-${i + 1}`;
-        const spec: HostSpec = {
-          hostId,
-          hostname: `${hostname()}-${hostId}`,
-          workDir: join(workDir, hostId),
-          bootId: randomUUID(),
-          resources: host.resources ?? defaultResources,
-          attributes: host.attributes ?? {},
-        };
-        mkdirSync(spec.workDir, { recursive: true });
-        const agent = await cluster.spawnAgent(spec, options.agent);
-        cluster.hosts.push({ spec, agent, agentId: registered.get(hostId), flags: options.agent });
-      }
-      await allRegistered;
+      system = await ActorSystem.start({ name: 'cluster', ...options.system });
+      const cluster = new LocalCluster(system, workDir, options, claim, ownsWorkDir);
+      await cluster.boot();
       return cluster;
     } catch (error) {
-      await system.stop();
+      await system?.stop();
+      releaseWorkDir(claim);
       if (ownsWorkDir) rmSync(workDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  private async boot(): Promise<void> {
+    const { system, options, workDir } = this;
+    // The master keeps its registry under the work dir, so that a restarted master readmits
+    // the agents and frameworks it had admitted.
+    this.masterArgs = { ...options.master, workDir: join(workDir, 'master') };
+    this.currentMaster = await system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: this.masterArgs });
+    this.directory = await system.spawn<DirectoryMsg>(directory(this.currentMaster), { name: 'directory' });
+    this.launcher = await system.spawn(launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 256 }), { name: 'launcher' });
+    this.supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'agents', args: { strategy: 'one_for_one', children: [] } });
+    const hostOptions: readonly HostOptions[] = typeof options.agents === 'object' ? options.agents : Array.from({ length: options.agents ?? 1 }, () => ({}));
+    const defaultResources: Resources = { cpus: cpus().length, mem: Math.floor(totalmem() / 1024 / 1024 / hostOptions.length / 2) };
+    const timeoutMs = options.startTimeoutMs ?? 30_000;
+    const specs = hostOptions.map((host, i): HostSpec => {
+      const hostId = `host-${i + 1}`;
+      return {
+        hostId,
+        hostname: `${hostname()}-${hostId}`,
+        workDir: join(workDir, hostId),
+        bootId: randomUUID(),
+        resources: host.resources ?? defaultResources,
+        attributes: host.attributes ?? {},
+      };
+    });
+    const admitted = specs.map((spec) => this.nextAdmission(spec.hostId, timeoutMs));
+    try {
+      for (const spec of specs) {
+        mkdirSync(spec.workDir, { recursive: true });
+        const agent = await this.spawnAgent(spec, options.agent);
+        this.hosts.push({ spec, agent, agentId: this.recoveries.get(spec.hostId)?.agentId, flags: options.agent });
+      }
+      await Promise.all(admitted);
+    } finally {
+      for (const admission of admitted) admission.cancel();
+    }
+  }
+
+  /**
+   * Resolves once the host's agent is admitted: registered anew, or recovered (a work dir that
+   * held an earlier cluster). Rejects after `timeoutMs`. Never left unhandled.
+   */
+  private nextAdmission(hostId: string, timeoutMs: number): Promise<AgentRecovery> & { cancel(): void } {
+    let off = () => {};
+    const admitted = new Promise<AgentRecovery>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new ClusterError('ERR_CLUSTER_START_TIMEOUT', `the agent of ${hostId} was not admitted by the master within ${timeoutMs} ms (startTimeoutMs)`));
+      }, timeoutMs);
+      const onRegistered = (event: ClusterEventOf<'agent.registered'>) => {
+        if (event.hostId !== hostId) return;
+        off();
+        resolve({ agentId: event.agentId, hostId, fresh: true });
+      };
+      const onRecovered = ({ type: _, ...recovery }: ClusterEventOf<'agent.recovered'>) => {
+        if (recovery.hostId !== hostId) return;
+        off();
+        resolve(recovery);
+      };
+      off = () => {
+        clearTimeout(timer);
+        this.events.off('agent.registered', onRegistered);
+        this.events.off('agent.recovered', onRecovered);
+      };
+      this.events.on('agent.registered', onRegistered);
+      this.events.on('agent.recovered', onRecovered);
+    });
+    admitted.catch(() => undefined);
+    return Object.assign(admitted, { cancel: () => off() });
   }
 
   /** Agent ids in host order. */
@@ -209,7 +247,7 @@ export class LocalCluster {
       id: spec.hostId,
       start: { behaviour: AGENT, args, name: `agent-${spec.hostId}`, worker: 'new' },
       // transient: a crash is restarted, a clean exit (recover: 'cleanup') is not.
-      restart: this.autoRestart ? 'transient' : 'temporary',
+      restart: this.options.autoRestartAgents === false ? 'temporary' : 'transient',
       shutdownMs: 5_000,
     };
     const supervisor = await this.hostSupervisor(spec.hostId);
@@ -226,9 +264,19 @@ export class LocalCluster {
     const running = await this.supervisor.ask<ChildInfo[]>({ type: 'supervisor.which_children' });
     const current = running.find((child) => child.id === hostId)?.ref;
     if (current !== undefined && current !== null) return this.system.ref<SupervisorMsg>(current);
+    const restarts = this.options.agentRestarts;
     const spec: ChildSpec = {
       id: hostId,
-      start: { behaviour: SUPERVISOR, name: `supervisor-${hostId}`, args: { strategy: 'one_for_one', ...this.hostRestarts, children: [] } satisfies SupervisorArgs },
+      start: {
+        behaviour: SUPERVISOR,
+        name: `supervisor-${hostId}`,
+        args: {
+          strategy: 'one_for_one',
+          intensity: restarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 },
+          backoff: restarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 },
+          children: [],
+        } satisfies SupervisorArgs,
+      },
       // Given up after too many restarts: the host stays down until startAgent.
       restart: 'temporary',
       shutdownMs: 10_000,
@@ -250,13 +298,18 @@ export class LocalCluster {
 
   private host(agentId: AgentId | string): Host {
     const host = this.hosts.find((h) => h.agentId === agentId);
-    if (host === undefined) throw new RangeError(`no agent ${agentId} in this cluster (agents: ${this.agentIds().join(', ')})`);
+    if (host === undefined) throw new ClusterError('ERR_NO_SUCH_AGENT', `no agent ${agentId} in this cluster (agents: ${this.agentIds().join(', ')})`);
     return host;
   }
 
   /** The agent actor of an agent id (its `node` is the agent's worker). */
   agentRef(agentId: AgentId | string): ActorRef<AgentMsg> {
     return this.host(agentId).agent;
+  }
+
+  /** What an agent knows (its executors, tasks, checkpoint health and write latency). */
+  agentState(agentId: AgentId | string, timeoutMs = 5_000): Promise<AgentSnapshot> {
+    return this.host(agentId).agent.ask<AgentSnapshot>({ type: 'agent.state' }, { timeoutMs });
   }
 
   /**
@@ -268,21 +321,10 @@ export class LocalCluster {
     await this.system.terminateWorker(this.host(agentId).agent.node);
   }
 
-  /** Resolves with the next recovery (or fresh registration) reported by that host's agent. */
-  nextRecovery(agentId: AgentId | string): Promise<AgentRecovery> {
-    const host = this.host(agentId);
+  /** Resolves with the next recovery (or fresh registration) reported by that host's agent; rejects after `timeoutMs` (default 60 s). */
+  nextRecovery(agentId: AgentId | string, timeoutMs = 60_000): Promise<AgentRecovery> {
     // A fresh registration after a reboot changes the agent id; the host stays the key.
-    return new Promise<AgentRecovery>((resolve) => {
-      const onEvent = (event: SystemEvent) => {
-        if (event.type !== 'custom' || (event.name !== 'agent.recovered' && event.name !== 'agent.registered')) return;
-        const data = event.data as AgentRecovery & { hostId: string };
-        if (data.hostId !== host.spec.hostId) return;
-        this.system.events.off('event', onEvent);
-        host.agentId = data.agentId;
-        resolve(event.name === 'agent.registered' ? { ...data, fresh: true } : data);
-      };
-      this.system.events.on('event', onEvent);
-    });
+    return this.nextAdmission(this.host(agentId).spec.hostId, timeoutMs);
   }
 
   /**
@@ -314,8 +356,13 @@ export class LocalCluster {
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     // The supervisor may not have handled the old agent's death yet: retire its child first.
     await this.retireAgent(host);
-    const recovered = this.nextRecovery(agentId);
-    host.agent = await this.spawnAgent(host.spec, host.flags);
+    const recovered = this.nextAdmission(host.spec.hostId, 60_000);
+    try {
+      host.agent = await this.spawnAgent(host.spec, host.flags);
+    } catch (error) {
+      recovered.cancel();
+      throw error;
+    }
     return recovered;
   }
 
@@ -379,7 +426,11 @@ export class LocalCluster {
 
   /** Stops every actor and worker; removes the work dir if the cluster made it. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     await this.system.stop();
+    this.events.removeAllListeners();
+    releaseWorkDir(this.claim);
     if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
   }
 }

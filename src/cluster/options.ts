@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { validateOptions } from '../actor/options.js';
-import type { AgentFlags } from '../agent/agent.js';
-import type { FrameworkInfo } from '../checkpoint/index.js';
+import type { AgentFlags } from '../agent/options.js';
+import type { FrameworkInfo } from '../protocol/index.js';
 import type { LocalClusterOptions } from './local-cluster.js';
 
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));

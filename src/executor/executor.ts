@@ -1,27 +1,19 @@
+import * as v from 'valibot';
+import { type BehaviourRef, behaviour, behaviourRef, isDown } from '../actor/index.js';
+import {
+  type ExecutorArgs,
+  ExecutorArgsSchema,
+  ExecutorInbox,
+  type ExecutorMsg,
+  type ExecutorSelfMsg,
+  type Peer,
+  type TaskDescription,
+  type TaskId,
+  type TaskStateName,
+  type TaskStatus,
+} from '../protocol/index.js';
 import { randomUUID } from 'node:crypto';
-import { type ActorRef, type BehaviourRef, behaviour, behaviourRef, isDown } from '../actor/index.js';
-import type { ExecutorId, FrameworkId, RunId, TaskId, TaskStateName } from '../checkpoint/index.js';
-import type { TaskDescription, TaskStatus } from '../cluster/types.js';
-import type { AgentMsg } from '../agent/messages.js';
-import type { ExecutorMsg } from './messages.js';
-import type { PoolSize } from './pool-protocol.js';
 import { TaskRunner } from './task-runner.js';
-
-export interface ExecutorArgs {
-  readonly agent: ActorRef<AgentMsg>;
-  readonly frameworkId: FrameworkId;
-  readonly executorId: ExecutorId;
-  readonly runId: RunId;
-  /** The task pool of this executor's worker (the first executor in a worker sizes it). Default 2 threads × 64 tasks. */
-  readonly pool?: PoolSize;
-  /**
-   * The framework checkpoints: when the agent goes away, keep running and wait up to
-   * `recoveryTimeoutMs` for it to come back. Otherwise shut down as soon as it is gone.
-   */
-  readonly checkpoint?: boolean;
-  /** Default 15 min. */
-  readonly recoveryTimeoutMs?: number;
-}
 
 interface Running {
   readonly task: TaskDescription;
@@ -31,14 +23,17 @@ interface Running {
 
 /**
  * The executor (driver and executor in one actor): registers with its agent, runs the tasks it
- * is given, and keeps each status update until the agent acknowledges it.
+ * is given, and keeps each status update until the agent acknowledges it (the agent does once
+ * the update is durable).
  */
-export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
-  setup: (ctx, args) => {
-    const runner = new TaskRunner(args.pool ?? { threads: 2, tasksPerThread: 64 });
+export const executor = behaviour<ExecutorMsg | ExecutorSelfMsg, ExecutorArgs>({
+  schema: ExecutorInbox,
+  setup: (ctx, input) => {
+    const args = v.parse(ExecutorArgsSchema, input);
+    const runner = new TaskRunner(args.pool);
     const running = new Map<TaskId, Running>();
     const unacknowledged = new Map<string, TaskStatus>();
-    let agent: ActorRef<AgentMsg> = args.agent;
+    let agent: Peer<'agent'> = args.agent;
     let connected = true;
     /** The agent has accepted this executor; before that it has nothing to wait for if the agent goes. */
     let registered = false;
@@ -47,6 +42,8 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
       for (const entry of running.values()) entry.abort.abort(new Error('executor shutdown'));
       void ctx.stop();
     };
+
+    const forward = (status: TaskStatus) => agent.tell({ type: 'agent.executor_update', executorId: args.executorId, status });
 
     const send = (taskId: TaskId, state: TaskStateName, extra: Partial<Pick<TaskStatus, 'message' | 'reason' | 'data'>> = {}) => {
       const status: TaskStatus = {
@@ -61,7 +58,7 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
       };
       unacknowledged.set(status.uuid, status);
       // While the agent is away updates wait here; a reconnect hands them all over.
-      if (connected) agent.tell({ type: 'agent.executor_update', executorId: args.executorId, status });
+      if (connected) forward(status);
     };
 
     const start = (task: TaskDescription) => {
@@ -75,31 +72,31 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
         running.delete(task.taskId);
         if (outcome.kind === 'finished') send(task.taskId, 'TASK_FINISHED', outcome.result === undefined ? {} : { data: outcome.result });
         else if (outcome.kind === 'failed') send(task.taskId, 'TASK_FAILED', { message: outcome.message, reason: 'REASON_COMMAND_EXECUTOR_FAILED' });
-        else send(task.taskId, 'TASK_KILLED', { reason: 'REASON_TASK_KILLED', message: 'killed on request' });
+        else send(task.taskId, 'TASK_KILLED', { message: 'killed on request' });
       });
     };
 
     agent.tell({ type: 'agent.register_executor', frameworkId: args.frameworkId, executorId: args.executorId, runId: args.runId, executor: ctx.self });
-    ctx.watch(agent);
+    ctx.watch(ctx.refFor(agent.address));
 
     return {
       receive: (message) => {
         if (isDown(message)) {
-          if (!message.ref.equals(agent)) return undefined;
+          if (message.ref.address !== agent.address) return undefined;
           connected = false;
           // Mesos: executors of frameworks that do not checkpoint, and executors that never
           // registered, do not outlive their agent.
-          if (args.checkpoint !== true || !registered) return shutdown();
-          ctx.timers.once('recovery', args.recoveryTimeoutMs ?? 15 * 60_000, { type: 'executor.recovery_timeout' });
+          if (!args.checkpoint || !registered) return shutdown();
+          ctx.timers.once('recovery', args.recoveryTimeoutMs, { type: 'executor.recovery_timeout' });
           return undefined;
         }
         switch (message.type) {
           case 'executor.reconnect': {
-            ctx.unwatch(agent);
-            agent = message.agent as ActorRef<AgentMsg>;
+            ctx.unwatch(ctx.refFor(agent.address));
+            agent = message.agent;
             connected = true;
             ctx.timers.cancel('recovery');
-            ctx.watch(agent);
+            ctx.watch(ctx.refFor(agent.address));
             agent.tell({
               type: 'agent.reregister_executor',
               frameworkId: args.frameworkId,
@@ -127,6 +124,10 @@ export const executor = behaviour<ExecutorMsg, ExecutorArgs>({
           }
           case 'executor.ack':
             unacknowledged.delete(message.uuid);
+            return undefined;
+          case 'executor.resend':
+            // Map order is insertion order: oldest first, as each task's stream needs.
+            for (const status of unacknowledged.values()) forward(status);
             return undefined;
           case 'executor.shutdown':
             return shutdown();

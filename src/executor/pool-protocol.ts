@@ -20,13 +20,6 @@ export interface PoolWorkerData {
   readonly running: Int32Array;
 }
 
-/** How big an executor thread's task pool is. */
-export interface PoolSize {
-  readonly threads: number;
-  /** JS tasks one pool thread runs at once (they are mostly asynchronous). */
-  readonly tasksPerThread: number;
-}
-
 export type PoolControl = { readonly type: 'kill'; readonly task: number } | { readonly type: 'progress'; readonly task: number; readonly data: unknown };
 
 export const KILL_SLOTS = 65_536;

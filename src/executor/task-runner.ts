@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { TaskRun } from '../cluster/types.js';
-import { KILL_SLOTS, type PoolControl, type PoolJob, type PoolSize, type PoolWorkerData, slotOf } from './pool-protocol.js';
+import type { PoolSize, TaskRun } from '../protocol/index.js';
+import { KILL_SLOTS, type PoolControl, type PoolJob, type PoolWorkerData, slotOf } from './pool-protocol.js';
 
 export type TaskOutcome =
   | { readonly kind: 'finished'; readonly result?: unknown }

@@ -1,9 +1,4 @@
-import type { Reservations, Resources } from '../checkpoint/index.js';
-import { add, fits, subtract } from '../cluster/types.js';
-
-/** The pool of resources reserved to no role. */
-export const UNRESERVED = '*';
-export const NO_RESOURCES: Resources = { cpus: 0, mem: 0 };
+import { NO_RESOURCES, type OfferId, type Reservations, type Resources, UNRESERVED, add, fits, minOf, nonNegative, subtract } from '../protocol/index.js';
 
 /** What a task or an offer takes from an agent: some of its role's reservation, some of the unreserved rest. */
 export interface Allocation {
@@ -13,9 +8,6 @@ export interface Allocation {
 }
 
 export const sumOf = (a: Allocation): Resources => add(a.reserved, a.unreserved);
-
-const minOf = (a: Resources, b: Resources): Resources => ({ cpus: Math.min(a.cpus, b.cpus), mem: Math.min(a.mem, b.mem) });
-const nonNegative = (r: Resources): Resources => ({ cpus: Math.max(0, r.cpus), mem: Math.max(0, r.mem) });
 
 /**
  * One agent's resources as the master accounts them (Mesos: the allocator's view of a slave):
@@ -27,7 +19,7 @@ const nonNegative = (r: Resources): Resources => ({ cpus: Math.max(0, r.cpus), m
 export class AgentResources {
   private readonly reserved = new Map<string, Resources>();
   private readonly used = new Map<string, Resources>();
-  private readonly held = new Map<string, Allocation>();
+  private readonly held = new Map<OfferId, Allocation>();
 
   constructor(
     private total: Resources,
@@ -52,23 +44,28 @@ export class AgentResources {
     return free;
   }
 
+  /** Used by tasks, over every pool. */
+  usedResources(): Resources {
+    return subtract(this.total, this.free());
+  }
+
   /** What an offer to a framework of `role` can hold now. */
   offerable(role: string): Allocation {
     return { role, reserved: role === UNRESERVED ? NO_RESOURCES : this.available(role), unreserved: this.available(UNRESERVED) };
   }
 
-  hold(offerId: string, allocation: Allocation): void {
+  hold(offerId: OfferId, allocation: Allocation): void {
     this.held.set(offerId, allocation);
   }
 
   /** The offer is accepted, declined or rescinded: what it held is available again (and returned). */
-  release(offerId: string): Allocation | undefined {
+  release(offerId: OfferId): Allocation | undefined {
     const allocation = this.held.get(offerId);
     this.held.delete(offerId);
     return allocation;
   }
 
-  offerIds(): string[] {
+  offerIds(): OfferId[] {
     return [...this.held.keys()];
   }
 

@@ -1,22 +1,10 @@
-import type { ActorRef } from '../actor/index.js';
-import type { AgentMsg } from '../agent/messages.js';
-import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo, TaskId, TaskStateName } from '../checkpoint/index.js';
-import type { Offer } from '../cluster/types.js';
-import type { SchedulerMsg } from '../scheduler/messages.js';
-import { type Allocation, type AgentResources, UNRESERVED } from './agent-resources.js';
-
-/** What the master sends itself: its timers and the answers to its pings. */
-export type MasterInternalMsg =
-  | { readonly type: 'master.allocate' }
-  | { readonly type: 'master.ping_all' }
-  | { readonly type: 'master.ping_result'; readonly agentId: AgentId; readonly ok: boolean }
-  | { readonly type: 'master.failover_timeout'; readonly frameworkId: FrameworkId }
-  | { readonly type: 'master.offer_timeout'; readonly offerId: string };
+import { type AgentId, type AgentInfo, type FrameworkId, type FrameworkInfo, type Offer, type Peer, type Reason, type Source, type TaskId, type TaskStateName, UNRESERVED } from '../protocol/index.js';
+import type { Allocation, AgentResources } from './agent-resources.js';
 
 /** An admitted agent. */
 export interface AgentEntry {
   readonly id: AgentId;
-  ref: ActorRef<AgentMsg>;
+  ref: Peer<'agent'>;
   info: AgentInfo;
   /** Its total, reservations, and what tasks use and offers hold. */
   readonly resources: AgentResources;
@@ -24,27 +12,47 @@ export interface AgentEntry {
   reachable: boolean;
   /** False while the agent's actor is gone (crashed or restarting). */
   connected: boolean;
+  readonly registeredAt: number;
+  reregisteredAt?: number;
 }
 
 export interface FrameworkEntry {
   readonly id: FrameworkId;
   readonly info: FrameworkInfo;
   /** Replaced when a new scheduler fails over to this framework. */
-  scheduler: ActorRef<SchedulerMsg>;
+  scheduler: Peer<'scheduler'>;
   /** False from its scheduler's end until a scheduler fails over to it: no offers meanwhile. */
   connected: boolean;
   /** Agents this framework declined, until when. */
   readonly refused: Map<AgentId, number>;
+  /** Agents it has run tasks on (finished ones too): each is told to shut it down when it is torn down. */
+  readonly agents: Set<AgentId>;
+  /** Schedulers it failed over from: their calls are refused. */
+  readonly formerSchedulers: Set<string>;
+  readonly registeredAt: number;
 }
 
 export interface TaskEntry {
   readonly taskId: TaskId;
   readonly frameworkId: FrameworkId;
   readonly agentId: AgentId;
+  readonly name: string;
+  executorId?: string;
   /** What it takes from its agent, and from which pool. */
   readonly allocation: Allocation;
   state: TaskStateName;
+  reason?: Reason;
+  source?: Source;
+  updatedAt: number;
   killRequested?: boolean;
+}
+
+/** A framework that was torn down, kept (a bounded number of them) for `state()`. */
+export interface CompletedFramework {
+  readonly frameworkId: FrameworkId;
+  readonly name: string;
+  readonly removedAt: number;
+  readonly reason: string;
 }
 
 export type OfferEntry = Offer & { readonly frameworkId: FrameworkId; readonly allocation: Allocation };

@@ -1,423 +1,675 @@
-import { type ActorContext, type ActorRef, behaviour, isDown } from '../actor/index.js';
-import type { AgentMsg } from '../agent/messages.js';
-import { type AgentId, type AgentInfo, type FrameworkId, type Reservations, TERMINAL_STATES, type TaskId, type TaskStateName } from '../checkpoint/index.js';
-import { type TaskDescription, type TaskStatus, subtract } from '../cluster/types.js';
-import type { SchedulerMsg } from '../scheduler/messages.js';
-import { AgentResources, NO_RESOURCES, sumOf } from './agent-resources.js';
-import { type AgentEntry, type FrameworkEntry, type MasterInternalMsg, type TaskEntry, roleOf, taskKey } from './entries.js';
-import type { MasterMsg, MasterState } from './messages.js';
+import * as v from 'valibot';
+import type { Timers } from '../actor/index.js';
+import {
+  type AgentId,
+  type AgentInfo,
+  type ClusterEvent,
+  type FrameworkId,
+  type FrameworkInfo,
+  type MasterMsg,
+  type MasterSelfMsg,
+  type MasterState,
+  NO_RESOURCES,
+  type OfferId,
+  type Peer,
+  type Reason,
+  type Reservations,
+  type Resources,
+  type StorageFailure,
+  TaskDescriptionSchema,
+  type TaskId,
+  type TaskStateName,
+  type TaskStatus,
+  isTerminal,
+  isValidId,
+  subtract,
+} from '../protocol/index.js';
+import { AgentResources, sumOf } from './agent-resources.js';
+import { CompletedTasks } from './completed-tasks.js';
+import { type AgentEntry, type CompletedFramework, type FrameworkEntry, type TaskEntry, roleOf, taskKey } from './entries.js';
 import { Offers } from './offers.js';
-import { MasterRegistry } from './registry.js';
+import type { MasterOptions } from './options.js';
 
-export interface MasterArgs {
-  /** How often each agent is pinged; a ping unanswered within this counts as missed. Default 15 s. */
-  readonly agentPingTimeoutMs?: number;
-  /** Missed pings before an agent is unreachable. Default 5 (so 75 s by default). */
-  readonly maxAgentPingTimeouts?: number;
-  /**
-   * An offer not accepted or declined within this is rescinded, so that a framework sitting on
-   * offers cannot starve the others (Mesos --offer_timeout). Default: none.
-   */
-  readonly offerTimeoutMs?: number;
-  /** Where the registry lives (admitted agents and frameworks); none: nothing survives a restart. */
-  readonly workDir?: string;
+/** Where the master keeps what it admitted (the registry), as the master uses it. */
+export interface RegistryWriter {
+  admitAgent(id: AgentId, info: AgentInfo): Promise<void>;
+  admitFramework(id: FrameworkId, info: FrameworkInfo): Promise<void>;
+  removeFramework(id: FrameworkId): Promise<void>;
 }
 
+/** What an earlier master admitted. */
+export interface Admitted {
+  readonly frameworks: ReadonlyMap<FrameworkId, FrameworkInfo>;
+  readonly lastAgent: number;
+  readonly lastFramework: number;
+}
+
+/** What the master needs from its actor: time, ids, timers, watches, its event stream and its registry. */
+export interface MasterEnv {
+  readonly timers: Timers<MasterSelfMsg>;
+  now(): number;
+  newOfferId(): OfferId;
+  toSelf(message: MasterSelfMsg): void;
+  watch(peer: { readonly address: string }): void;
+  unwatch(peer: { readonly address: string }): void;
+  publish(event: ClusterEvent): void;
+  readonly registry: RegistryWriter | null;
+  /** Why a registry write failed, for events and `state()`. */
+  describeFailure(error: unknown): StorageFailure;
+}
+
+/** Who sent a message, when it came from an actor. */
+export type Sender = { readonly address: string } | undefined;
 
 /**
- * The master: admits agents and frameworks, offers each agent's free resources to frameworks in
- * turn, validates and routes launches, forwards status updates and their acknowledgements,
- * answers reconciliation, and marks agents that stop answering pings unreachable.
+ * The master's logic, apart from its actor: admits agents and frameworks, offers each agent's
+ * free resources to frameworks in turn, validates and routes launches, forwards status updates
+ * and their acknowledgements, answers reconciliation, and marks agents that stop answering
+ * pings unreachable. Everything it sends goes to the peers in its tables or to `env`.
  */
-export const master = behaviour<MasterMsg | MasterInternalMsg, MasterArgs | undefined>({
-  setup: (ctx, args) => {
-    const pingEveryMs = args?.agentPingTimeoutMs ?? 15_000;
-    const maxMissed = args?.maxAgentPingTimeouts ?? 5;
-    /** After this long without a ping an agent knows the master has given it up: the window and one interval more. */
-    const agentSilenceMs = pingEveryMs * (maxMissed + 1);
-    const agents = new Map<AgentId, AgentEntry>();
-    const frameworks = new Map<FrameworkId, FrameworkEntry>();
-    const tasks = new Map<string, TaskEntry>();
-    const removedFrameworks = new Set<FrameworkId>();
-    const registry = args?.workDir === undefined ? null : MasterRegistry.open(args.workDir);
-    const registered = registry?.read();
-    let nextAgent = registered?.lastAgent ?? 0;
-    let nextFramework = registered?.lastFramework ?? 0;
-    /** Frameworks admitted by an earlier master: they may subscribe again with their id. */
-    const knownFrameworks = new Map(registered?.frameworks ?? []);
-    ctx.timers.repeat('ping', pingEveryMs, { type: 'master.ping_all' });
+export class Master {
+  private readonly agents = new Map<AgentId, AgentEntry>();
+  private readonly frameworks = new Map<FrameworkId, FrameworkEntry>();
+  private readonly tasks = new Map<string, TaskEntry>();
+  /** Every framework admitted and not torn down, connected or not (after a master failover, or waiting for its scheduler). */
+  private readonly admitted: Map<FrameworkId, FrameworkInfo>;
+  private readonly completedFrameworks: CompletedFramework[] = [];
+  private readonly completedTasks: CompletedTasks;
+  private readonly offers: Offers;
+  private nextAgent: number;
+  private nextFramework: number;
+  private registryFailure: { failure: StorageFailure; since: number } | undefined;
+  /** The agent totals schedulers were last told (`scheduler.agents`), as a key. */
+  private announcedTotals = '';
+  /** After this long without a ping an agent knows the master has given it up: the window and one interval more. */
+  private readonly agentSilenceMs: number;
 
-    const offers = new Offers({
-      agents,
-      frameworks,
-      timers: ctx.timers,
-      offerTimeoutMs: args?.offerTimeoutMs,
-      published: (name, data) => ctx.publish({ type: 'custom', source: ctx.self.address, name, data }),
+  constructor(
+    private readonly options: MasterOptions,
+    private readonly env: MasterEnv,
+    admitted: Admitted = { frameworks: new Map(), lastAgent: 0, lastFramework: 0 },
+  ) {
+    this.admitted = new Map(admitted.frameworks);
+    this.nextAgent = admitted.lastAgent;
+    this.nextFramework = admitted.lastFramework;
+    this.agentSilenceMs = options.agentPingTimeoutMs * (options.maxAgentPingTimeouts + 1);
+    this.completedTasks = new CompletedTasks(options.maxCompletedTasksPerFramework, options.completedTaskRetentionMs, (key) => this.tasks.delete(key));
+    this.offers = new Offers({
+      agents: this.agents,
+      frameworks: this.frameworks,
+      timers: env.timers,
+      offerTimeoutMs: options.offerTimeoutMs,
+      now: () => env.now(),
+      newOfferId: () => env.newOfferId(),
+      publish: (event) => env.publish(event),
     });
-    const allocateSoon = () => offers.soon();
+    env.timers.repeat('ping', options.agentPingTimeoutMs, { type: 'master.ping_all' });
+  }
 
+  receive(message: MasterMsg | MasterSelfMsg, sender: Sender): unknown {
+    switch (message.type) {
+      case 'master.register_agent':
+        return this.registerAgent(message.agent, message.info, message.reservations);
+      case 'master.unregister_agent':
+        return this.removeAgent(message.agentId, 'the agent was shut down', 'REASON_AGENT_REMOVED');
+      case 'master.agent_recovering':
+        return this.agentRecovering(message.agentId, message.agent);
+      case 'master.reregister_agent':
+        return this.reregisterAgent(message);
+      case 'master.register_framework':
+        return this.registerFramework(message.scheduler, message.info, message.frameworkId);
+      case 'master.accept':
+        return this.fromScheduler(message.frameworkId, sender, (framework) => this.accept(framework, message.offerId, message.tasks));
+      case 'master.decline':
+        return this.fromScheduler(message.frameworkId, sender, () => this.offers.decline(message.frameworkId, message.offerId, message.refuseMs ?? 5_000));
+      case 'master.revive':
+        return this.fromScheduler(message.frameworkId, sender, () => this.offers.revive(message.frameworkId));
+      case 'master.teardown':
+        return this.fromScheduler(message.frameworkId, sender, () => this.teardown(message.frameworkId, 'the framework tore itself down'));
+      case 'master.reserve':
+      case 'master.unreserve':
+        return this.fromScheduler(message.frameworkId, sender, () => this.offers.changeReservation(message), `framework ${message.frameworkId} is not registered with this scheduler`);
+      case 'master.status_update':
+        return this.statusUpdate(message.agentId, message.status);
+      case 'master.acknowledge':
+        return this.acknowledge(message.frameworkId, message.taskId, message.uuid, message.agentId);
+      case 'master.kill_task':
+        return this.fromScheduler(message.frameworkId, sender, (framework) => this.kill(framework, message.taskId));
+      case 'master.reconcile':
+        return this.fromScheduler(message.frameworkId, sender, (framework) => this.reconcile(framework, message.taskIds));
+      case 'master.state':
+        return this.state();
+      case 'master.offer_timeout':
+        return this.offers.rescind(message.offerId);
+      case 'master.failover_timeout':
+        return this.failoverTimeout(message.frameworkId);
+      case 'master.allocate':
+        return this.offers.allocate();
+      case 'master.ping_all':
+        this.completedTasks.expire(this.env.now());
+        return this.pingAll();
+      case 'master.ping_result':
+        return this.pingResult(message.agentId, message.ok);
+    }
+  }
 
+  /** A watched actor is gone: an agent (disconnected) or a scheduler (its framework waits for a failover). */
+  down(address: string, shutdown: boolean): void {
+    for (const agent of this.agents.values()) if (agent.ref.address === address && agent.connected) this.disconnected(agent);
+    // A scheduler stopped by the system's own shutdown has nothing to fail over to.
+    if (shutdown) return;
+    for (const framework of this.frameworks.values()) if (framework.connected && framework.scheduler.address === address) this.schedulerGone(framework);
+  }
 
-    const toScheduler = (frameworkId: FrameworkId, status: TaskStatus) => {
-      frameworks.get(frameworkId)?.scheduler.tell({ type: 'scheduler.update', status });
-    };
+  // ---- agents ---------------------------------------------------------------------------
 
-    const masterStatus = (task: { taskId: TaskId; frameworkId: FrameworkId }, state: TaskStateName, reason: string, message?: string): TaskStatus => ({
-      taskId: task.taskId,
-      frameworkId: task.frameworkId,
+  private registerAgent(ref: Peer<'agent'>, info: AgentInfo, reservations: Reservations): Promise<AgentId | null> {
+    const id = `agent-${++this.nextAgent}` as AgentId;
+    // Durable before the agent hears it is admitted (Mesos writes its registry first). If the
+    // write fails, the agent is not admitted; it registers again after its backoff.
+    return this.persist((registry) => registry.admitAgent(id, info)).then((written) => {
+      if (!written) return null;
+      this.admit(id, ref, info, reservations);
+      ref.tell({ type: 'agent.registered', agentId: id, pingTimeoutMs: this.agentSilenceMs });
+      this.env.publish({ type: 'master.agent_registered', agentId: id, hostname: info.hostname });
+      this.offers.soon();
+      return id;
+    });
+  }
+
+  private admit(id: AgentId, ref: Peer<'agent'>, info: AgentInfo, reservations: Reservations): AgentEntry {
+    const entry: AgentEntry = { id, ref, info, resources: new AgentResources(info.resources, reservations), missedPings: 0, reachable: true, connected: true, registeredAt: this.env.now() };
+    this.agents.set(id, entry);
+    this.env.watch(ref);
+    this.announceAgents();
+    return entry;
+  }
+
+  /** Tells every scheduler the agents' totals when they change, so that `launch()` can refuse a task no agent could run. */
+  private announceAgents(to?: Peer<'scheduler'>): void {
+    const totals = this.agentTotals();
+    const key = JSON.stringify(totals);
+    if (to !== undefined) return to.tell({ type: 'scheduler.agents', totals });
+    if (key === this.announcedTotals) return;
+    this.announcedTotals = key;
+    for (const framework of this.frameworks.values()) if (framework.connected) framework.scheduler.tell({ type: 'scheduler.agents', totals });
+  }
+
+  private agentTotals(): Resources[] {
+    const distinct = new Map<string, Resources>();
+    for (const agent of this.agents.values()) distinct.set(`${agent.info.resources.cpus}/${agent.info.resources.mem}`, { cpus: agent.info.resources.cpus, mem: agent.info.resources.mem });
+    return [...distinct.values()];
+  }
+
+  private agentRecovering(agentId: AgentId, ref: Peer<'agent'>): void {
+    const entry = this.agents.get(agentId);
+    if (entry === undefined) return;
+    entry.ref = ref;
+    entry.missedPings = 0;
+    this.env.watch(ref);
+  }
+
+  /** A recovered agent rejoins: reconcile what it reports with what the master knows. */
+  private reregisterAgent(message: Extract<MasterMsg, { type: 'master.reregister_agent' }>): void {
+    // An agent this master knows keeps the master's view of its reservations (a change the
+    // agent missed is sent again below); after a master failover the agent's report is all there is.
+    const entry = this.agents.get(message.agentId) ?? this.admit(message.agentId, message.agent, message.info, message.reservations);
+    entry.ref = message.agent;
+    entry.info = message.info;
+    this.announceAgents();
+    entry.missedPings = 0;
+    entry.reachable = true;
+    entry.connected = true;
+    entry.reregisteredAt = this.env.now();
+    this.env.watch(entry.ref);
+    const reported = new Map(message.tasks.map((t) => [taskKey(t.frameworkId, t.taskId), t]));
+    for (const [key, task] of this.tasks) {
+      if (task.agentId !== entry.id) continue;
+      const fromAgent = reported.get(key);
+      if (fromAgent === undefined) {
+        if (isTerminal(task.state)) continue;
+        this.setState(task, this.partitionAware(task.frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_RECONCILIATION');
+        this.toScheduler(task.frameworkId, this.masterStatus(task, 'the reregistered agent does not know this task'));
+      } else if ((task.state === 'TASK_LOST' || task.state === 'TASK_UNREACHABLE') && !isTerminal(fromAgent.state)) {
+        this.setState(task, fromAgent.state, 'REASON_AGENT_REREGISTERED');
+        this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${entry.id} is back`));
+      }
+    }
+    const live = [...this.tasks.values()].filter((task) => task.agentId === entry.id && !isTerminal(task.state));
+    entry.resources.reset(message.info.resources, live.map((task) => task.allocation));
+    for (const [key, t] of reported) {
+      this.frameworks.get(t.frameworkId)?.agents.add(entry.id);
+      if (this.tasks.has(key)) continue;
+      const role = roleOf(this.frameworks.get(t.frameworkId)?.info ?? this.admitted.get(t.frameworkId));
+      const allocation = isTerminal(t.state) ? { role, reserved: NO_RESOURCES, unreserved: t.resources } : entry.resources.charge(role, t.resources);
+      const task: TaskEntry = { taskId: t.taskId, frameworkId: t.frameworkId, agentId: entry.id, name: t.taskId, allocation, state: t.state, updatedAt: this.env.now() };
+      this.tasks.set(key, task);
+      if (isTerminal(t.state)) this.completedTasks.add(t.frameworkId, key, this.env.now());
+    }
+    // Frameworks the master tore down while the agent was away: the agent shuts them down
+    // (Mesos sends ShutdownFrameworkMessage to a reregistering agent for each of them).
+    const frameworksOfAgent = new Set(message.tasks.map((t) => t.frameworkId));
+    for (const { frameworkId } of message.frameworks) frameworksOfAgent.add(frameworkId);
+    for (const frameworkId of frameworksOfAgent) {
+      if (!this.admitted.has(frameworkId)) entry.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
+    }
+    entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id, pingTimeoutMs: this.agentSilenceMs });
+    entry.ref.tell({ type: 'agent.checkpoint_resources', reservations: entry.resources.reservations() });
+    // Kills asked for while the agent was away (or sent to it as it died) are delivered now.
+    for (const task of this.tasks.values()) {
+      if (task.agentId === entry.id && task.killRequested === true && !isTerminal(task.state)) {
+        entry.ref.tell({ type: 'agent.kill_task', frameworkId: task.frameworkId, taskId: task.taskId });
+      }
+    }
+    this.env.publish({ type: 'master.agent_reregistered', agentId: entry.id, tasks: message.tasks.length });
+    this.offers.soon();
+  }
+
+  /** The agent shut down (or the operator removed it): its tasks are lost and it is forgotten. */
+  private removeAgent(agentId: AgentId, why: string, reason: Reason): void {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined) return;
+    this.agents.delete(agent.id);
+    this.env.unwatch(agent.ref);
+    this.offers.rescindAgent(agent);
+    this.announceAgents();
+    for (const task of this.tasksOf(agent.id)) {
+      this.setState(task, this.partitionAware(task.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', reason);
+      this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${agent.id}: ${why}`));
+    }
+    this.env.publish({ type: 'master.agent_removed', agentId: agent.id, reason: why });
+  }
+
+  /**
+   * The agent's actor is gone. Tasks of frameworks that do not checkpoint cannot survive it
+   * (their executors shut down with the agent): TASK_LOST now. The rest wait for the agent to
+   * reregister, or for the ping timeouts to mark it unreachable.
+   */
+  private disconnected(agent: AgentEntry): void {
+    agent.connected = false;
+    this.offers.rescindAgent(agent);
+    for (const task of this.tasksOf(agent.id)) {
+      if (this.frameworks.get(task.frameworkId)?.info.checkpoint === true || this.admitted.get(task.frameworkId)?.checkpoint === true) continue;
+      this.setState(task, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED');
+      this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${agent.id} disconnected`));
+    }
+    this.env.publish({ type: 'master.agent_disconnected', agentId: agent.id });
+  }
+
+  private markUnreachable(agent: AgentEntry): void {
+    agent.reachable = false;
+    this.offers.rescindAgent(agent);
+    for (const task of this.tasksOf(agent.id)) {
+      this.setState(task, this.partitionAware(task.frameworkId) ? 'TASK_UNREACHABLE' : 'TASK_LOST', 'REASON_AGENT_REMOVED');
+      this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${agent.id} missed ${agent.missedPings} pings`));
+    }
+    this.env.publish({ type: 'master.agent_unreachable', agentId: agent.id, missedPings: agent.missedPings });
+  }
+
+  private pingAll(): void {
+    for (const agent of this.agents.values()) {
+      if (!agent.reachable) continue;
+      const agentId = agent.id;
+      agent.ref.ask({ type: 'agent.ping' }, { timeoutMs: this.options.agentPingTimeoutMs }).then(
+        () => this.env.toSelf({ type: 'master.ping_result', agentId, ok: true }),
+        () => this.env.toSelf({ type: 'master.ping_result', agentId, ok: false }),
+      );
+    }
+  }
+
+  private pingResult(agentId: AgentId, ok: boolean): void {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined || !agent.reachable) return;
+    agent.missedPings = ok ? 0 : agent.missedPings + 1;
+    if (agent.missedPings >= this.options.maxAgentPingTimeouts) this.markUnreachable(agent);
+  }
+
+  // ---- frameworks -----------------------------------------------------------------------
+
+  private registerFramework(scheduler: Peer<'scheduler'>, info: FrameworkInfo, frameworkId: FrameworkId | undefined): FrameworkId | Promise<FrameworkId | null> | null {
+    if (frameworkId === undefined) {
+      const id = `framework-${++this.nextFramework}` as FrameworkId;
+      return this.persist((registry) => registry.admitFramework(id, info)).then((written) => {
+        if (!written) {
+          scheduler.tell({ type: 'scheduler.error', code: 'ERR_REGISTRY_UNAVAILABLE', message: `the master cannot record framework ${info.name}: ${this.registryFailure?.failure.message ?? 'its registry write failed'}` });
+          return null;
+        }
+        this.admitted.set(id, info);
+        this.subscribe(id, info, scheduler);
+        this.env.publish({ type: 'master.framework_registered', frameworkId: id, name: info.name });
+        return id;
+      });
+    }
+    const existing = this.frameworks.get(frameworkId);
+    if (existing !== undefined) {
+      // Scheduler failover: the framework, its tasks and its update streams stay; the old
+      // scheduler is told, and everything now goes to the new one.
+      if (existing.connected && !existing.scheduler.equals(scheduler)) existing.scheduler.tell({ type: 'scheduler.error', code: 'ERR_FRAMEWORK_FAILED_OVER', message: 'Framework failed over' });
+      this.offers.closeFramework(existing.id);
+      this.attachScheduler(existing, scheduler);
+      scheduler.tell({ type: 'scheduler.registered', frameworkId });
+      this.announceAgents(scheduler);
+      this.offers.soon();
+      return frameworkId;
+    }
+    const known = this.admitted.get(frameworkId);
+    if (known === undefined) {
+      scheduler.tell({ type: 'scheduler.error', code: 'ERR_FRAMEWORK_UNKNOWN', message: `framework ${frameworkId} is not registered (it may have been torn down)` });
+      return null;
+    }
+    // Admitted by an earlier master: it subscribes again after a master failover.
+    this.subscribe(frameworkId, info, scheduler);
+    return frameworkId;
+  }
+
+  private subscribe(id: FrameworkId, info: FrameworkInfo, scheduler: Peer<'scheduler'>): void {
+    const framework: FrameworkEntry = { id, info, scheduler, connected: false, refused: new Map(), agents: new Set(), formerSchedulers: new Set(), registeredAt: this.env.now() };
+    this.frameworks.set(id, framework);
+    this.attachScheduler(framework, scheduler);
+    scheduler.tell({ type: 'scheduler.registered', frameworkId: id });
+    this.announceAgents(scheduler);
+    this.offers.soon();
+  }
+
+  /** A scheduler is this framework's from now on (a new framework, a failover, or back after a master failover). */
+  private attachScheduler(framework: FrameworkEntry, scheduler: Peer<'scheduler'>): void {
+    if (!framework.scheduler.equals(scheduler)) {
+      if (framework.connected) this.env.unwatch(framework.scheduler);
+      framework.formerSchedulers.add(framework.scheduler.address);
+      framework.formerSchedulers.delete(scheduler.address);
+    }
+    framework.scheduler = scheduler;
+    framework.connected = true;
+    this.env.timers.cancel(`failover:${framework.id}`);
+    this.env.watch(scheduler);
+  }
+
+  /**
+   * A call that names a framework is refused from a scheduler that framework failed over from
+   * (Mesos drops calls from any pid but the framework's current one), so that an old scheduler
+   * still running cannot launch, kill or decline for it.
+   */
+  private fromScheduler(frameworkId: FrameworkId, sender: Sender, act: (framework: FrameworkEntry) => unknown, refused: unknown = undefined): unknown {
+    const framework = this.frameworks.get(frameworkId);
+    if (framework === undefined) return refused;
+    if (sender !== undefined && framework.formerSchedulers.has(sender.address)) return refused;
+    return act(framework);
+  }
+
+  /**
+   * The framework's scheduler is gone (Mesos: the scheduler disconnected). Its offers are
+   * rescinded and it gets none until a scheduler fails over to it; after the framework's
+   * `failoverTimeoutMs` (default 0, as in Mesos) it is torn down. Its tasks keep running meanwhile.
+   */
+  private schedulerGone(framework: FrameworkEntry): void {
+    framework.connected = false;
+    this.offers.closeFramework(framework.id);
+    const failoverTimeoutMs = framework.info.failoverTimeoutMs ?? 0;
+    if (failoverTimeoutMs !== Infinity) this.env.timers.once(`failover:${framework.id}`, failoverTimeoutMs, { type: 'master.failover_timeout', frameworkId: framework.id });
+    this.env.publish({ type: 'master.framework_disconnected', frameworkId: framework.id, failoverTimeoutMs });
+  }
+
+  private failoverTimeout(frameworkId: FrameworkId): void {
+    const framework = this.frameworks.get(frameworkId);
+    if (framework === undefined || framework.connected) return;
+    this.teardown(framework.id, 'its scheduler did not fail over within failoverTimeoutMs');
+  }
+
+  /** Shutdown of a framework: no more offers; agents kill its tasks and stop its executors. */
+  private teardown(frameworkId: FrameworkId, why: string): boolean {
+    const framework = this.frameworks.get(frameworkId);
+    if (framework === undefined) return false;
+    this.frameworks.delete(frameworkId);
+    this.admitted.delete(frameworkId);
+    this.env.timers.cancel(`failover:${frameworkId}`);
+    if (framework.connected) this.env.unwatch(framework.scheduler);
+    void this.persist((registry) => registry.removeFramework(frameworkId));
+    this.offers.closeFramework(frameworkId);
+    // Its tasks are killed now, as Mesos's master records them (its agents' own TASK_KILLED go
+    // nowhere: nobody is left to hear them). Every agent that ran it — one holding only finished
+    // tasks of it may still run its executors — is told to shut it down.
+    for (const task of this.tasks.values()) {
+      if (task.frameworkId !== frameworkId) continue;
+      framework.agents.add(task.agentId);
+      if (isTerminal(task.state)) continue;
+      this.agents.get(task.agentId)?.resources.unuse(task.allocation);
+      this.setState(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED');
+    }
+    for (const agentId of framework.agents) this.agents.get(agentId)?.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
+    this.completedFrameworks.push({ frameworkId, name: framework.info.name, removedAt: this.env.now(), reason: why });
+    if (this.completedFrameworks.length > this.options.maxCompletedFrameworks) this.completedFrameworks.shift();
+    this.env.publish({ type: 'master.framework_removed', frameworkId, reason: why });
+    this.offers.soon();
+    return true;
+  }
+
+  // ---- tasks ----------------------------------------------------------------------------
+
+  private accept(framework: FrameworkEntry, offerId: OfferId, launches: readonly unknown[]): void {
+    const offer = this.offers.of(framework.id, offerId);
+    this.offers.close(offerId);
+    const agent = offer === undefined ? undefined : this.agents.get(offer.agentId);
+    let remaining = offer?.allocation;
+    for (const raw of launches) {
+      const parsed = v.safeParse(TaskDescriptionSchema, raw);
+      if (!parsed.success) {
+        this.invalidTask(framework, raw, parsed.issues);
+        continue;
+      }
+      const task = parsed.output;
+      const reject = (state: TaskStateName, reason: Reason, why: string) => this.toScheduler(framework.id, this.statusOf(framework.id, task.taskId, state, reason, why));
+      if (offer === undefined || remaining === undefined) {
+        reject('TASK_DROPPED', 'REASON_INVALID_OFFERS', `offer ${offerId} is no longer valid`);
+        continue;
+      }
+      if (agent === undefined || !agent.reachable || !agent.connected) {
+        reject(framework.info.partitionAware === true ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', 'the offer\'s agent is gone');
+        continue;
+      }
+      if (this.tasks.has(taskKey(framework.id, task.taskId))) {
+        reject('TASK_ERROR', 'REASON_TASK_INVALID', `task id ${task.taskId} is already in use`);
+        continue;
+      }
+      const carved = agent.resources.carve(task.resources, remaining);
+      if (carved === null) {
+        const left = sumOf(remaining);
+        reject('TASK_ERROR', 'REASON_TASK_INVALID', `task needs cpus ${task.resources.cpus}, mem ${task.resources.mem}; the offer has cpus ${left.cpus}, mem ${left.mem} left`);
+        continue;
+      }
+      remaining = { role: remaining.role, reserved: subtract(remaining.reserved, carved.reserved), unreserved: subtract(remaining.unreserved, carved.unreserved) };
+      agent.resources.use(carved);
+      this.tasks.set(taskKey(framework.id, task.taskId), {
+        taskId: task.taskId,
+        frameworkId: framework.id,
+        agentId: agent.id,
+        name: task.name ?? task.taskId,
+        ...(task.executor === undefined ? {} : { executorId: task.executor.executorId }),
+        allocation: carved,
+        state: 'TASK_STAGING',
+        updatedAt: this.env.now(),
+      });
+      framework.agents.add(agent.id);
+      agent.ref.tell({ type: 'agent.run_task', frameworkId: framework.id, framework: framework.info, task });
+      this.env.publish({ type: 'master.task_launched', frameworkId: framework.id, taskId: task.taskId, agentId: agent.id });
+    }
+    this.offers.soon();
+  }
+
+  /** A task that does not pass validation: TASK_ERROR if it has a usable id, a scheduler error otherwise. */
+  private invalidTask(framework: FrameworkEntry, raw: unknown, issues: readonly v.BaseIssue<unknown>[]): void {
+    const why = issues.map((issue) => `${v.getDotPath(issue) ?? 'task'}: ${issue.message}`).join('; ');
+    const taskId = (raw as { taskId?: unknown } | null)?.taskId;
+    if (isValidId(taskId)) {
+      this.toScheduler(framework.id, this.statusOf(framework.id, taskId as TaskId, 'TASK_ERROR', 'REASON_TASK_INVALID', why));
+    } else {
+      framework.scheduler.tell({ type: 'scheduler.error', code: 'ERR_INVALID_TASK', message: `a task in an accept was refused: ${why}` });
+    }
+  }
+
+  private statusUpdate(agentId: AgentId, status: TaskStatus): void {
+    const key = taskKey(status.frameworkId, status.taskId);
+    const entry = this.tasks.get(key);
+    if (!this.admitted.has(status.frameworkId)) {
+      // Torn down (or never admitted): nobody is left to acknowledge it. The master does, so
+      // the agent's stream drains, and tells the agent to end what is left of the framework.
+      const agent = this.agents.get(agentId);
+      agent?.ref.tell({ type: 'agent.status_update_ack', frameworkId: status.frameworkId, taskId: status.taskId, uuid: status.uuid });
+      if (entry === undefined) agent?.ref.tell({ type: 'agent.shutdown_framework', frameworkId: status.frameworkId });
+      return;
+    }
+    if (entry !== undefined) {
+      const wasTerminal = isTerminal(entry.state);
+      this.setState(entry, status.state, status.reason, status.source);
+      if (status.executorId !== undefined) entry.executorId = status.executorId;
+      if (!wasTerminal && isTerminal(status.state)) {
+        this.agents.get(entry.agentId)?.resources.unuse(entry.allocation);
+        this.offers.soon();
+      }
+    }
+    this.toScheduler(status.frameworkId, { ...status, agentId });
+  }
+
+  private acknowledge(frameworkId: FrameworkId, taskId: TaskId, uuid: string, agentId: AgentId | undefined): void {
+    if (uuid === '') return;
+    const via = agentId ?? this.tasks.get(taskKey(frameworkId, taskId))?.agentId;
+    if (via === undefined) return;
+    this.agents.get(via)?.ref.tell({ type: 'agent.status_update_ack', frameworkId, taskId, uuid });
+  }
+
+  private kill(framework: FrameworkEntry, taskId: TaskId): void {
+    const entry = this.tasks.get(taskKey(framework.id, taskId));
+    const agent = entry === undefined ? undefined : this.agents.get(entry.agentId);
+    if (entry === undefined || agent === undefined) {
+      // Mesos: a kill of a task the master does not know is answered by the master itself.
+      const state = framework.info.partitionAware === true ? 'TASK_UNKNOWN' : 'TASK_LOST';
+      this.toScheduler(framework.id, this.statusOf(framework.id, taskId, state, 'REASON_RECONCILIATION', 'the master does not know this task'));
+      return;
+    }
+    if (isTerminal(entry.state)) return;
+    // Remembered until the task ends: a kill that meets a dead agent is sent again when the
+    // agent reregisters.
+    entry.killRequested = true;
+    if (agent.connected && agent.reachable) agent.ref.tell({ type: 'agent.kill_task', frameworkId: framework.id, taskId });
+  }
+
+  private reconcile(framework: FrameworkEntry, taskIds: readonly TaskId[]): number {
+    const unknownState = framework.info.partitionAware === true ? 'TASK_UNKNOWN' : 'TASK_LOST';
+    const answers =
+      taskIds.length === 0
+        ? [...this.tasks.values()].filter((t) => t.frameworkId === framework.id && !isTerminal(t.state)).map((t) => this.masterStatus(t))
+        : taskIds.map((taskId) => {
+            const task = this.tasks.get(taskKey(framework.id, taskId));
+            return task === undefined ? this.statusOf(framework.id, taskId, unknownState, 'REASON_RECONCILIATION') : this.masterStatus(task);
+          });
+    for (const status of answers) this.toScheduler(framework.id, { ...status, reason: 'REASON_RECONCILIATION' });
+    return answers.length;
+  }
+
+  // ---- helpers --------------------------------------------------------------------------
+
+  private tasksOf(agentId: AgentId): TaskEntry[] {
+    return [...this.tasks.values()].filter((task) => task.agentId === agentId && !isTerminal(task.state));
+  }
+
+  private partitionAware(frameworkId: FrameworkId): boolean {
+    return (this.frameworks.get(frameworkId)?.info ?? this.admitted.get(frameworkId))?.partitionAware === true;
+  }
+
+  private setState(task: TaskEntry, state: TaskStateName, reason: Reason | undefined, source: TaskStatus['source'] = 'SOURCE_MASTER'): void {
+    const wasTerminal = isTerminal(task.state);
+    task.state = state;
+    task.reason = reason;
+    task.source = source;
+    task.updatedAt = this.env.now();
+    if (!wasTerminal && isTerminal(state)) {
+      this.completedTasks.add(task.frameworkId, taskKey(task.frameworkId, task.taskId), task.updatedAt);
+      this.env.publish({ type: 'master.task_ended', frameworkId: task.frameworkId, taskId: task.taskId, agentId: task.agentId, state, ...(reason === undefined ? {} : { reason }) });
+    }
+  }
+
+  private toScheduler(frameworkId: FrameworkId, status: TaskStatus): void {
+    this.frameworks.get(frameworkId)?.scheduler.tell({ type: 'scheduler.update', status });
+  }
+
+  /** The master's own update about a task it knows, in that task's current state. */
+  private masterStatus(task: TaskEntry, message?: string): TaskStatus {
+    return { ...this.statusOf(task.frameworkId, task.taskId, task.state, task.reason, message), agentId: task.agentId };
+  }
+
+  private statusOf(frameworkId: FrameworkId, taskId: TaskId, state: TaskStateName, reason: Reason | undefined, message?: string): TaskStatus {
+    return {
+      taskId,
+      frameworkId,
       uuid: '',
       state,
-      timestamp: Date.now(),
+      timestamp: this.env.now(),
       source: 'SOURCE_MASTER',
-      reason,
+      ...(reason === undefined ? {} : { reason }),
       ...(message === undefined ? {} : { message }),
-    });
+    };
+  }
 
-    const accept = (frameworkId: FrameworkId, offerId: string, launches: readonly TaskDescription[]) => {
-      const framework = frameworks.get(frameworkId);
-      if (framework === undefined) return;
-      const offer = offers.of(frameworkId, offerId);
-      offers.close(offerId);
-      if (offer === undefined) {
-        for (const task of launches) {
-          toScheduler(frameworkId, masterStatus({ taskId: task.taskId, frameworkId }, 'TASK_DROPPED', 'REASON_INVALID_OFFERS', `offer ${offerId} is no longer valid`));
+  /**
+   * A registry write; resolves whether it succeeded. A failure is reported once (event and
+   * `state()`) until a write succeeds again; the master keeps serving what needs no write.
+   */
+  private persist(write: (registry: RegistryWriter) => Promise<void>): Promise<boolean> {
+    if (this.env.registry === null) return Promise.resolve(true);
+    return write(this.env.registry).then(
+      () => {
+        if (this.registryFailure !== undefined) {
+          this.env.publish({ type: 'master.registry_recovered', failedForMs: this.env.now() - this.registryFailure.since });
+          this.registryFailure = undefined;
         }
-        return;
-      }
-      const agent = agents.get(offer.agentId);
-      let remaining = offer.allocation;
-      for (const task of launches) {
-        const carved = agent?.resources.carve(task.resources, remaining) ?? null;
-        const left = sumOf(remaining);
-        const problem =
-          agent === undefined || !agent.reachable || !agent.connected
-            ? 'the offer\'s agent is gone'
-            : tasks.has(taskKey(frameworkId, task.taskId))
-              ? `task id ${task.taskId} is already in use`
-              : carved === null
-                ? `task needs cpus ${task.resources.cpus}, mem ${task.resources.mem}; the offer has cpus ${left.cpus}, mem ${left.mem} left`
-                : undefined;
-        if (problem !== undefined || carved === null) {
-          const state = agent === undefined || !agent.reachable || !agent.connected ? (framework.info.partitionAware ? 'TASK_DROPPED' : 'TASK_LOST') : 'TASK_ERROR';
-          toScheduler(frameworkId, masterStatus({ taskId: task.taskId, frameworkId }, state, 'REASON_TASK_INVALID', problem));
-          continue;
-        }
-        remaining = { role: remaining.role, reserved: subtract(remaining.reserved, carved.reserved), unreserved: subtract(remaining.unreserved, carved.unreserved) };
-        agent!.resources.use(carved);
-        tasks.set(taskKey(frameworkId, task.taskId), { taskId: task.taskId, frameworkId, agentId: agent!.id, allocation: carved, state: 'TASK_STAGING' });
-        agent!.ref.tell({ type: 'agent.run_task', frameworkId, framework: framework.info, task });
-      }
-      allocateSoon();
-    };
-
-    const onStatus = (agentId: AgentId, status: TaskStatus) => {
-      if (removedFrameworks.has(status.frameworkId)) {
-        // Nobody is left to acknowledge it: the master does, so the agent's stream drains.
-        agents.get(agentId)?.ref.tell({ type: 'agent.status_update_ack', frameworkId: status.frameworkId, taskId: status.taskId, uuid: status.uuid });
-      }
-      const entry = tasks.get(taskKey(status.frameworkId, status.taskId));
-      if (entry !== undefined) {
-        const wasTerminal = TERMINAL_STATES.has(entry.state);
-        entry.state = status.state;
-        if (!wasTerminal && TERMINAL_STATES.has(status.state)) {
-          agents.get(entry.agentId)?.resources.unuse(entry.allocation);
-          allocateSoon();
-        }
-      }
-      if (!removedFrameworks.has(status.frameworkId)) toScheduler(status.frameworkId, { ...status, agentId });
-    };
-
-    /** Shutdown of a framework: no more offers; agents kill its tasks and stop its executors. */
-    const teardown = (frameworkId: FrameworkId) => {
-      const framework = frameworks.get(frameworkId);
-      if (framework === undefined) return false;
-      frameworks.delete(frameworkId);
-      removedFrameworks.add(frameworkId);
-      knownFrameworks.delete(frameworkId);
-      void registry?.removeFramework(frameworkId).catch(() => undefined);
-      offers.closeFramework(frameworkId);
-      const hosting = new Set<AgentId>();
-      for (const task of tasks.values()) {
-        if (task.frameworkId === frameworkId && !TERMINAL_STATES.has(task.state)) hosting.add(task.agentId);
-      }
-      for (const agentId of hosting) agents.get(agentId)?.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
-      allocateSoon();
-      return true;
-    };
-
-
-    const admit = (id: AgentId, ref: ActorRef, info: AgentInfo, reservations: Reservations): AgentEntry => {
-      const resources = new AgentResources(info.resources, reservations);
-      const entry: AgentEntry = { id, ref: ref as ActorRef<AgentMsg>, info, resources, missedPings: 0, reachable: true, connected: true };
-      agents.set(id, entry);
-      ctx.watch(ref);
-      return entry;
-    };
-
-    /** A scheduler is this framework's from now on (a new framework, a failover, or back after a master failover). */
-    const attachScheduler = (framework: FrameworkEntry, scheduler: ActorRef<SchedulerMsg>) => {
-      if (framework.connected && !framework.scheduler.equals(scheduler)) ctx.unwatch(framework.scheduler);
-      framework.scheduler = scheduler;
-      framework.connected = true;
-      ctx.timers.cancel(`failover:${framework.id}`);
-      ctx.watch(scheduler);
-    };
-
-    /**
-     * The framework's scheduler is gone (Mesos: the scheduler disconnected). Its offers are
-     * rescinded and it gets none until a scheduler fails over to it; after the framework's
-     * `failoverTimeoutMs` (default 0, as in Mesos) it is torn down. Its tasks keep running meanwhile.
-     */
-    const schedulerGone = (framework: FrameworkEntry) => {
-      framework.connected = false;
-      offers.closeFramework(framework.id);
-      const failoverTimeoutMs = framework.info.failoverTimeoutMs ?? 0;
-      ctx.timers.once(`failover:${framework.id}`, failoverTimeoutMs, { type: 'master.failover_timeout', frameworkId: framework.id });
-      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.framework_disconnected', data: { frameworkId: framework.id, failoverTimeoutMs } });
-    };
-
-    const markUnreachable = (agent: AgentEntry) => {
-      agent.reachable = false;
-      offers.rescindAgent(agent);
-      for (const task of tasks.values()) {
-        if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
-        const partitionAware = frameworks.get(task.frameworkId)?.info.partitionAware === true;
-        task.state = partitionAware ? 'TASK_UNREACHABLE' : 'TASK_LOST';
-        toScheduler(task.frameworkId, masterStatus(task, task.state, 'REASON_SLAVE_REMOVED', `agent ${agent.id} missed ${agent.missedPings} pings`));
-      }
-      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_unreachable', data: { agentId: agent.id } });
-    };
-
-    /**
-     * The agent's actor is gone. Tasks of frameworks that do not checkpoint cannot survive it
-     * (their executors shut down with the agent): TASK_LOST now. The rest wait for the agent to
-     * reregister, or for the ping timeouts to mark it unreachable.
-     */
-    const disconnected = (agent: AgentEntry) => {
-      agent.connected = false;
-      offers.rescindAgent(agent);
-      for (const task of tasks.values()) {
-        if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
-        if (frameworks.get(task.frameworkId)?.info.checkpoint === true) continue;
-        task.state = 'TASK_LOST';
-        agent.resources.unuse(task.allocation);
-        toScheduler(task.frameworkId, masterStatus(task, 'TASK_LOST', 'REASON_SLAVE_DISCONNECTED', `agent ${agent.id} disconnected`));
-      }
-      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_disconnected', data: { agentId: agent.id } });
-    };
-
-    /** A recovered agent rejoins: reconcile what it reports with what the master knows. */
-    const reregister = (message: Extract<MasterMsg, { type: 'master.reregister_agent' }>) => {
-      // An agent this master knows keeps the master's view of its reservations (a change the
-      // agent missed is sent again below); after a master failover the agent's report is all there is.
-      const entry = agents.get(message.agentId) ?? admit(message.agentId, message.agent, message.info, message.reservations);
-      entry.ref = message.agent as ActorRef<AgentMsg>;
-      entry.info = message.info;
-      entry.missedPings = 0;
-      entry.reachable = true;
-      entry.connected = true;
-      ctx.watch(entry.ref);
-      const reported = new Map(message.tasks.map((t) => [taskKey(t.frameworkId, t.taskId), t]));
-      for (const [key, task] of tasks) {
-        if (task.agentId !== entry.id) continue;
-        const fromAgent = reported.get(key);
-        const partitionAware = frameworks.get(task.frameworkId)?.info.partitionAware === true;
-        if (fromAgent === undefined) {
-          if (TERMINAL_STATES.has(task.state)) continue;
-          task.state = partitionAware ? 'TASK_DROPPED' : 'TASK_LOST';
-          toScheduler(task.frameworkId, masterStatus(task, task.state, 'REASON_RECONCILIATION', 'the reregistered agent does not know this task'));
-        } else if ((task.state === 'TASK_LOST' || task.state === 'TASK_UNREACHABLE') && !TERMINAL_STATES.has(fromAgent.state)) {
-          task.state = fromAgent.state;
-          toScheduler(task.frameworkId, masterStatus(task, task.state, 'REASON_SLAVE_REREGISTERED', `agent ${entry.id} is back`));
-        }
-      }
-      const live = [...tasks.values()].filter((task) => task.agentId === entry.id && !TERMINAL_STATES.has(task.state));
-      entry.resources.reset(message.info.resources, live.map((task) => task.allocation));
-      for (const [key, t] of reported) {
-        if (tasks.has(key)) continue;
-        const role = roleOf(frameworks.get(t.frameworkId)?.info ?? knownFrameworks.get(t.frameworkId));
-        const allocation = TERMINAL_STATES.has(t.state) ? { role, reserved: NO_RESOURCES, unreserved: t.resources } : entry.resources.charge(role, t.resources);
-        tasks.set(key, { taskId: t.taskId, frameworkId: t.frameworkId, agentId: entry.id, allocation, state: t.state });
-      }
-      entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id, pingTimeoutMs: agentSilenceMs });
-      entry.ref.tell({ type: 'agent.checkpoint_resources', reservations: entry.resources.reservations() });
-      // Kills asked for while the agent was away (or sent to it as it died) are delivered now.
-      for (const task of tasks.values()) {
-        if (task.agentId === entry.id && task.killRequested && !TERMINAL_STATES.has(task.state)) {
-          entry.ref.tell({ type: 'agent.kill_task', frameworkId: task.frameworkId, taskId: task.taskId });
-        }
-      }
-      ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_reregistered', data: { agentId: entry.id, tasks: message.tasks.length } });
-      allocateSoon();
-    };
-
-
-    const state = (): MasterState => ({
-      agents: [...agents.values()].map((a) => ({ agentId: a.id, hostname: a.info.hostname, total: a.info.resources, free: a.resources.free(), reserved: a.resources.reservations() })),
-      frameworks: [...frameworks.values()].map((f) => ({ frameworkId: f.id, name: f.info.name, checkpoint: f.info.checkpoint, connected: f.connected })),
-      tasks: [...tasks.values()].map((t) => ({ taskId: t.taskId, frameworkId: t.frameworkId, agentId: t.agentId, state: t.state })),
-    });
-
-    return {
-      stopped: () => registry?.close(),
-      receive: (message, _ctx: ActorContext<MasterMsg | MasterInternalMsg>) => {
-        if (isDown(message)) {
-          for (const agent of agents.values()) if (agent.ref.equals(message.ref)) disconnected(agent);
-          // A scheduler stopped by the system's own shutdown has nothing to fail over to.
-          if (message.reason === 'shutdown') return undefined;
-          for (const framework of frameworks.values()) if (framework.connected && framework.scheduler.equals(message.ref)) schedulerGone(framework);
-          return undefined;
-        }
-        switch (message.type) {
-          case 'master.register_agent': {
-            const id = `agent-${++nextAgent}` as AgentId;
-            admit(id, message.agent, message.info, message.reservations);
-            // Durable before the agent hears it is admitted (Mesos writes its registry first).
-            return (registry?.admitAgent(id, message.info) ?? Promise.resolve()).then(() => {
-              message.agent.tell({ type: 'agent.registered', agentId: id, pingTimeoutMs: agentSilenceMs } satisfies AgentMsg);
-              ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_registered', data: { agentId: id, hostname: message.info.hostname } });
-              allocateSoon();
-              return id;
-            });
-          }
-          case 'master.unregister_agent': {
-            const agent = agents.get(message.agentId);
-            if (agent === undefined) return undefined;
-            agents.delete(agent.id);
-            ctx.unwatch(agent.ref);
-            offers.rescindAgent(agent);
-            for (const task of tasks.values()) {
-              if (task.agentId !== agent.id || TERMINAL_STATES.has(task.state)) continue;
-              task.state = 'TASK_LOST';
-              toScheduler(task.frameworkId, masterStatus(task, 'TASK_LOST', 'REASON_SLAVE_REMOVED', `agent ${agent.id} was shut down`));
-            }
-            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.agent_removed', data: { agentId: agent.id } });
-            return undefined;
-          }
-          case 'master.agent_recovering': {
-            const entry = agents.get(message.agentId);
-            if (entry === undefined) return undefined;
-            entry.ref = message.agent as ActorRef<AgentMsg>;
-            entry.missedPings = 0;
-            ctx.watch(entry.ref);
-            return undefined;
-          }
-          case 'master.reregister_agent':
-            return reregister(message);
-          case 'master.register_framework': {
-            const scheduler = message.scheduler as ActorRef<SchedulerMsg>;
-            const existing = message.frameworkId === undefined ? undefined : frameworks.get(message.frameworkId);
-            if (message.frameworkId !== undefined && existing === undefined) {
-              if (!knownFrameworks.has(message.frameworkId)) {
-                scheduler.tell({ type: 'scheduler.error', message: `framework ${message.frameworkId} is not registered (it may have been torn down)` });
-                return undefined;
-              }
-              // Admitted by an earlier master: it subscribes again after a master failover.
-              const framework: FrameworkEntry = { id: message.frameworkId, info: message.info, scheduler, connected: false, refused: new Map() };
-              frameworks.set(message.frameworkId, framework);
-              attachScheduler(framework, scheduler);
-              scheduler.tell({ type: 'scheduler.registered', frameworkId: message.frameworkId });
-              allocateSoon();
-              return message.frameworkId;
-            }
-            if (existing !== undefined) {
-              // Scheduler failover: the framework, its tasks and its update streams stay; the
-              // old scheduler is told, and everything now goes to the new one.
-              if (existing.connected) existing.scheduler.tell({ type: 'scheduler.error', message: 'Framework failed over' });
-              attachScheduler(existing, scheduler);
-              offers.closeFramework(existing.id);
-              scheduler.tell({ type: 'scheduler.registered', frameworkId: existing.id });
-              allocateSoon();
-              return existing.id;
-            }
-            const id = `framework-${++nextFramework}` as FrameworkId;
-            const framework: FrameworkEntry = { id, info: message.info, scheduler, connected: false, refused: new Map() };
-            frameworks.set(id, framework);
-            attachScheduler(framework, scheduler);
-            knownFrameworks.set(id, message.info);
-            return (registry?.admitFramework(id, message.info) ?? Promise.resolve()).then(() => {
-              scheduler.tell({ type: 'scheduler.registered', frameworkId: id });
-              allocateSoon();
-              return id;
-            });
-          }
-          case 'master.accept':
-            return accept(message.frameworkId, message.offerId, message.tasks);
-          case 'master.decline':
-            return offers.decline(message.frameworkId, message.offerId, message.refuseMs ?? 5_000);
-          case 'master.teardown':
-            return teardown(message.frameworkId);
-          case 'master.reserve':
-          case 'master.unreserve': {
-            const reply = ctx.deferReply();
-            const problem = offers.changeReservation(message);
-            if (problem === null) reply.resolve(true);
-            else reply.reject(Object.assign(new Error(problem), { code: 'ERR_RESERVATION' }));
-            return undefined;
-          }
-          case 'master.revive':
-            return offers.revive(message.frameworkId);
-          case 'master.status_update':
-            return onStatus(message.agentId, message.status);
-          case 'master.acknowledge': {
-            const entry = tasks.get(taskKey(message.frameworkId, message.taskId));
-            if (entry !== undefined && message.uuid !== '') {
-              agents.get(entry.agentId)?.ref.tell({ type: 'agent.status_update_ack', frameworkId: message.frameworkId, taskId: message.taskId, uuid: message.uuid });
-            }
-            return undefined;
-          }
-          case 'master.kill_task': {
-            const entry = tasks.get(taskKey(message.frameworkId, message.taskId));
-            const agent = entry === undefined ? undefined : agents.get(entry.agentId);
-            if (entry === undefined || agent === undefined) {
-              toScheduler(message.frameworkId, masterStatus(message, 'TASK_LOST', 'REASON_RECONCILIATION', 'the master does not know this task'));
-            } else {
-              // Remembered until the task ends: a kill that meets a dead agent is sent again
-              // when the agent reregisters.
-              entry.killRequested = true;
-              if (agent.connected) agent.ref.tell({ type: 'agent.kill_task', frameworkId: message.frameworkId, taskId: message.taskId });
-            }
-            return undefined;
-          }
-          case 'master.reconcile': {
-            const wanted =
-              message.taskIds.length === 0
-                ? [...tasks.values()].filter((t) => t.frameworkId === message.frameworkId)
-                : message.taskIds.map((taskId) => tasks.get(taskKey(message.frameworkId, taskId)) ?? { taskId, frameworkId: message.frameworkId, state: 'TASK_LOST' as const });
-            for (const task of wanted) toScheduler(message.frameworkId, masterStatus(task, task.state, 'REASON_RECONCILIATION'));
-            return wanted.length;
-          }
-          case 'master.state':
-            return state();
-          case 'master.offer_timeout':
-            return offers.rescind(message.offerId);
-          case 'master.failover_timeout': {
-            const framework = frameworks.get(message.frameworkId);
-            if (framework === undefined || framework.connected) return undefined;
-            teardown(framework.id);
-            ctx.publish({ type: 'custom', source: ctx.self.address, name: 'master.framework_removed', data: { frameworkId: framework.id, reason: 'failover timeout' } });
-            return undefined;
-          }
-          case 'master.allocate':
-            return offers.allocate();
-          case 'master.ping_all':
-            for (const agent of agents.values()) {
-              if (!agent.reachable) continue;
-              ctx.ask(agent.ref, { type: 'agent.ping' }, { timeoutMs: pingEveryMs }).then(
-                () => ctx.self.tell({ type: 'master.ping_result', agentId: agent.id, ok: true }),
-                () => ctx.self.tell({ type: 'master.ping_result', agentId: agent.id, ok: false }),
-              );
-            }
-            return undefined;
-          case 'master.ping_result': {
-            const agent = agents.get(message.agentId);
-            if (agent === undefined || !agent.reachable) return undefined;
-            agent.missedPings = message.ok ? 0 : agent.missedPings + 1;
-            if (agent.missedPings >= maxMissed) markUnreachable(agent);
-            return undefined;
-          }
-        }
+        return true;
       },
+      (error: unknown) => {
+        if (this.registryFailure === undefined) {
+          this.registryFailure = { failure: this.env.describeFailure(error), since: this.env.now() };
+          this.env.publish({ type: 'master.registry_failed', failure: this.registryFailure.failure });
+        }
+        return false;
+      },
+    );
+  }
+
+  state(): MasterState {
+    return {
+      agents: [...this.agents.values()].map((a) => ({
+        agentId: a.id,
+        hostname: a.info.hostname,
+        attributes: a.info.attributes,
+        status: !a.reachable ? 'unreachable' : a.connected ? 'active' : 'disconnected',
+        total: a.info.resources,
+        used: a.resources.usedResources(),
+        free: a.resources.free(),
+        reserved: a.resources.reservations(),
+        registeredAt: a.registeredAt,
+        ...(a.reregisteredAt === undefined ? {} : { reregisteredAt: a.reregisteredAt }),
+      })),
+      frameworks: [...this.frameworks.values()].map((f) => ({
+        frameworkId: f.id,
+        name: f.info.name,
+        ...(f.info.role === undefined ? {} : { role: f.info.role }),
+        checkpoint: f.info.checkpoint,
+        partitionAware: f.info.partitionAware === true,
+        connected: f.connected,
+        registeredAt: f.registeredAt,
+      })),
+      completedFrameworks: [...this.completedFrameworks],
+      tasks: [...this.tasks.values()].map((t) => ({
+        taskId: t.taskId,
+        frameworkId: t.frameworkId,
+        agentId: t.agentId,
+        ...(t.executorId === undefined ? {} : { executorId: t.executorId }),
+        name: t.name,
+        state: t.state,
+        ...(t.reason === undefined ? {} : { reason: t.reason }),
+        ...(t.source === undefined ? {} : { source: t.source }),
+        resources: sumOf(t.allocation),
+        updatedAt: t.updatedAt,
+      })),
+      ...(this.registryFailure === undefined ? {} : { registryFailure: this.registryFailure.failure }),
     };
-  },
-});
+  }
+}

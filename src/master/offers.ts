@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Timers } from '../actor/index.js';
-import type { AgentId, FrameworkId, Resources } from '../checkpoint/index.js';
-import { type Offer, fits } from '../cluster/types.js';
-import { UNRESERVED, sumOf } from './agent-resources.js';
-import { type AgentEntry, type FrameworkEntry, type MasterInternalMsg, type OfferEntry, roleOf } from './entries.js';
-import type { MasterMsg } from './messages.js';
+import { type AgentId, type ClusterEvent, type FrameworkId, type MasterMsg, type MasterSelfMsg, type Offer, type OfferId, type Resources, UNRESERVED, fits } from '../protocol/index.js';
+import { sumOf } from './agent-resources.js';
+import { type AgentEntry, type FrameworkEntry, type OfferEntry, roleOf } from './entries.js';
 
 /** Below this, what is left of an agent is not worth an offer (Mesos: MIN_CPUS, MIN_MEM). */
 const MIN_OFFER: Resources = { cpus: 0.01, mem: 1 };
@@ -12,10 +9,12 @@ const MIN_OFFER: Resources = { cpus: 0.01, mem: 1 };
 export interface OffersDeps {
   readonly agents: ReadonlyMap<AgentId, AgentEntry>;
   readonly frameworks: ReadonlyMap<FrameworkId, FrameworkEntry>;
-  readonly timers: Timers<MasterMsg | MasterInternalMsg>;
+  readonly timers: Timers<MasterSelfMsg>;
   /** Rescinds an offer left unanswered this long (Mesos --offer_timeout); none: never. */
   readonly offerTimeoutMs: number | undefined;
-  published(name: string, data: unknown): void;
+  now(): number;
+  newOfferId(): OfferId;
+  publish(event: ClusterEvent): void;
 }
 
 type ReservationChange = Extract<MasterMsg, { type: 'master.reserve' | 'master.unreserve' }>;
@@ -26,7 +25,7 @@ type ReservationChange = Extract<MasterMsg, { type: 'master.reserve' | 'master.u
  * when they are accepted, declined, rescinded or time out. Reservations change through offers.
  */
 export class Offers {
-  private readonly open = new Map<string, OfferEntry>();
+  private readonly open = new Map<OfferId, OfferEntry>();
   private turn = 0;
 
   constructor(private readonly deps: OffersDeps) {}
@@ -38,7 +37,7 @@ export class Offers {
   allocate(): void {
     const order = [...this.deps.frameworks.values()].filter((f) => f.connected);
     if (order.length === 0) return;
-    const now = Date.now();
+    const now = this.deps.now();
     for (const agent of this.deps.agents.values()) {
       if (!agent.reachable || !agent.connected) continue;
       for (let tried = 0; tried < order.length; tried++) {
@@ -49,7 +48,7 @@ export class Offers {
         const resources = sumOf(allocation);
         if (!fits(MIN_OFFER, resources)) continue;
         const reserved = allocation.reserved.cpus > 0 || allocation.reserved.mem > 0 ? { reserved: allocation.reserved } : {};
-        const offer: Offer = { offerId: randomUUID(), agentId: agent.id, hostname: agent.info.hostname, resources, ...reserved };
+        const offer: Offer = { offerId: this.deps.newOfferId(), agentId: agent.id, hostname: agent.info.hostname, resources, ...reserved };
         this.open.set(offer.offerId, { ...offer, frameworkId: framework.id, allocation });
         agent.resources.hold(offer.offerId, allocation);
         framework.scheduler.tell({ type: 'scheduler.offers', offers: [offer] });
@@ -60,13 +59,13 @@ export class Offers {
   }
 
   /** The offer if it is still outstanding and was made to this framework. */
-  of(frameworkId: FrameworkId, offerId: string): OfferEntry | undefined {
+  of(frameworkId: FrameworkId, offerId: OfferId): OfferEntry | undefined {
     const offer = this.open.get(offerId);
     return offer?.frameworkId === frameworkId ? offer : undefined;
   }
 
   /** Closes an offer (accepted, declined, or void): what it held can be offered again. */
-  close(offerId: string): OfferEntry | undefined {
+  close(offerId: OfferId): OfferEntry | undefined {
     const offer = this.open.get(offerId);
     if (offer === undefined) return undefined;
     this.open.delete(offerId);
@@ -76,7 +75,7 @@ export class Offers {
   }
 
   /** Takes an offer back from its framework, which is told. */
-  rescind(offerId: string): void {
+  rescind(offerId: OfferId): void {
     const offer = this.close(offerId);
     if (offer === undefined) return;
     this.deps.frameworks.get(offer.frameworkId)?.scheduler.tell({ type: 'scheduler.rescind', offerId });
@@ -93,11 +92,11 @@ export class Offers {
     for (const offer of [...this.open.values()]) if (offer.frameworkId === frameworkId) this.close(offer.offerId);
   }
 
-  decline(frameworkId: FrameworkId, offerId: string, refuseMs: number): void {
+  decline(frameworkId: FrameworkId, offerId: OfferId, refuseMs: number): void {
     const offer = this.of(frameworkId, offerId);
     if (offer === undefined) return;
     this.close(offerId);
-    this.deps.frameworks.get(frameworkId)?.refused.set(offer.agentId, Date.now() + refuseMs);
+    this.deps.frameworks.get(frameworkId)?.refused.set(offer.agentId, this.deps.now() + refuseMs);
     this.deps.timers.once(`refuse:${frameworkId}:${offer.agentId}`, refuseMs, { type: 'master.allocate' });
     this.soon();
   }
@@ -128,7 +127,7 @@ export class Offers {
       return `cannot ${reserving ? 'reserve' : 'unreserve'} cpus ${cpus}, mem ${mem} for role ${role}: the offer has cpus ${from.cpus}, mem ${from.mem} ${reserving ? 'unreserved' : 'reserved to it'}`;
     }
     agent.ref.tell({ type: 'agent.checkpoint_resources', reservations: agent.resources.reservations() });
-    this.deps.published('master.reservations_changed', { agentId: agent.id, reservations: agent.resources.reservations() });
+    this.deps.publish({ type: 'master.reservations_changed', agentId: agent.id, reservations: agent.resources.reservations() });
     return null;
   }
 }

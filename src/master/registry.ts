@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, type RootDatabase, open } from 'lmdb';
-import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo } from '../checkpoint/index.js';
+import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo } from '../protocol/index.js';
 
 interface RegistryState {
   readonly agents: ReadonlyMap<AgentId, AgentInfo>;

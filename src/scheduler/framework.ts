@@ -1,9 +1,27 @@
 import { EventEmitter } from 'eventemitter3';
-import { type ActorRef, type ActorSystem, behaviour, isDown } from '../actor/index.js';
-import { type FrameworkId, type FrameworkInfo, type Resources, TERMINAL_STATES, type TaskId, type TaskStateName } from '../checkpoint/index.js';
-import { type Offer, type TaskDescription, type TaskRun, type TaskStatus, fits, subtract } from '../cluster/types.js';
-import type { MasterMsg } from '../master/messages.js';
-import type { SchedulerMsg } from './messages.js';
+import * as v from 'valibot';
+import { type ActorRef, type ActorSystem, behaviour, canEncode, isDown } from '../actor/index.js';
+import {
+  type FrameworkId,
+  type FrameworkInfo,
+  type MasterMsg,
+  type Offer,
+  type OfferId,
+  ProtocolError,
+  type Resources,
+  SchedulerInbox,
+  type SchedulerMsg,
+  TaskDescriptionSchema,
+  type TaskDescription,
+  type TaskId,
+  type TaskStateName,
+  type TaskStatus,
+  fits,
+  isTerminal,
+  subtract,
+} from '../protocol/index.js';
+import { FrameworkError } from './errors.js';
+import { TaskHistory } from './task-history.js';
 
 export interface FrameworkOptions {
   /** Acknowledge every update as it arrives (default). Off: call `acknowledge(status)`. */
@@ -15,54 +33,88 @@ export interface FrameworkOptions {
    * `manual`: offers are kept for the caller to `accept` or `decline` (launch() still uses them).
    */
   readonly offers?: 'auto' | 'manual';
+  /** How long `register` waits for the master to admit the framework. Default 30 s. */
+  readonly registrationTimeoutMs?: number;
+  /** Finished tasks whose updates are kept (`updatesOf`, `waitFor`), oldest dropped first. Default 10,000. */
+  readonly maxCompletedTasks?: number;
 }
 
+/** A task to launch: its resources, what it runs, and optionally its id, name and executor. */
 export interface LaunchRequest {
   readonly cpus: number;
   readonly mem: number;
-  readonly run: TaskRun;
+  readonly run: TaskDescription['run'];
   readonly taskId?: string;
   readonly name?: string;
-  readonly executor?: TaskDescription['executor'];
+  /** None: the framework's default executor on the agent (shared by such tasks). See `TaskDescription.executor`. */
+  readonly executor?: { readonly executorId?: string; readonly isolation?: 'worker' | 'shared' };
+}
+
+export interface LaunchOptions {
+  /** How long to wait for an offer the task fits. Default 60 s; `Infinity`: no bound. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WaitOptions {
+  /** Default 30 s; `Infinity`: no bound. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
 }
 
 export interface Launched {
   readonly taskId: TaskId;
   readonly agentId: Offer['agentId'];
+  /** The executor it runs in: `default` for tasks launched without one, the task id for a task with its own. */
   readonly executorId: string;
 }
 
 interface PendingLaunch {
   readonly task: TaskDescription;
   resolve(launched: Launched): void;
+  reject(error: Error): void;
 }
 
 type Events = {
   registered: [frameworkId: FrameworkId];
   offers: [offers: readonly Offer[]];
   /** The master took an offer back (its agent went away, or it timed out: `offerTimeoutMs`). */
-  rescinded: [offerId: string];
+  rescinded: [offerId: OfferId];
   update: [status: TaskStatus];
   /** An update received again (same uuid): acknowledged again, not reported as `update`. */
   duplicate: [status: TaskStatus];
-  error: [error: Error];
+  /** The master refused something or ended this scheduler (`error.code` says what). */
+  error: [error: FrameworkError];
 };
 
+const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
+const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
+
 let taskCounter = 0;
+
+const LaunchRequestSchema = v.strictObject({
+  cpus: v.number(),
+  mem: v.number(),
+  run: v.unknown(),
+  taskId: v.optional(v.unknown()),
+  name: v.optional(v.unknown()),
+  executor: v.optional(v.unknown()),
+});
 
 /**
  * A framework's scheduler, as an object: it registers with the master, receives offers and
  * task status updates (as events), and launches, kills and reconciles tasks. `launch()` is the
- * convenience path: it waits for an offer that fits and accepts it.
+ * convenience path: it checks the task, waits for an offer that fits and accepts it.
  */
 export class Framework extends EventEmitter<Events> {
   frameworkId!: FrameworkId;
-  private readonly held = new Map<string, Offer>();
+  private readonly held = new Map<OfferId, Offer>();
   private pending: PendingLaunch[] = [];
   private placeQueued = false;
   private reviveWanted = false;
-  private readonly statuses = new Map<TaskId, TaskStatus[]>();
-  private readonly waiters = new Map<TaskId, Set<() => void>>();
+  private readonly history: TaskHistory;
+  /** The agents' totals as the master last announced them: a task none of them fits is refused. */
+  private agentTotals: readonly Resources[] = [];
   private scheduler!: ActorRef<SchedulerMsg>;
 
   private constructor(
@@ -72,25 +124,55 @@ export class Framework extends EventEmitter<Events> {
     private readonly options: FrameworkOptions,
   ) {
     super();
+    this.history = new TaskHistory(options.maxCompletedTasks ?? 10_000);
   }
 
+  /** Registers (or fails over, with `failoverFrom`); rejects with the master's refusal, or after `registrationTimeoutMs`. */
   static async register(system: ActorSystem, master: ActorRef<MasterMsg>, info: FrameworkInfo, options: FrameworkOptions = {}): Promise<Framework> {
     const framework = new Framework(system, master, info, options);
-    const registered = new Promise<FrameworkId>((resolve, reject) => {
-      framework.once('registered', resolve);
-      framework.once('error', reject);
-    });
     framework.scheduler = await system.spawn<SchedulerMsg>(
-      behaviour<SchedulerMsg>({ setup: () => ({ receive: (message) => (isDown(message) ? undefined : framework.onMessage(message)) }) }),
-      { name: `scheduler-${info.name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${Math.random().toString(36).slice(2, 8)}` },
+      behaviour<SchedulerMsg>({ schema: SchedulerInbox, setup: () => ({ receive: (message) => (isDown(message) ? undefined : framework.onMessage(message)) }) }),
+      { name: `scheduler-${info.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-${Math.random().toString(36).slice(2, 8)}` },
     );
-    master.tell(
-      options.failoverFrom === undefined
-        ? { type: 'master.register_framework', scheduler: framework.scheduler, info }
-        : { type: 'master.register_framework', scheduler: framework.scheduler, info, frameworkId: options.failoverFrom },
-    );
-    framework.frameworkId = await registered;
+    try {
+      framework.frameworkId = await framework.subscribe(options.failoverFrom);
+    } catch (error) {
+      await system.stopActor(framework.scheduler);
+      throw error;
+    }
     return framework;
+  }
+
+  /** Sends the subscription and waits for the master's answer. */
+  private subscribe(frameworkId: FrameworkId | undefined): Promise<FrameworkId> {
+    const timeoutMs = this.options.registrationTimeoutMs ?? 30_000;
+    return new Promise<FrameworkId>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new FrameworkError('ERR_REGISTRATION_TIMEOUT', `the master did not admit framework ${this.info.name} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onRegistered = (id: FrameworkId) => {
+        cleanup();
+        resolve(id);
+      };
+      const onError = (error: FrameworkError) => {
+        cleanup();
+        reject(new FrameworkError('ERR_REGISTRATION_REFUSED', error.message, { cause: error }));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.off('registered', onRegistered);
+        this.off('error', onError);
+      };
+      this.on('registered', onRegistered);
+      this.on('error', onError);
+      this.send(frameworkId === undefined ? { type: 'master.register_framework', scheduler: this.scheduler, info: this.info } : { type: 'master.register_framework', scheduler: this.scheduler, info: this.info, frameworkId });
+    });
+  }
+
+  /** Everything goes to the master as from this framework's scheduler, which the master checks. */
+  private send(message: MasterMsg): void {
+    this.master.tell(message, this.scheduler);
   }
 
   private onMessage(message: SchedulerMsg): void {
@@ -107,32 +189,33 @@ export class Framework extends EventEmitter<Events> {
         this.held.delete(message.offerId);
         this.emit('rescinded', message.offerId);
         return;
+      case 'scheduler.agents':
+        this.agentTotals = message.totals;
+        return;
       case 'scheduler.update': {
         const { status } = message;
-        let list = this.statuses.get(status.taskId);
-        if (list === undefined) this.statuses.set(status.taskId, (list = []));
         // Updates are delivered at least once (an agent resends what it cannot prove was
         // acknowledged); a repeat is acknowledged again but not reported twice.
-        if (status.uuid !== '' && list.some((s) => s.uuid === status.uuid)) {
+        if (!this.history.record(status)) {
           if (this.options.autoAcknowledge !== false) this.acknowledge(status);
           this.emit('duplicate', status);
           return;
         }
-        list.push(status);
         this.emit('update', status);
         if (this.options.autoAcknowledge !== false) this.acknowledge(status);
-        for (const wake of this.waiters.get(status.taskId) ?? []) wake();
         return;
       }
-      case 'scheduler.error':
-        this.emit('error', new Error(message.message));
+      case 'scheduler.error': {
+        const code = message.code === 'ERR_FRAMEWORK_FAILED_OVER' ? 'ERR_FRAMEWORK_FAILED_OVER' : 'ERR_FRAMEWORK_ERROR';
+        this.emit('error', Object.assign(new FrameworkError(code, message.message), { masterCode: message.code }));
         return;
+      }
     }
   }
 
   /** Clears the refusals of earlier declines: offers from every agent again (Mesos reviveOffers). */
   revive(): void {
-    this.master.tell({ type: 'master.revive', frameworkId: this.frameworkId });
+    this.send({ type: 'master.revive', frameworkId: this.frameworkId });
   }
 
   /** Offers received and not yet accepted, declined or rescinded. */
@@ -140,21 +223,28 @@ export class Framework extends EventEmitter<Events> {
     return [...this.held.values()];
   }
 
-  /** The next offer: one already outstanding, or the next to arrive. */
-  nextOffer(): Promise<Offer> {
+  /** The next offer: one already outstanding, or the next to arrive (within `timeoutMs`, default 30 s). */
+  nextOffer(options: WaitOptions = {}): Promise<Offer> {
     const [held] = this.held.values();
     if (held !== undefined) return Promise.resolve(held);
-    return new Promise((resolve) => this.once('offers', (offers) => resolve(offers[0]!)));
+    return this.until<Offer>('an offer', options, (settle) => {
+      const onOffers = (offers: readonly Offer[]) => settle(offers[0]!);
+      this.once('offers', onOffers);
+      return () => this.off('offers', onOffers);
+    });
   }
 
-  accept(offerId: string, tasks: readonly TaskDescription[]): void {
-    this.held.delete(offerId);
-    this.master.tell({ type: 'master.accept', frameworkId: this.frameworkId, offerId, tasks });
+  /** Launches these tasks on an offer. Each task is checked first; none is sent if one is invalid (`ERR_INVALID_TASK`). */
+  accept(offerId: OfferId | string, tasks: readonly TaskDescription[]): void {
+    for (const task of tasks) checkTask(task);
+    this.held.delete(offerId as OfferId);
+    this.send({ type: 'master.accept', frameworkId: this.frameworkId, offerId: offerId as OfferId, tasks: [...tasks] });
   }
 
-  decline(offerId: string, refuseMs?: number): void {
-    this.held.delete(offerId);
-    this.master.tell(refuseMs === undefined ? { type: 'master.decline', frameworkId: this.frameworkId, offerId } : { type: 'master.decline', frameworkId: this.frameworkId, offerId, refuseMs });
+  decline(offerId: OfferId | string, refuseMs?: number): void {
+    this.held.delete(offerId as OfferId);
+    const id = offerId as OfferId;
+    this.send(refuseMs === undefined ? { type: 'master.decline', frameworkId: this.frameworkId, offerId: id } : { type: 'master.decline', frameworkId: this.frameworkId, offerId: id, refuseMs });
   }
 
   /**
@@ -162,36 +252,34 @@ export class Framework extends EventEmitter<Events> {
    * RESERVE): from then on they are offered only to frameworks of that role, and the agent
    * checkpoints them. The offer is used up. Rejects with the master's reason if it cannot.
    */
-  async reserve(offerId: string, resources: Resources): Promise<void> {
-    this.held.delete(offerId);
-    await this.master.ask({ type: 'master.reserve', frameworkId: this.frameworkId, offerId, resources });
+  async reserve(offerId: OfferId | string, resources: Resources): Promise<void> {
+    this.held.delete(offerId as OfferId);
+    await this.master.ask({ type: 'master.reserve', frameworkId: this.frameworkId, offerId: offerId as OfferId, resources });
   }
 
   /** Gives back part of the reservation an offer shows (`offer.reserved`) to the unreserved pool. */
-  async unreserve(offerId: string, resources: Resources): Promise<void> {
-    this.held.delete(offerId);
-    await this.master.ask({ type: 'master.unreserve', frameworkId: this.frameworkId, offerId, resources });
+  async unreserve(offerId: OfferId | string, resources: Resources): Promise<void> {
+    this.held.delete(offerId as OfferId);
+    await this.master.ask({ type: 'master.unreserve', frameworkId: this.frameworkId, offerId: offerId as OfferId, resources });
   }
 
   kill(taskId: TaskId | string): void {
-    this.master.tell({ type: 'master.kill_task', frameworkId: this.frameworkId, taskId: taskId as TaskId });
+    this.send({ type: 'master.kill_task', frameworkId: this.frameworkId, taskId: taskId as TaskId });
   }
 
   /** Explicit reconciliation for the given tasks; none given: implicit, every task the master knows. */
   reconcile(taskIds: readonly (TaskId | string)[] = []): void {
-    this.master.tell({ type: 'master.reconcile', frameworkId: this.frameworkId, taskIds: taskIds as TaskId[] });
+    this.send({ type: 'master.reconcile', frameworkId: this.frameworkId, taskIds: taskIds as TaskId[] });
   }
 
   /**
    * The master failed over: subscribe again to the new one with this framework's id. Offers
    * held from the old master are void. Resolves once the new master has readmitted it.
    */
-  masterChanged(master: ActorRef<MasterMsg>): Promise<void> {
+  async masterChanged(master: ActorRef<MasterMsg>): Promise<void> {
     this.master = master;
     this.held.clear();
-    const registered = new Promise<void>((resolve) => this.once('registered', () => resolve()));
-    master.tell({ type: 'master.register_framework', scheduler: this.scheduler, info: this.info, frameworkId: this.frameworkId });
-    return registered;
+    await this.subscribe(this.frameworkId);
   }
 
   /**
@@ -201,72 +289,141 @@ export class Framework extends EventEmitter<Events> {
    */
   async disconnect(): Promise<void> {
     this.held.clear();
+    this.failPending(new FrameworkError('ERR_NOT_REGISTERED', 'the framework disconnected'));
     await this.system.stopActor(this.scheduler);
   }
 
   /** Shuts the framework down: its tasks are killed and its executors stopped; no more offers. */
   teardown(): void {
     this.held.clear();
-    this.master.tell({ type: 'master.teardown', frameworkId: this.frameworkId });
+    this.failPending(new FrameworkError('ERR_NOT_REGISTERED', 'the framework was torn down'));
+    this.send({ type: 'master.teardown', frameworkId: this.frameworkId });
   }
 
   acknowledge(status: TaskStatus): void {
     if (status.uuid === '') return;
-    this.master.tell({ type: 'master.acknowledge', frameworkId: this.frameworkId, taskId: status.taskId, uuid: status.uuid });
+    this.send({ type: 'master.acknowledge', frameworkId: this.frameworkId, taskId: status.taskId, uuid: status.uuid, ...(status.agentId === undefined ? {} : { agentId: status.agentId }) });
   }
 
-  /** Launches one task on the first offer it fits; resolves once it is accepted. */
-  launch(request: LaunchRequest): Promise<Launched> {
-    const task: TaskDescription = {
-      taskId: (request.taskId ?? `task-${++taskCounter}`) as TaskId,
-      resources: { cpus: request.cpus, mem: request.mem },
-      run: request.run,
-      ...(request.name === undefined ? {} : { name: request.name }),
-      ...(request.executor === undefined ? {} : { executor: request.executor }),
-    };
-    return new Promise((resolve) => {
-      this.pending.push({ task, resolve });
+  /**
+   * Launches one task on the first offer it fits; resolves once it is accepted. Rejects at once
+   * with `ERR_INVALID_TASK` (naming the field) for a task that cannot be valid — bad resources,
+   * ids or `run`, arguments that cannot cross a thread, more than any agent has — and with
+   * `ERR_LAUNCH_TIMEOUT` / `ERR_ABORTED` if no offer fits in time; a launch that rejects is never sent.
+   */
+  launch(request: LaunchRequest, options: LaunchOptions = {}): Promise<Launched> {
+    let task: TaskDescription;
+    try {
+      task = this.describe(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.until<Launched>(`an offer for task ${task.taskId}`, { timeoutMs: options.timeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS, ...(options.signal === undefined ? {} : { signal: options.signal }) }, (settle, fail) => {
+      const launch: PendingLaunch = { task, resolve: settle, reject: fail };
+      this.pending.push(launch);
       this.placeSoon(true);
-    });
+      return () => {
+        this.pending = this.pending.filter((p) => p !== launch);
+      };
+    }, 'ERR_LAUNCH_TIMEOUT');
   }
 
-  /** Updates received for a task, in arrival order. */
+  private describe(request: LaunchRequest): TaskDescription {
+    const shape = v.safeParse(LaunchRequestSchema, request);
+    if (!shape.success) throw invalid(shape.issues);
+    const { cpus, mem, run, taskId, name, executor } = request;
+    const task = {
+      taskId: taskId ?? `task-${++taskCounter}`,
+      resources: { cpus, mem },
+      run,
+      ...(name === undefined ? {} : { name }),
+      ...(executor === undefined ? {} : { executor }),
+    } as TaskDescription;
+    checkTask(task);
+    if (this.agentTotals.length > 0 && !this.agentTotals.some((total) => fits(task.resources, total))) {
+      const largest = this.agentTotals.map((t) => `cpus ${t.cpus}, mem ${t.mem}`).join('; ');
+      throw new ProtocolError('ERR_INVALID_TASK', fits({ cpus, mem: 0 }, { cpus: Math.max(...this.agentTotals.map((t) => t.cpus)), mem: 0 }) ? 'mem' : 'cpus', `task needs cpus ${cpus}, mem ${mem}: more than any agent has (agents: ${largest})`);
+    }
+    return task;
+  }
+
+  /** Updates received for a task, in arrival order (kept for the last `maxCompletedTasks` finished tasks). */
   updatesOf(taskId: TaskId | string): readonly TaskStatus[] {
-    return this.statuses.get(taskId as TaskId) ?? [];
+    return this.history.of(taskId);
   }
 
-  /** Resolves with the first update of `taskId` in `state` (already received or to come). */
-  waitFor(taskId: TaskId | string, state: TaskStateName, options: { timeoutMs?: number } = {}): Promise<TaskStatus> {
-    const id = taskId as TaskId;
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = this.statuses.get(id)?.find((s) => s.state === state);
-        if (found !== undefined) {
-          resolve(found);
-          return true;
-        }
-        const last = this.statuses.get(id)?.at(-1);
-        if (last !== undefined && TERMINAL_STATES.has(last.state) && last.state !== state) {
-          reject(new Error(`task ${id} ended in ${last.state}${last.message ? ` (${last.message})` : ''} while waiting for ${state}`));
-          return true;
-        }
-        return false;
+  /**
+   * Resolves with the first update of `taskId` in `state` (already received or to come).
+   * Rejects with `ERR_TASK_ENDED` if the task ends in another state, `ERR_WAIT_TIMEOUT` after
+   * `timeoutMs` (default 30 s), `ERR_ABORTED` when `signal` fires.
+   */
+  waitFor(taskId: TaskId | string, state: TaskStateName, options: WaitOptions = {}): Promise<TaskStatus> {
+    const check = (): TaskStatus | FrameworkError | undefined => {
+      const updates = this.history.of(taskId);
+      const found = updates.find((s) => s.state === state);
+      if (found !== undefined) return found;
+      const last = updates.at(-1);
+      if (last !== undefined && isTerminal(last.state)) {
+        return new FrameworkError('ERR_TASK_ENDED', `task ${taskId} ended in ${last.state}${last.message ? ` (${last.message})` : ''} while waiting for ${state}`);
+      }
+      return undefined;
+    };
+    const now = check();
+    if (now instanceof FrameworkError) return Promise.reject(now);
+    if (now !== undefined) return Promise.resolve(now);
+    return this.until<TaskStatus>(
+      `task ${taskId} to reach ${state}`,
+      { timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS, ...(options.signal === undefined ? {} : { signal: options.signal }) },
+      (settle, fail) => {
+        const onUpdate = (status: TaskStatus) => {
+          if (status.taskId !== taskId) return;
+          const result = check();
+          if (result instanceof FrameworkError) fail(result);
+          else if (result !== undefined) settle(result);
+        };
+        this.on('update', onUpdate);
+        return () => this.off('update', onUpdate);
+      },
+      'ERR_WAIT_TIMEOUT',
+      () => `; updates: ${this.history.of(taskId).map((s) => s.state).join(', ') || 'none'}`,
+    );
+  }
+
+  /**
+   * A bounded wait: `start` sets it up and returns how to undo it; it settles once, by `settle`,
+   * `fail`, the timeout or the signal, and is undone either way.
+   */
+  private until<T>(
+    what: string,
+    options: WaitOptions,
+    start: (settle: (value: T) => void, fail: (error: Error) => void) => () => void,
+    timeoutCode: 'ERR_LAUNCH_TIMEOUT' | 'ERR_WAIT_TIMEOUT' = 'ERR_WAIT_TIMEOUT',
+    detail: () => string = () => '',
+  ): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    if (options.signal?.aborted === true) return Promise.reject(new FrameworkError('ERR_ABORTED', `waiting for ${what} was aborted`, { cause: options.signal.reason }));
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const finish = (outcome: () => void) => {
+        if (done) return;
+        done = true;
+        if (timer !== undefined) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        undo();
+        outcome();
       };
-      if (check()) return;
-      let set = this.waiters.get(id);
-      if (set === undefined) this.waiters.set(id, (set = new Set()));
-      const timer = setTimeout(() => {
-        set!.delete(wake);
-        reject(new Error(`task ${id} did not reach ${state} within ${timeoutMs} ms; updates: ${this.updatesOf(id).map((s) => s.state).join(', ') || 'none'}`));
-      }, timeoutMs);
-      const wake = () => {
-        if (!check()) return;
-        clearTimeout(timer);
-        set!.delete(wake);
-      };
-      set.add(wake);
+      const onAbort = () => finish(() => reject(new FrameworkError('ERR_ABORTED', `waiting for ${what} was aborted`, { cause: options.signal?.reason })));
+      const timer = timeoutMs === Infinity ? undefined : setTimeout(() => finish(() => reject(new FrameworkError(timeoutCode, `no ${what} within ${timeoutMs} ms${detail()}`))), timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const undo = start(
+        (value) => finish(() => resolve(value)),
+        (error) => finish(() => reject(error)),
+      );
     });
+  }
+
+  private failPending(error: FrameworkError): void {
+    for (const launch of this.pending.splice(0)) launch.reject(error);
   }
 
   /** Launches made in one turn are placed together, once (placing is linear in the pending launches). */
@@ -310,9 +467,31 @@ export class Framework extends EventEmitter<Events> {
         continue;
       }
       this.accept(offer.offerId, chosen.map((c) => c.task));
-      for (const c of chosen) {
-        c.resolve({ taskId: c.task.taskId, agentId: offer.agentId, executorId: c.task.executor?.executorId ?? `command-${c.task.taskId}` });
-      }
+      for (const c of chosen) c.resolve({ taskId: c.task.taskId, agentId: offer.agentId, executorId: executorIdOf(c.task) });
     }
   }
+}
+
+function executorIdOf(task: TaskDescription): string {
+  if (task.executor === undefined) return 'default';
+  return task.executor.executorId ?? task.taskId;
+}
+
+/** Checks a task as the master will, and that it can cross to the master's thread: `ERR_INVALID_TASK` naming the field. */
+function checkTask(task: TaskDescription): void {
+  const parsed = v.safeParse(TaskDescriptionSchema, task);
+  if (!parsed.success) throw invalid(parsed.issues);
+  const encodable = canEncode(task);
+  if (encodable !== null) {
+    const field = task.run.kind === 'js' && canEncode(task.run.args) !== null ? 'run.args' : 'task';
+    throw new ProtocolError('ERR_INVALID_TASK', field, `${field} cannot be sent to another thread: ${encodable.message}`);
+  }
+}
+
+/** A launch field's name as the caller wrote it (`cpus`, not `resources.cpus`). */
+function invalid(issues: readonly v.BaseIssue<unknown>[]): ProtocolError {
+  const first = issues[0]!;
+  const path = (v.getDotPath(first) ?? 'task').replace(/^resources\./, '');
+  const detail = issues.map((issue) => `${(v.getDotPath(issue) ?? 'task').replace(/^resources\./, '')}: ${issue.message}`).join('; ');
+  return new ProtocolError('ERR_INVALID_TASK', path, `invalid task: ${detail}`);
 }

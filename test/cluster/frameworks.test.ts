@@ -6,7 +6,6 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCluster } from '../../src/index.js';
 import { sleep } from '../helpers.js';
-import { nextSystemEvent } from '../probe.js';
 
 const test = suite<{ cluster: LocalCluster }>('frameworks');
 test.before.each(async (ctx) => {
@@ -22,9 +21,9 @@ test('a scheduler that goes away and is replaced within failoverTimeoutMs keeps 
   const first = await cluster.registerFramework(info);
   const { taskId } = await first.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
   await first.waitFor(taskId, 'TASK_RUNNING');
-  const disconnected = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'master.framework_disconnected');
+  const disconnected = cluster.events.next('master.framework_disconnected');
   await first.disconnect();
-  assert.equal((await disconnected).data, { frameworkId: first.frameworkId, failoverTimeoutMs: 60_000 });
+  assert.equal(await disconnected, { type: 'master.framework_disconnected', frameworkId: first.frameworkId, failoverTimeoutMs: 60_000 });
   let state = await cluster.state();
   assert.is(state.frameworks.find((f) => f.frameworkId === first.frameworkId)?.connected, false);
   assert.is(state.tasks.find((t) => t.taskId === taskId)?.state, 'TASK_RUNNING', 'the task keeps running without a scheduler');
@@ -42,10 +41,10 @@ test('a scheduler not replaced within failoverTimeoutMs: the framework is torn d
   const workersBefore = cluster.system.workers().length;
   const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
   await fw.waitFor(taskId, 'TASK_RUNNING');
-  const removed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'master.framework_removed');
+  const removed = cluster.events.next('master.framework_removed');
   const started = Date.now();
   await fw.disconnect();
-  assert.equal((await removed).data, { frameworkId: fw.frameworkId, reason: 'failover timeout' });
+  assert.equal(await removed, { type: 'master.framework_removed', frameworkId: fw.frameworkId, reason: 'its scheduler did not fail over within failoverTimeoutMs' });
   assert.ok(Date.now() - started >= 200, 'not before the failover timeout');
   while (cluster.system.workers().length > workersBefore) await new Promise((resolve) => cluster.system.events.once('worker.exit', resolve));
   const state = await cluster.state();
@@ -58,9 +57,9 @@ test('a scheduler not replaced within failoverTimeoutMs: the framework is torn d
 
 test('the default failoverTimeoutMs is 0, as in Mesos: a scheduler that goes away takes its framework with it', async ({ cluster }) => {
   const fw = await cluster.registerFramework({ name: 'default' });
-  const removed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'master.framework_removed');
+  const removed = cluster.events.next('master.framework_removed');
   await fw.disconnect();
-  assert.is(((await removed).data as { frameworkId: string }).frameworkId, fw.frameworkId);
+  assert.is((await removed).frameworkId, fw.frameworkId);
 });
 
 test('offerTimeoutMs: an offer left unanswered is rescinded and offered to another framework', async () => {

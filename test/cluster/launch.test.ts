@@ -221,8 +221,8 @@ test('an agent that stops answering pings is marked unreachable; its tasks are l
     await cluster.system.terminateWorker(cluster.agentRef(aware.agentId).node);
     const unreachable = await fw.waitFor(aware.taskId, 'TASK_UNREACHABLE', { timeoutMs: 5_000 });
     const lost = await plain.waitFor(legacy.taskId, 'TASK_LOST', { timeoutMs: 5_000 });
-    assert.is(unreachable.reason, 'REASON_SLAVE_REMOVED');
-    assert.is(lost.reason, 'REASON_SLAVE_REMOVED');
+    assert.is(unreachable.reason, 'REASON_AGENT_REMOVED');
+    assert.is(lost.reason, 'REASON_AGENT_REMOVED');
     assert.is(lost.source, 'SOURCE_MASTER');
     assert.ok(Date.now() - started >= 200, 'not before the missed pings');
   } finally {
@@ -238,10 +238,10 @@ test('a paused agent worker misses its pings and becomes unreachable; resumed, i
     await fw.waitFor(taskId, 'TASK_RUNNING');
     const agentNode = cluster.agentRef(agentId).node;
     const blocker = await cluster.system.spawn({ module: fixture, export: 'blocker' }, { worker: agentNode });
-    const masterLost = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.master_lost');
+    const masterLost = cluster.events.next('agent.master_lost');
     const reregistered = new Promise<TaskStatus>((resolve) => {
       const onUpdate = (s: TaskStatus) => {
-        if (s.taskId !== taskId || s.reason !== 'REASON_SLAVE_REREGISTERED') return;
+        if (s.taskId !== taskId || s.reason !== 'REASON_AGENT_REREGISTERED') return;
         fw.off('update', onUpdate);
         resolve(s);
       };
@@ -252,9 +252,9 @@ test('a paused agent worker misses its pings and becomes unreachable; resumed, i
     const unreachable = await fw.waitFor(taskId, 'TASK_UNREACHABLE', { timeoutMs: 5_000 });
     assert.ok(Date.now() - started >= 300, 'not before three missed pings');
     assert.is(unreachable.source, 'SOURCE_MASTER');
-    assert.is(unreachable.reason, 'REASON_SLAVE_REMOVED');
+    assert.is(unreachable.reason, 'REASON_AGENT_REMOVED');
     // Resumed, the agent hears no more pings for the master's window and reregisters itself.
-    assert.equal((await masterLost).data, { agentId, hostId: 'host-1', silentMs: 400 });
+    assert.equal(await masterLost, { type: 'agent.master_lost', agentId, hostId: 'host-1', silentMs: 400 });
     const back = await reregistered;
     assert.is(back.state, 'TASK_RUNNING', 'the task ran on through the pause');
     assert.is(cluster.agentRef(agentId).node, agentNode, 'the same agent worker, not a restarted one');

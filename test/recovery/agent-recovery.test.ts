@@ -111,7 +111,7 @@ test('NonCheckpointingFramework: its executor does not outlive the agent; the ma
   const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
   await cluster.crashAgent(agentId);
   const lost = await fw.waitFor(taskId, 'TASK_LOST');
-  assert.is(lost.reason, 'REASON_SLAVE_DISCONNECTED');
+  assert.is(lost.reason, 'REASON_AGENT_DISCONNECTED');
   assert.is(lost.source, 'SOURCE_MASTER');
   await executorExit;
   assert.not.ok(cluster.system.workers().includes(executorWorker), 'the executor worker is gone');
@@ -160,9 +160,9 @@ test('MultipleFrameworks: both frameworks\' executors reconnect; each framework 
 test('RecoverCompletedExecutor: a finished, acknowledged task is not reconnected and reports nothing new', async ({ cluster }) => {
   const fw = await cluster.registerFramework({ name: 'completed', checkpoint: true });
   const before = new Set(cluster.system.workers());
-  const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 4 } } });
-  // The command executor ends only after its task's last update is acknowledged, which is
-  // after the framework received STARTING: its worker is still there now.
+  // An executor of its own (Mesos's command executor): it ends only after its task's last
+  // update is acknowledged, which is after the framework received STARTING: its worker is still there now.
+  const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 4 } }, executor: {} });
   await fw.waitFor(taskId, 'TASK_STARTING');
   const executorWorker = cluster.system.workers().find((node) => !before.has(node))!;
   const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
@@ -219,10 +219,10 @@ test('a master restart alone: running agents reregister with the new master; upd
   const fw = await cluster.registerFramework({ name: 'master-only', checkpoint: true });
   const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
   await fw.waitFor(taskId, 'TASK_RUNNING');
-  const reregistered = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'master.agent_reregistered');
+  const reregistered = cluster.events.next('master.agent_reregistered');
   await cluster.crashMaster();
   await cluster.restartMaster();
-  assert.equal((await reregistered).data, { agentId, tasks: 1 });
+  assert.equal(await reregistered, { type: 'master.agent_reregistered', agentId, tasks: 1 });
   fw.kill(taskId);
   await fw.waitFor(taskId, 'TASK_KILLED');
 });

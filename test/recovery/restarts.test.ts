@@ -103,14 +103,14 @@ test('CleanupExecutor: recover=cleanup kills the old executors and never registe
     await fw.waitFor(taskId, 'TASK_RUNNING');
     const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
     const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
-    const cleanedUp = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.cleaned_up');
+    const cleanedUp = cluster.events.next('agent.cleaned_up');
     await cluster.stopAgent(agentId);
     void cluster.startAgent(agentId, { recover: 'cleanup' }).catch(() => undefined);
-    assert.equal((await cleanedUp).data, { hostId: 'host-1', agentId, destroyed: 1 });
+    assert.equal(await cleanedUp, { type: 'agent.cleaned_up', hostId: 'host-1', agentId, destroyed: 1 });
     await executorExit;
     const lost = await fw.waitFor(taskId, 'TASK_LOST', { timeoutMs: 10_000 });
     assert.is(lost.source, 'SOURCE_MASTER');
-    assert.is(lost.reason, 'REASON_SLAVE_REMOVED');
+    assert.is(lost.reason, 'REASON_AGENT_REMOVED');
   }));
 
 test('MultipleSlaves: two agents crash and recover independently, each with its own executor and id', () =>
@@ -147,15 +147,15 @@ test('upgrade: restartAgent with new flags while 1,000 tasks run; all are reconn
 test('GCExecutor: a finished executor run is removed from the checkpoint after gcDelayMs', () =>
   withCluster({ agent: { gcDelayMs: 50 } }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'gc', checkpoint: true });
-    const removed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.run_removed');
-    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 3 } } });
+    const removed = cluster.events.next('agent.run_removed');
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 3 } }, executor: {} });
     await fw.waitFor(taskId, 'TASK_FINISHED');
-    const event = (await removed).data as { executorId: string; records: number };
-    assert.is(event.executorId, `command-${taskId}`);
+    const event = await removed;
+    assert.is(event.executorId, taskId, 'an executor of its own bears its task\'s id (as Mesos\'s command executor)');
     assert.is(event.records, 4, 'the run\'s pid, executor.sentinel, task.info and task.updates');
     await cluster.stopAgent(agentId);
     const state = await readState(join(cluster.workDir, 'host-1'));
-    const executor = [...state.agent!.frameworks.values()][0]!.executors.get(`command-${taskId}` as never)!;
+    const executor = [...state.agent!.frameworks.values()][0]!.executors.get(taskId as never)!;
     assert.is(executor.runs.size, 0, 'the run is gone from disk');
   }));
 
@@ -164,14 +164,14 @@ test('PingTimeoutDuringRecovery + RecoverTerminatedExecutor: a recovering agent 
   // (1.5 s), as in Mesos's test: only an agent that answers pings while it waits survives it.
   withCluster({ master: { agentPingTimeoutMs: 300, maxAgentPingTimeouts: 3 } }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'silent', checkpoint: true });
-    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000), executor: {} });
     await fw.waitFor(taskId, 'TASK_RUNNING');
     const silent = await cluster.system.spawn({ module: fixture, export: 'silent' }, { worker: 'new' });
     await cluster.stopAgent(agentId);
     // The run's recorded executor address now names an actor that never answers.
     const store = await CheckpointStore.open(join(cluster.workDir, 'host-1'), { takeOverLock: true });
     const recorded = await readState(store);
-    const executor = [...recorded.agent!.frameworks.values()][0]!.executors.get(`command-${taskId}` as never)!;
+    const executor = [...recorded.agent!.frameworks.values()][0]!.executors.get(taskId as never)!;
     const run = { agentId: recorded.agent!.id, frameworkId: [...recorded.agent!.frameworks.keys()][0]!, executorId: executor.id, runId: executor.latestRunId! };
     await store.write({ type: 'run', run, pid: { workerId: silent.node, startedAt: Date.now(), address: silent.address } });
     await store.close();
@@ -245,11 +245,11 @@ test('ShutdownSlave: a shut-down agent kills its tasks and is removed at once; s
     const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: sleep(60_000) });
     await fw.waitFor(taskId, 'TASK_RUNNING');
     const executorWorker = cluster.system.workers().find((w) => !workersBefore.has(w))!;
-    const removed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'master.agent_removed');
+    const removed = cluster.events.next('master.agent_removed');
     const agentWorker = cluster.agentRef(agentId).node;
     await cluster.shutdownAgent(agentId);
     assert.not.ok(cluster.system.workers().includes(agentWorker), 'the agent\'s worker is ended, not left empty');
-    assert.equal((await removed).data, { agentId });
+    assert.equal(await removed, { type: 'master.agent_removed', agentId, reason: 'the agent was shut down' });
     const ended = await new Promise<TaskStatus>((resolve) => {
       const check = () => {
         const last = fw.updatesOf(taskId).at(-1)!;
@@ -259,7 +259,7 @@ test('ShutdownSlave: a shut-down agent kills its tasks and is removed at once; s
       check();
     });
     // TASK_KILLED from the agent if its kill left before it unregistered; else the master's TASK_LOST.
-    assert.is(ended.reason, 'REASON_SLAVE_REMOVED');
+    assert.is(ended.reason, 'REASON_AGENT_REMOVED');
     assert.equal((await cluster.state()).agents, [], 'the master removed the agent');
     while (cluster.system.workers().includes(executorWorker)) await new Promise((resolve) => cluster.system.events.once('worker.exit', resolve));
     const back = await cluster.startAgent(agentId);
@@ -300,10 +300,10 @@ test('CheckpointedResources: a reservation the agent missed is kept by the maste
     await fw.reserve(offer.offerId, offer.resources);
     await lost.dropped;
     await cluster.crashAgent(offer.agentId);
-    const checkpointed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.resources_checkpointed');
+    const checkpointed = cluster.events.next('agent.resources_checkpointed');
     await cluster.startAgent(offer.agentId);
     // The restarted agent reported no reservation (it never wrote one); the master's view wins.
-    assert.equal((await checkpointed).data, { hostId: 'host-1', reservations: { foo: host.resources } });
+    assert.equal(await checkpointed, { type: 'agent.resources_checkpointed', hostId: 'host-1', reservations: { foo: host.resources } });
     const after = await fw.nextOffer();
     assert.equal(after.reserved, host.resources, 'the next offer is the reserved resources');
     await cluster.stopAgent(offer.agentId);
@@ -314,7 +314,7 @@ test('IncompatibleCheckpointedResources: after a reboot with fewer resources tha
   withCluster({ agents: [{ resources: { cpus: 8, mem: 4_096 } }] }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'reserver', role: 'role' }, { offers: 'manual' });
     const offer = await fw.nextOffer();
-    const checkpointed = nextSystemEvent(cluster.system, 'custom', (e) => e.name === 'agent.resources_checkpointed');
+    const checkpointed = cluster.events.next('agent.resources_checkpointed');
     await fw.reserve(offer.offerId, { cpus: 8, mem: 2_048 });
     await checkpointed;
     const refused = await cluster.rebootHost(offer.agentId, undefined, { resources: { cpus: 4, mem: 2_048 } }).catch((e: Error & { code?: string }) => e);

@@ -17,8 +17,30 @@ function recordingSink() {
       log.push(`checkpoint ${entry} ${s.uuid} #${seq}`);
     },
     forward: (s) => log.push(`forward ${s.uuid}`),
+    durable: () => ({ updates: [], acks: new Set(), length: 0 }),
   };
   return { sink, log };
+}
+
+/** A sink over an in-memory stream that, while `full`, fails every write and keeps nothing (as the store does). */
+function diskSink() {
+  const disk: { entry: 'update' | 'ack'; status: TaskStatus }[] = [];
+  const forwarded: string[] = [];
+  const state = { full: false };
+  const sink: StatusUpdateSink = {
+    checkpoint: async (s, entry, seq) => {
+      if (state.full) throw Object.assign(new Error('no space left'), { code: 'ERR_CHECKPOINT_DISK_FULL' });
+      if (seq !== disk.length) throw new Error(`gap: seq ${seq}, stream has ${disk.length}`);
+      disk.push({ entry, status: s });
+    },
+    forward: (s) => forwarded.push(s.uuid),
+    durable: () => ({
+      updates: disk.filter((e) => e.entry === 'update').map((e) => e.status),
+      acks: new Set(disk.filter((e) => e.entry === 'ack').map((e) => e.status.uuid)),
+      length: disk.length,
+    }),
+  };
+  return { sink, disk, forwarded, state };
 }
 
 test('checkpoints before forwarding, one update in flight per stream, in order', async () => {
@@ -57,6 +79,41 @@ test('an unacknowledged update is resent with doubling backoff, capped (fake clo
   assert.ok(await manager.acknowledge('fw' as FrameworkId, 't' as TaskId, 'a'));
   assert.is(manager.resendDue(), 0, 'nothing in flight once acknowledged');
   assert.is(manager.sweepIntervalMs, 5);
+});
+
+test('a failed checkpoint is not accepted, and the update retried after the disk recovers lands where it belongs, in order', async () => {
+  const { sink, disk, forwarded, state } = diskSink();
+  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
+  assert.is(await manager.update(status('t', 'a', 'TASK_STARTING'), true), 'accepted');
+  state.full = true;
+  await manager.update(status('t', 'b', 'TASK_RUNNING'), true).then(
+    () => assert.unreachable('a write that failed must not be accepted'),
+    (error: { code?: string }) => assert.is(error.code, 'ERR_CHECKPOINT_DISK_FULL'),
+  );
+  state.full = false;
+  // The executor sends it again (it was never acknowledged to it): not a duplicate, and written at the next free place.
+  assert.is(await manager.update(status('t', 'b', 'TASK_RUNNING'), true), 'accepted');
+  assert.is(await manager.update(status('t', 'c', 'TASK_FINISHED'), true), 'accepted');
+  assert.equal(disk.map((e) => e.status.uuid), ['a', 'b', 'c']);
+  assert.equal(forwarded, ['a'], 'only the head is in flight');
+  await manager.acknowledge('fw' as FrameworkId, 't' as TaskId, 'a');
+  await manager.acknowledge('fw' as FrameworkId, 't' as TaskId, 'b');
+  assert.equal(forwarded, ['a', 'b', 'c'], 'forwarded in stream order');
+});
+
+test('a failed acknowledgement leaves the update in flight; the framework\'s repeat ack is written after recovery', async () => {
+  const { sink, disk, state } = diskSink();
+  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
+  await manager.update(status('t', 'a', 'TASK_FINISHED'), true);
+  state.full = true;
+  await manager.acknowledge('fw' as FrameworkId, 't' as TaskId, 'a').then(
+    () => assert.unreachable('an ack that could not be written must not count'),
+    () => undefined,
+  );
+  assert.is(manager.unacknowledged('fw' as FrameworkId, 't' as TaskId).length, 1);
+  state.full = false;
+  assert.ok(await manager.acknowledge('fw' as FrameworkId, 't' as TaskId, 'a'));
+  assert.equal(disk.map((e) => `${e.entry} ${e.status.uuid}`), ['update a', 'ack a']);
 });
 
 test.run();

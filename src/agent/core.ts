@@ -1,0 +1,44 @@
+import type { Timers } from '../actor/index.js';
+import type { CheckpointRecord } from '../checkpoint/index.js';
+import type { AgentId, AgentSelfMsg, ClusterEvent, Peer, Reason, RunId, RunPath, StorageFailure, TaskStateName } from '../protocol/index.js';
+import type { AgentBook, ExecutorEntry, TaskEntry } from './book.js';
+import type { AgentOptions } from './options.js';
+import type { StatusUpdateManager } from './status-update-manager.js';
+
+/** What the agent does through its actor: send, watch, time, publish. Tests give their own. */
+export interface AgentEffects {
+  readonly self: Peer<'agent'>;
+  readonly launcher: Peer<'launcher'>;
+  readonly timers: Timers<AgentSelfMsg>;
+  now(): number;
+  newUuid(): string;
+  newRunId(): RunId;
+  watch(peer: { readonly address: string }): void;
+  unwatch(peer: { readonly address: string }): void;
+  refFor(address: string): Peer<'executor'>;
+  publish(event: ClusterEvent): void;
+}
+
+/** How an agent update is made: checkpointed with its task (default), or not (its task never reached the checkpoint). */
+export interface UpdateOptions {
+  readonly checkpoint?: boolean;
+}
+
+/** The agent as its parts (launching, reconnecting) see it. */
+export interface AgentCore {
+  readonly hostId: string;
+  readonly book: AgentBook;
+  readonly effects: AgentEffects;
+  readonly options: AgentOptions;
+  readonly updates: StatusUpdateManager;
+  agentId(): AgentId;
+  runPath(ex: ExecutorEntry): RunPath;
+  /** Durable when it resolves. */
+  persist(records: readonly CheckpointRecord[]): Promise<void>;
+  /** Why checkpoint writes fail now, if they do. */
+  checkpointFailure(): StorageFailure | undefined;
+  /** The agent's own update of a task (SOURCE_AGENT). */
+  taskUpdate(entry: TaskEntry, state: TaskStateName, reason: Reason, message: string, options?: UpdateOptions): void;
+  /** The executor ended (or never started): its unfinished tasks fail with `reason`. */
+  executorGone(ex: ExecutorEntry, reason: Reason, why: string): void;
+}

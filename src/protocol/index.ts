@@ -1,0 +1,15 @@
+export * from './durations.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './model.js';
+export * from './peer.js';
+export * from './resources.js';
+export * from './states.js';
+export * from './agent.js';
+export * from './directory.js';
+export * from './executor.js';
+export type { Inboxes } from './inboxes.js';
+export * from './launcher.js';
+export * from './master.js';
+export * from './scheduler.js';
+export * from './events.js';
