@@ -22,7 +22,7 @@ import { MAX_DURATION_MS } from './duration.js';
 import { DropRules } from './faults.js';
 import { setLongTimeout } from './long-timer.js';
 import type { DeadLetter, DeadLetterReason, DownReason, StopReason } from './messages.js';
-import type { ResolvedSystemOptions } from './options.js';
+import { type ResolvedSystemOptions, unreadable } from './options.js';
 import { ActorRef, type AskOptions, type Router, kCell, kLink } from './ref.js';
 import { SpawnDeadline } from './spawn-deadline.js';
 import { checkSpawn, spawnTarget } from './spawn-options.js';
@@ -199,7 +199,7 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     try {
       timeoutMs = askTimeoutOf(options, this.options.askTimeoutMs);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(unreadable('ask options', error));
     }
     const [id, reply] = this.asks.open<R>(to.address, to.node, timeoutMs, options?.signal);
     if (to.node === this.id) {

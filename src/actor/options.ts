@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { durationMs } from './duration.js';
-import { cut, errors } from './errors.js';
+import { MesolithError, cut, errors } from './errors.js';
 
 /** Options of `ActorSystem.start`; every one is optional. */
 export interface SystemOptions {
@@ -72,7 +72,12 @@ export function validateOptions<T>(
   schema: v.GenericSchema<unknown, T>,
   input: unknown,
 ): T {
-  const result = v.safeParse(schema, input ?? {});
+  let result: v.SafeParseResult<v.GenericSchema<unknown, T>>;
+  try {
+    result = v.safeParse(schema, input ?? {});
+  } catch (error) {
+    throw unreadable(what, error);
+  }
   if (result.success) return result.output;
   const problems = result.issues.slice(0, MAX_PROBLEMS).map((issue) => {
     const path = v.getDotPath(issue);
@@ -89,4 +94,10 @@ export function resolveSystemOptions(options: SystemOptions | undefined): Resolv
     if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
   }
   return resolved;
+}
+
+/** Input whose reading threw (a getter, a Proxy): the caller's error, with a code. */
+export function unreadable(what: string, error: unknown): MesolithError {
+  if (error instanceof MesolithError) return error;
+  return errors.invalidOptions(`invalid ${what}: reading it threw: ${cut(error instanceof Error ? error.message : String(error))}`);
 }

@@ -4,7 +4,7 @@ import { type Behaviour, type BehaviourRef, isBehaviour } from './behaviour.js';
 import type { SpawnOptions } from './context.js';
 import { durationMs } from './duration.js';
 import { errors, shown } from './errors.js';
-import { positiveInt, validateOptions } from './options.js';
+import { positiveInt, unreadable, validateOptions } from './options.js';
 
 const SpawnOptionsSchema = v.strictObject({
   name: v.optional(v.pipe(v.string(), v.check(isValidActorName, 'use 1-200 characters from A-Z a-z 0-9 _ $ . : -'))),
@@ -23,6 +23,14 @@ const BehaviourRefSchema = v.object({
 /** Checks what `spawn` was given before anything starts: ERR_INVALID_OPTIONS naming the key. */
 export function checkSpawn(behaviour: unknown, options: SpawnOptions<unknown>): void {
   validateOptions('spawn options', SpawnOptionsSchema, options);
+  try {
+    checkBehaviour(behaviour);
+  } catch (error) {
+    throw unreadable('behaviour', error);
+  }
+}
+
+function checkBehaviour(behaviour: unknown): void {
   if (isBehaviour(behaviour)) {
     if (typeof behaviour.setup !== 'function') throw errors.invalidOptions('invalid behaviour: its setup is not a function');
     return;

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { ActorSystem, MAX_DURATION_MS } from '../../src/index.js';
 import { type FaultMsg, type TickerMsg, fixture } from '../fixtures/behaviours.js';
 import { TestProbe } from '../probe.js';
+import { rejection } from './rejection.js';
 
 const test = suite<{ system: ActorSystem }>('durations');
 test.before.each(async (ctx) => {
@@ -13,15 +14,6 @@ test.after.each(async (ctx) => {
 });
 
 const YEAR_MS = 365 * 24 * 3_600_000;
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Settles with what `promise` did, without waiting for it: 'pending' until it has. */
 function track(promise: Promise<unknown>): { state: string; value?: unknown; code?: string } {

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { ActorSystem, behaviour } from '../../src/index.js';
 import { fixture } from '../fixtures/behaviours.js';
 import { TestProbe } from '../probe.js';
+import { rejection } from './rejection.js';
 
 const test = suite<{ system: ActorSystem }>('spawn bounds');
 test.before.each(async (ctx) => {
@@ -14,15 +15,6 @@ test.after.each(async (ctx) => {
 
 const stuck = { module: fixture, export: 'stuck' };
 const hangingModule = new URL('../fixtures/hanging-module.js', import.meta.url).href;
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 test('a spawn into a new worker whose setup never ends times out, and its worker is ended', async ({ system }) => {
   const started = Date.now();
