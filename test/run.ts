@@ -1,8 +1,11 @@
 /**
  * Runs every compiled `*.test.js` file in its own Node process (two at a time, the machine's
  * cores), prints each file's uvu report, and ends with one line: `N passed, N failed`.
- * A failing file is run once more and reported as flaky if it then passes
- * (MESOLITH_TEST_RETRY=0 turns that off).
+ * A failing file is run once more. Locally, one that then passes is reported as flaky and the
+ * run goes on green; in CI (`CI` set, and not `false` or `0`) it fails the run all the same —
+ * a test that passes only sometimes is a race, and a retry must not hide it there.
+ * MESOLITH_TEST_RETRY=0 turns the retry off; MESOLITH_TEST_ROOT runs the tests under another
+ * directory (the runner's own test points it at a temp dir).
  * A file that crashes, times out, or does not exit after its report (an open handle) counts
  * as a failure of its own.
  */
@@ -12,7 +15,8 @@ import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = dirname(fileURLToPath(import.meta.url));
+const root = process.env.MESOLITH_TEST_ROOT ?? dirname(fileURLToPath(import.meta.url));
+const inCi = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
 const FILE_TIMEOUT_MS = Number(process.env.MESOLITH_TEST_TIMEOUT_MS ?? 180_000);
 const EXIT_GRACE_MS = 10_000;
 const filter = process.argv[2];
@@ -93,11 +97,12 @@ await Promise.all(
       process.stdout.write(`\n# ${relative(root, file)} (${result.ms} ms)\n${result.output.trimEnd()}\n`);
       if (result.failed > 0 && process.env.MESOLITH_TEST_RETRY !== '0') {
         // One retry, reported: a file that fails twice fails; one that passes the second time
-        // is listed as flaky below, with its first failure printed above.
+        // is listed as flaky below, with its first failure printed above (and fails in CI).
         const retry = await runFile(file);
         process.stdout.write(`\n# retry: ${relative(root, file)} (${retry.ms} ms)\n${retry.output.trimEnd()}\n`);
         if (retry.failed === 0) flaky.push(relative(root, file));
-        result = retry;
+        // In CI the first run's failures stand: the file counts as failing even if the retry passed.
+        if (!inCi) result = retry;
       }
       results.push(result);
     }
@@ -109,7 +114,10 @@ const failed = results.reduce((n, r) => n + r.failed, 0);
 const skipped = results.reduce((n, r) => n + r.skipped, 0);
 const failing = results.filter((r) => r.failed > 0).map((r) => relative(root, r.file));
 if (failing.length > 0) console.log(`\nfailing files: ${failing.join(', ')}`);
-if (flaky.length > 0) console.log(`\nflaky (failed, then passed on retry; see the first run above): ${flaky.join(', ')}`);
+if (flaky.length > 0) {
+  const verdict = inCi ? 'counted as failed: CI is set, and a retry must not hide a race' : 'see the first run above';
+  console.log(`\nflaky (failed, then passed on retry; ${verdict}): ${flaky.join(', ')}`);
+}
 console.log(`\n${files.length} test files`);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
 process.exitCode = failed > 0 || files.length === 0 ? 1 : 0;

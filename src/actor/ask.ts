@@ -1,13 +1,30 @@
-import { errors } from './errors.js';
+import { checkDuration } from './duration.js';
+import { errors, shown } from './errors.js';
+import { type LongTimer, setLongTimeout } from './long-timer.js';
+import type { AskOptions } from './ref.js';
 
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
-  timer: ReturnType<typeof setTimeout>;
+  timer: LongTimer;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   /** The node the ask went to, so the asks can be failed at once if that worker dies. */
   node: string;
+}
+
+/**
+ * The timeout of one ask, its options checked by hand (asks are the hot path): `fallback` (the
+ * system's `askTimeoutMs`) unless `timeoutMs` is given; `Infinity` is no timeout.
+ */
+export function askTimeoutOf(options: AskOptions | undefined | null, fallback: number): number {
+  if (options === undefined || options === null) return fallback;
+  if (typeof options !== 'object') throw errors.invalidOptions(`invalid ask options: expected an object, got ${shown(options)}`);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw errors.invalidOptions(`invalid ask options: options.signal: expected an AbortSignal, got ${shown(options.signal)}`);
+  }
+  if (options.timeoutMs === undefined) return fallback;
+  return checkDuration('ask options', 'options.timeoutMs', options.timeoutMs, { infinite: true });
 }
 
 /**
@@ -22,7 +39,10 @@ export class AskDispatcher {
     return this.pending.size;
   }
 
-  /** Registers an ask and returns its id and the promise of its reply. */
+  /**
+   * Registers an ask and returns its id and the promise of its reply. `timeoutMs` is checked by
+   * the caller; `Infinity` sets no timeout.
+   */
   open<R>(to: string, node: string, timeoutMs: number, signal?: AbortSignal): [number, Promise<R>] {
     const id = this.nextId++;
     if (this.nextId > 0x7fffffff) this.nextId = 1;
@@ -30,14 +50,14 @@ export class AskDispatcher {
       const entry: Pending = {
         resolve: resolve as (value: unknown) => void,
         reject,
-        timer: setTimeout(() => this.fail(id, errors.askTimeout(to, timeoutMs)), timeoutMs),
+        timer: setLongTimeout(() => this.fail(id, errors.askTimeout(to, timeoutMs)), timeoutMs),
         signal,
         onAbort: undefined,
         node,
       };
       if (signal) {
         if (signal.aborted) {
-          clearTimeout(entry.timer);
+          entry.timer.cancel();
           reject(errors.askAborted(to, signal.reason));
           return;
         }
@@ -72,7 +92,7 @@ export class AskDispatcher {
     const entry = this.pending.get(id);
     if (entry === undefined) return undefined;
     this.pending.delete(id);
-    clearTimeout(entry.timer);
+    entry.timer.cancel();
     if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
     return entry;
   }

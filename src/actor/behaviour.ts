@@ -76,7 +76,7 @@ export async function loadBehaviour(ref: BehaviourRef): Promise<Behaviour<unknow
   try {
     mod = (await import(ref.module)) as Record<string, unknown>;
   } catch (cause) {
-    throw errors.behaviourNotFound(ref.module, ref.export, cause);
+    throw errors.behaviourImportFailed(ref.module, ref.export, cause);
   }
   const found = mod[ref.export];
   if (!isBehaviour(found)) throw errors.behaviourNotFound(ref.module, ref.export);

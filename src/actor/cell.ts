@@ -1,7 +1,9 @@
-import type { Address, NodeId } from './address.js';
+import { type Address, type NodeId, isAddress } from './address.js';
 import type { Behaviour, BehaviourRef, Handlers } from './behaviour.js';
 import type { ActorContext, Replier, SpawnOptions } from './context.js';
+import { checkDuration } from './duration.js';
 import { errors } from './errors.js';
+import { setLongTimeout } from './long-timer.js';
 import type { SystemEvent } from './events.js';
 import { Mailbox } from './mailbox.js';
 import { DOWN, isDown, type DownReason, type StopReason } from './messages.js';
@@ -49,6 +51,8 @@ export class ActorCell implements ActorContext<unknown> {
   private stopRequest: StopReason | null = null;
   private readonly terminated: Promise<void>;
   private resolveTerminated!: () => void;
+  /** Asks answered later (`deferReply`) and not yet answered: failed if the actor stops first. */
+  private readonly deferred = new Set<Replier>();
 
   private currentSender: Address | null = null;
   private currentAskId = 0;
@@ -74,12 +78,16 @@ export class ActorCell implements ActorContext<unknown> {
 
   async start(behaviour: Behaviour<unknown, unknown>, args: unknown): Promise<void> {
     this.schema = behaviour.schema;
+    let handlers: Handlers<unknown>;
     try {
-      this.handlers = await behaviour.setup(this, args);
+      handlers = await behaviour.setup(this, args);
     } catch (error) {
       await this.terminate('crashed', error);
       throw error;
     }
+    // Killed while setting up (its spawn timed out or was aborted): it is gone already.
+    if (this.status >= Status.Stopping) return;
+    this.handlers = handlers;
     if (this.stopRequest !== null) {
       await this.terminate(this.stopRequest);
       return;
@@ -268,10 +276,15 @@ export class ActorCell implements ActorContext<unknown> {
     if (this.status === Status.Idle || this.status === Status.Scheduled) {
       void this.terminate(reason);
     } else if (this.status === Status.Awaiting) {
-      const timer = setTimeout(() => void this.terminate('killed'), graceMs);
-      void this.terminated.then(() => clearTimeout(timer));
+      const timer = setLongTimeout(() => this.kill(), graceMs);
+      void this.terminated.then(() => timer.cancel());
     }
     return this.terminated;
+  }
+
+  /** Stops at once, whatever it is doing, without its `stopped` hook: reason `killed`. */
+  kill(): void {
+    void this.terminate('killed');
   }
 
   private async terminate(reason: StopReason, error?: unknown): Promise<void> {
@@ -282,6 +295,7 @@ export class ActorCell implements ActorContext<unknown> {
       this.runtime.replyError(replyNode, askId, errors.actorStopped(this.address)),
     );
     this.deadLetterMailbox();
+    for (const replier of [...this.deferred]) replier.reject(errors.actorStopped(this.address));
     if (this.handlers?.stopped && reason !== 'killed') {
       try {
         await this.handlers.stopped(reason);
@@ -373,6 +387,13 @@ export class ActorCell implements ActorContext<unknown> {
       }
       return this.requestStop('normal', this.runtime.options.shutdownGraceMs);
     }
+    if (graceMs !== undefined) {
+      try {
+        checkDuration('stop', 'graceMs', graceMs);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const isChild = this.childRefs.some((child) => child.address === ref.address);
     return this.runtime.stopActor(ref.address, isChild ? 'shutdown' : 'normal', graceMs);
   }
@@ -419,22 +440,27 @@ export class ActorCell implements ActorContext<unknown> {
     const replyNode = this.currentReplyNode;
     this.currentAskId = 0;
     let done = askId === 0 || replyNode === null;
-    return {
+    const replier: Replier = {
       resolve: (value) => {
         if (done) return;
         done = true;
+        this.deferred.delete(replier);
         this.runtime.replyOk(replyNode!, askId, value);
       },
       reject: (error) => {
         if (done) return;
         done = true;
+        this.deferred.delete(replier);
         this.runtime.replyError(replyNode!, askId, error);
       },
     };
+    if (!done) this.deferred.add(replier);
+    return replier;
   }
 
   refFor<T = unknown>(address: string): ActorRef<T> {
-    return this.runtime.ref<T>(address as Address);
+    if (!isAddress(address)) throw errors.invalidAddress(address);
+    return this.runtime.ref<T>(address);
   }
 
   publish(event: SystemEvent): void {

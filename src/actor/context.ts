@@ -14,6 +14,14 @@ export interface SpawnOptions<A = unknown> {
   /** Default `current`. A behaviour object (not a `BehaviourRef`) can only start in `current`. */
   readonly worker?: WorkerPlacement;
   readonly mailbox?: { readonly capacity?: number };
+  /**
+   * Bound on the whole spawn (loading the behaviour, starting a worker, `setup`): past it the
+   * spawn fails with ERR_SPAWN_TIMEOUT, the actor is killed and a worker started for it ended.
+   * 1…MAX_DURATION_MS; default the system's `spawnTimeoutMs` (30 s).
+   */
+  readonly timeoutMs?: number;
+  /** Aborting it fails the spawn with ERR_SPAWN_ABORTED and ends what it started, as a timeout does. */
+  readonly signal?: AbortSignal;
 }
 
 /** Answers an ask later, outside the handler that received it. */

@@ -15,6 +15,10 @@ export type RuntimeErrorCode =
   | 'ERR_INVALID_MESSAGE'
   | 'ERR_BEHAVIOUR_NOT_FOUND'
   | 'ERR_SYSTEM_STOPPED'
+  | 'ERR_SYSTEM_IN_WORKER'
+  | 'ERR_SPAWN_TIMEOUT'
+  | 'ERR_SPAWN_ABORTED'
+  | 'ERR_INVALID_ADDRESS'
   | 'ERR_SUPERVISOR_ESCALATED';
 
 export class MesolithError extends Error {
@@ -24,6 +28,40 @@ export class MesolithError extends Error {
     this.code = code;
     this.name = 'MesolithError';
   }
+}
+
+const MAX_SHOWN = 120;
+
+/** Text cut to `max` characters, for messages that quote what a caller gave. */
+export function cut(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * A short, safe description of a value a caller gave, for error messages: strings are cut to
+ * MAX_SHOWN characters and nothing of the value's own code (getters, toString) runs.
+ */
+export function shown(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(cut(value, MAX_SHOWN)) + (value.length > MAX_SHOWN ? ` (${value.length} characters)` : '');
+    case 'function':
+      return 'a function';
+    case 'object':
+      if (value === null) return 'null';
+      try {
+        return Array.isArray(value) ? 'an array' : 'an object';
+      } catch {
+        return 'an object';
+      }
+    default:
+      return String(value);
+  }
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? ` ${code}` : '';
 }
 
 export const errors = {
@@ -43,13 +81,34 @@ export const errors = {
   invalidOptions: (message: string) => new MesolithError('ERR_INVALID_OPTIONS', message),
   invalidMessage: (to: string, detail: string) =>
     new MesolithError('ERR_INVALID_MESSAGE', `message to ${to} failed validation: ${detail}`),
-  behaviourNotFound: (module: string, exportName: string, cause?: unknown) =>
+  behaviourNotFound: (module: string, exportName: string) =>
     new MesolithError(
       'ERR_BEHAVIOUR_NOT_FOUND',
-      `behaviour "${exportName}" could not be loaded from ${module}: it must be a named export created with behaviour()`,
+      `behaviour ${shown(exportName)} could not be loaded from ${shown(module)}: it must be a named export created with behaviour()`,
+    ),
+  behaviourImportFailed: (module: string, exportName: string, cause: unknown) =>
+    new MesolithError(
+      'ERR_BEHAVIOUR_NOT_FOUND',
+      `behaviour ${shown(exportName)} could not be loaded from ${shown(module)}: importing the module threw${codeOf(cause)}: ${cause instanceof Error ? cut(cause.message) : shown(cause)}`,
       { cause },
     ),
   systemStopped: () => new MesolithError('ERR_SYSTEM_STOPPED', 'the actor system has stopped'),
+  systemInWorker: (node: string) =>
+    new MesolithError(
+      'ERR_SYSTEM_IN_WORKER',
+      `ActorSystem.start() was called in worker ${node} of an actor system: the worker imported this module to find a behaviour in it, ` +
+        'which ran the module\'s top level again. Start the system only in the main thread — guard that code with ' +
+        '`if (isMainThread)` (from node:worker_threads) — or keep behaviours in a module of their own',
+    ),
+  spawnTimeout: (what: string, ms: number) =>
+    new MesolithError(
+      'ERR_SPAWN_TIMEOUT',
+      `spawn of ${what} did not complete within ${ms} ms; the half-started actor (and any worker started for it) was ended`,
+    ),
+  spawnAborted: (what: string, reason: unknown) =>
+    new MesolithError('ERR_SPAWN_ABORTED', `spawn of ${what} was aborted`, { cause: reason }),
+  invalidAddress: (value: unknown) =>
+    new MesolithError('ERR_INVALID_ADDRESS', `${shown(value)} is not an actor address: expected "name@node"`),
   supervisorEscalated: (name: string, restarts: number, withinMs: number, cause?: unknown) =>
     new MesolithError(
       'ERR_SUPERVISOR_ESCALATED',

@@ -9,6 +9,16 @@ export {
 } from './behaviour.js';
 export type { ActorContext, Replier, SpawnOptions, WorkerPlacement } from './context.js';
 export { DeadLetterStream } from './dead-letters.js';
+export { type DurationRule, MAX_DURATION_MS, checkDuration, durationMs, isDuration } from './duration.js';
+export {
+  type LongTimer,
+  type LongTimerOptions,
+  MAX_TIMER_STEP_MS,
+  type TimerScheduler,
+  nodeScheduler,
+  setLongInterval,
+  setLongTimeout,
+} from './long-timer.js';
 export { MesolithError, type RuntimeErrorCode, type SerializedError } from './errors.js';
 export type { SystemEvent } from './events.js';
 export type { DropSpec, DroppedMessage, MessageDrop } from './faults.js';

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
-import { type Address, type NodeId, isValidActorName, makeAddress } from './address.js';
-import { AskDispatcher } from './ask.js';
+import { abortable } from './abortable.js';
+import { type Address, type NodeId, makeAddress } from './address.js';
+import { AskDispatcher, askTimeoutOf } from './ask.js';
 import {
   type Behaviour,
   type BehaviourRef,
@@ -17,10 +18,14 @@ import {
   serializeError,
 } from './errors.js';
 import type { SystemEvent } from './events.js';
+import { MAX_DURATION_MS } from './duration.js';
 import { DropRules } from './faults.js';
+import { setLongTimeout } from './long-timer.js';
 import type { DeadLetter, DeadLetterReason, DownReason, StopReason } from './messages.js';
-import type { ResolvedSystemOptions } from './options.js';
+import { type ResolvedSystemOptions, unreadable } from './options.js';
 import { ActorRef, type AskOptions, type Router, kCell, kLink } from './ref.js';
+import { SpawnDeadline } from './spawn-deadline.js';
+import { checkSpawn, spawnTarget } from './spawn-options.js';
 import { decodeValue, encodeValue } from './transport/codec.js';
 import { ARITY, Kind } from './transport/envelope.js';
 import { type InboundHandler, dispatchBatch } from './transport/inbound.js';
@@ -33,12 +38,18 @@ export { type NodeActivity, quiescent } from './quiescence.js';
 
 /** A spawn that crosses threads: everything in it is data (args travel msgpack-encoded). */
 export interface SpawnRequest {
+  /** Unique in the system: `<caller node>:<n>`, so the host can cancel it. */
+  readonly id: string;
   readonly behaviour: BehaviourRef;
   readonly name: string | undefined;
   readonly args: Uint8Array;
   readonly capacity: number | undefined;
   readonly worker: 'new' | NodeId;
   readonly parent: Address | null;
+  /** The host fails the spawn with ERR_SPAWN_TIMEOUT past this, and ends what it started. */
+  readonly timeoutMs: number;
+  /** Text naming the spawn in its errors. */
+  readonly target: string;
 }
 
 /** Errors cross the control plane as data, so that their `code` and `cause` survive. */
@@ -57,6 +68,8 @@ export interface HostApi {
   /** Resolves true once both nodes hold a port to each other; false if `to` does not exist. */
   connect(from: NodeId, to: NodeId): Promise<boolean>;
   spawn(request: SpawnRequest): Promise<SpawnResult>;
+  /** The caller gave up on this spawn (its signal aborted): the host ends what it started. */
+  cancelSpawn(id: string): void;
 }
 
 export interface EventSink {
@@ -92,6 +105,9 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
   private runHead = 0;
   private drainQueued = false;
   private nameCounter = 0;
+  private spawnCounter = 0;
+  /** Spawns the host asked of this node, by request id, so that it can cancel them. */
+  private readonly requestedSpawns = new Map<string, AbortController>();
   private stopped = false;
   readonly refFactory = (address: Address): ActorRef => this.ref(address);
 
@@ -179,7 +195,12 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     options: AskOptions | undefined,
   ): Promise<R> {
     if (this.stopped) return Promise.reject(errors.systemStopped());
-    const timeoutMs = options?.timeoutMs ?? this.options.askTimeoutMs;
+    let timeoutMs: number;
+    try {
+      timeoutMs = askTimeoutOf(options, this.options.askTimeoutMs);
+    } catch (error) {
+      return Promise.reject(unreadable('ask options', error));
+    }
     const [id, reply] = this.asks.open<R>(to.address, to.node, timeoutMs, options?.signal);
     if (to.node === this.id) {
       const cell = this.cells.get(to.name);
@@ -244,64 +265,96 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
 
   // ---- spawning --------------------------------------------------------------------------
 
+  /**
+   * Starts an actor where `options.worker` says. Bounded by `options.timeoutMs` (default the
+   * system's `spawnTimeoutMs`) and `options.signal`: past either, what was started is ended.
+   */
   async spawn<M, A>(
     behaviour: Behaviour<M, A> | BehaviourRef,
     options: SpawnOptions<A>,
     parent: ActorRef | undefined,
   ): Promise<ActorRef<M>> {
     if (this.stopped) throw errors.systemStopped();
-    const placement = options.worker ?? 'current';
+    checkSpawn(behaviour, options ?? {});
+    const { name, signal } = options ?? {};
+    const placement = options?.worker ?? 'current';
+    const timeoutMs = options?.timeoutMs ?? this.options.spawnTimeoutMs;
+    const target = spawnTarget(behaviour, name);
     if (placement === 'current' || placement === this.id) {
-      return (await this.spawnLocal(behaviour, options.name, options.args, options.mailbox?.capacity, parent)) as ActorRef<M>;
+      const deadline = new SpawnDeadline(target, timeoutMs, signal);
+      try {
+        return (await this.spawnLocal(behaviour, name, options?.args, options?.mailbox?.capacity, parent, deadline.signal)) as ActorRef<M>;
+      } finally {
+        deadline.end();
+      }
     }
     if (!isBehaviourRef(behaviour) || isBehaviour(behaviour)) {
       throw errors.invalidOptions(
         `a behaviour object can only be spawned in the current thread; to start it in worker "${placement}" pass { module: import.meta.url, export: '<name>' }`,
       );
     }
-    const result = await this.host.spawn({
+    if (signal?.aborted) throw errors.spawnAborted(target, signal.reason);
+    const request: SpawnRequest = {
+      id: `${this.id}:${++this.spawnCounter}`,
       behaviour: { module: behaviour.module, export: behaviour.export },
-      name: options.name,
-      args: encodeValue(options.args),
-      capacity: options.mailbox?.capacity,
+      name,
+      args: encodeArgs(options?.args),
+      capacity: options?.mailbox?.capacity,
       worker: placement,
       parent: parent?.address ?? null,
-    });
-    if ('error' in result) throw deserializeError(result.error);
-    return this.ref<M>(result.address);
+      timeoutMs,
+      target,
+    };
+    // The host alone decides a remote spawn's outcome (it owns the timeout and the workers), so
+    // an abort is a request to it: whatever it answers next is the truth, with nothing left over.
+    const cancel = () => this.host.cancelSpawn(request.id);
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      const result = await this.host.spawn(request);
+      if ('error' in result) {
+        throw result.error.code === 'ERR_SPAWN_ABORTED' && signal?.aborted ? errors.spawnAborted(target, signal.reason) : deserializeError(result.error);
+      }
+      return this.ref<M>(result.address);
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
   }
 
-  /** Spawns here on behalf of another thread. */
-  async spawnRequested(request: SpawnRequest): Promise<Address> {
+  /** Spawns here on behalf of another thread; `signal` (the host's) abandons it. */
+  async spawnRequested(request: SpawnRequest, signal?: AbortSignal): Promise<Address> {
     if (this.stopped) throw errors.systemStopped();
     const args = decodeValue(request.args, this.refFactory);
     const parent = request.parent === null ? undefined : this.ref(request.parent);
-    const ref = await this.spawnLocal(request.behaviour, request.name, args, request.capacity, parent);
+    const ref = await this.spawnLocal(request.behaviour, request.name, args, request.capacity, parent, signal);
     return ref.address;
   }
 
+  /** A spawn the host asks of this worker; `cancelSpawn(request.id)` abandons it. */
+  acceptSpawn(request: SpawnRequest): Promise<Address> {
+    const controller = new AbortController();
+    this.requestedSpawns.set(request.id, controller);
+    return this.spawnRequested(request, controller.signal).finally(() => this.requestedSpawns.delete(request.id));
+  }
+
+  cancelSpawn(id: string): void {
+    this.requestedSpawns.get(id)?.abort(errors.spawnAborted(id, 'the host cancelled it'));
+  }
+
+  /** Options were checked by the caller (`checkSpawn`). An abandoned start kills the actor. */
   private async spawnLocal(
     behaviour: Behaviour<any, any> | BehaviourRef,
     name: string | undefined,
     args: unknown,
     capacity: number | undefined,
     parent: ActorRef | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<ActorRef> {
-    const definition = isBehaviour(behaviour) ? behaviour : await this.load(behaviour as BehaviourRef);
+    const definition = isBehaviour(behaviour) ? behaviour : await abortable(this.load(behaviour as BehaviourRef), signal);
     const actorName = name ?? `$${++this.nameCounter}`;
-    if (!isValidActorName(actorName)) {
-      throw errors.invalidOptions(
-        `actor name "${actorName}" is invalid: use 1-200 characters from A-Z a-z 0-9 _ $ . : -`,
-      );
-    }
-    const mailboxCapacity = capacity ?? this.options.mailboxCapacity;
-    if (!Number.isInteger(mailboxCapacity) || mailboxCapacity < 1) {
-      throw errors.invalidOptions(`mailbox.capacity must be a positive integer, got ${mailboxCapacity}`);
-    }
     if (this.cells.has(actorName)) throw errors.nameTaken(actorName, this.id);
-    const cell = new ActorCell(this, actorName, parent, mailboxCapacity);
+    const cell = new ActorCell(this, actorName, parent, capacity ?? this.options.mailboxCapacity);
     this.cells.set(actorName, cell);
-    await cell.start(definition as Behaviour<unknown, unknown>, args);
+    await abortable(cell.start(definition as Behaviour<unknown, unknown>, args), signal, () => cell.kill());
     return cell.self;
   }
 
@@ -330,10 +383,10 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
       return cell === undefined ? Promise.resolve() : cell.requestStop(reason, graceMs);
     }
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, graceMs + 1_000);
+      const timer = setLongTimeout(done, Math.min(MAX_DURATION_MS, graceMs + 1_000));
       const monitor: Monitor = { onDown: done };
       function done(): void {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       }
       this.monitor(address, monitor);
@@ -550,5 +603,14 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
       link.close();
     }
     this.asks.failAll(() => errors.systemStopped());
+  }
+}
+
+/** Spawn arguments cross threads msgpack-encoded; what cannot be encoded is the caller's error. */
+function encodeArgs(args: unknown): Uint8Array {
+  try {
+    return encodeValue(args);
+  } catch (error) {
+    throw errors.invalidOptions(`invalid spawn options: options.args cannot be sent to another thread: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { errors } from './errors.js';
+import { durationMs } from './duration.js';
+import { MesolithError, cut, errors } from './errors.js';
 
 /** Options of `ActorSystem.start`; every one is optional. */
 export interface SystemOptions {
@@ -7,11 +8,19 @@ export interface SystemOptions {
   readonly name?: string;
   /** Default mailbox bound; overflow goes to dead letters. Default 10,000. */
   readonly mailboxCapacity?: number;
-  /** Default `ask` timeout. Default 5,000 ms. */
+  /**
+   * Default `ask` timeout. Default 5,000 ms. `Infinity`: asks do not time out; each then
+   * settles only by its reply, an error, its abort signal or the target's death.
+   */
   readonly askTimeoutMs?: number;
+  /**
+   * Default bound on a spawn: loading the behaviour, starting a worker for it, and its `setup`.
+   * Past it the spawn fails with ERR_SPAWN_TIMEOUT and what it started is ended. Default 30,000 ms.
+   */
+  readonly spawnTimeoutMs?: number;
   /** How long a stopping actor's pending async handler may run before it is killed. Default 5,000 ms. */
   readonly shutdownGraceMs?: number;
-  /** Bound on draining mailboxes during `system.stop()`. Default 10,000 ms. */
+  /** Bound on draining mailboxes, and then on each worker's shutdown, during `system.stop()`. Default 10,000 ms. */
   readonly stopTimeoutMs?: number;
   /** Envelopes per cross-thread batch before it is flushed early. Default 1,024. */
   readonly maxBatch?: number;
@@ -27,6 +36,7 @@ export const DEFAULT_SYSTEM_OPTIONS: ResolvedSystemOptions = {
   name: 'mesolith',
   mailboxCapacity: 10_000,
   askTimeoutMs: 5_000,
+  spawnTimeoutMs: 30_000,
   shutdownGraceMs: 5_000,
   stopTimeoutMs: 10_000,
   maxBatch: 1_024,
@@ -34,19 +44,27 @@ export const DEFAULT_SYSTEM_OPTIONS: ResolvedSystemOptions = {
   drainBudget: 65_536,
 };
 
-const positiveInt = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)));
-const duration = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)));
+export const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 
+/**
+ * Durations with `Infinity` allowed are those where "never" is a caller's explicit choice that
+ * cannot hide a stuck runtime (an ask still fails when its target dies). Those that bound the
+ * runtime's own work (spawns, graces, stopping) are always finite.
+ */
 const SystemOptionsSchema = v.strictObject({
   name: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/))),
-  mailboxCapacity: positiveInt,
-  askTimeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
-  shutdownGraceMs: duration,
-  stopTimeoutMs: duration,
-  maxBatch: positiveInt,
-  runBudget: positiveInt,
-  drainBudget: positiveInt,
+  mailboxCapacity: v.optional(positiveInt),
+  askTimeoutMs: v.optional(durationMs({ min: 1, infinite: true })),
+  spawnTimeoutMs: v.optional(durationMs({ min: 1 })),
+  shutdownGraceMs: v.optional(durationMs()),
+  stopTimeoutMs: v.optional(durationMs()),
+  maxBatch: v.optional(positiveInt),
+  runBudget: v.optional(positiveInt),
+  drainBudget: v.optional(positiveInt),
 });
+
+/** Hostile input can have thousands of problems, or huge keys and values: the message stays short. */
+const MAX_PROBLEMS = 5;
 
 /** Validates options against a valibot schema, naming the offending key in the error. */
 export function validateOptions<T>(
@@ -54,13 +72,19 @@ export function validateOptions<T>(
   schema: v.GenericSchema<unknown, T>,
   input: unknown,
 ): T {
-  const result = v.safeParse(schema, input ?? {});
+  let result: v.SafeParseResult<v.GenericSchema<unknown, T>>;
+  try {
+    result = v.safeParse(schema, input ?? {});
+  } catch (error) {
+    throw unreadable(what, error);
+  }
   if (result.success) return result.output;
-  const problems = result.issues.map((issue) => {
+  const problems = result.issues.slice(0, MAX_PROBLEMS).map((issue) => {
     const path = v.getDotPath(issue);
-    return path === null ? issue.message : `${what}.${path}: ${issue.message}`;
+    return cut(path === null ? issue.message : `${what}.${path}: ${issue.message}`);
   });
-  throw errors.invalidOptions(`invalid ${what}: ${problems.join('; ')}`);
+  const more = result.issues.length - problems.length;
+  throw errors.invalidOptions(`invalid ${what}: ${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
 }
 
 export function resolveSystemOptions(options: SystemOptions | undefined): ResolvedSystemOptions {
@@ -70,4 +94,10 @@ export function resolveSystemOptions(options: SystemOptions | undefined): Resolv
     if (value !== undefined) (resolved as Record<string, unknown>)[key] = value;
   }
   return resolved;
+}
+
+/** Input whose reading threw (a getter, a Proxy): the caller's error, with a code. */
+export function unreadable(what: string, error: unknown): MesolithError {
+  if (error instanceof MesolithError) return error;
+  return errors.invalidOptions(`invalid ${what}: reading it threw: ${cut(error instanceof Error ? error.message : String(error))}`);
 }

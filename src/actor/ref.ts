@@ -1,8 +1,13 @@
 import { type Address, type NodeId, nameOf, nodeOf } from './address.js';
 
 export interface AskOptions {
-  /** Default: the system's `askTimeoutMs` (5 s). */
+  /**
+   * Default: the system's `askTimeoutMs` (5 s). 0…MAX_DURATION_MS (10 years), or `Infinity`:
+   * no timeout, the ask then settles only by its reply, an error, `signal` or the target's death
+   * (it stops, crashes or its worker exits, even with a deferred reply outstanding).
+   */
   readonly timeoutMs?: number;
+  /** Aborting it rejects the ask at once with ERR_ASK_ABORTED (its reason as `cause`). */
   readonly signal?: AbortSignal;
 }
 

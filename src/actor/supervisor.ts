@@ -2,9 +2,10 @@ import * as v from 'valibot';
 import type { Address, NodeId } from './address.js';
 import { behaviour, behaviourRef, type BehaviourRef } from './behaviour.js';
 import type { ActorContext } from './context.js';
+import { durationMs } from './duration.js';
 import { errors } from './errors.js';
 import { type Down, isAbnormal, isDown } from './messages.js';
-import { validateOptions } from './options.js';
+import { positiveInt, validateOptions } from './options.js';
 import type { ActorRef } from './ref.js';
 import { type Backoff, type Intensity, backoffDelay, recordRestart } from './restart-intensity.js';
 
@@ -25,6 +26,8 @@ export interface ChildSpec {
     readonly name?: string;
     readonly worker?: ChildPlacement;
     readonly mailbox?: { readonly capacity?: number };
+    /** Bound on each start of the child (a spawn's `timeoutMs`); default the system's `spawnTimeoutMs`. */
+    readonly timeoutMs?: number;
   };
   /** permanent: always restarted; transient: only after an abnormal exit; temporary: never. */
   readonly restart?: RestartType;
@@ -57,7 +60,6 @@ const DEFAULT_INTENSITY: Intensity = { maxRestarts: 3, withinMs: 5_000 };
 const DEFAULT_BACKOFF: Backoff = { initialMs: 10, maxMs: 5_000, jitter: 0.2 };
 const DEFAULT_CHILD_SHUTDOWN_MS = 5_000;
 
-const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const ChildSpecSchema = v.object({
   id: v.pipe(v.string(), v.minLength(1)),
   start: v.object({
@@ -65,18 +67,20 @@ const ChildSpecSchema = v.object({
     args: v.optional(v.unknown()),
     name: v.optional(v.string()),
     worker: v.optional(v.union([v.string(), v.object({ shared: v.string() })])),
-    mailbox: v.optional(v.object({ capacity: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))) })),
+    mailbox: v.optional(v.object({ capacity: v.optional(positiveInt) })),
+    timeoutMs: v.optional(durationMs({ min: 1 })),
   }),
   restart: v.optional(v.picklist(['permanent', 'transient', 'temporary'])),
-  shutdownMs: v.optional(nonNegativeInt),
+  shutdownMs: v.optional(durationMs()),
 });
 const SupervisorArgsSchema = v.object({
   strategy: v.optional(v.picklist(['one_for_one', 'one_for_all', 'rest_for_one'])),
-  intensity: v.optional(v.object({ maxRestarts: nonNegativeInt, withinMs: v.pipe(v.number(), v.minValue(1)) })),
+  /** `withinMs: Infinity`: every restart counts, however long ago. */
+  intensity: v.optional(v.object({ maxRestarts: v.pipe(v.number(), v.integer(), v.minValue(0)), withinMs: durationMs({ min: 1, infinite: true }) })),
   backoff: v.optional(
     v.object({
-      initialMs: nonNegativeInt,
-      maxMs: nonNegativeInt,
+      initialMs: durationMs(),
+      maxMs: durationMs(),
       jitter: v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
     }),
   ),
@@ -121,7 +125,7 @@ export const supervisor = behaviour<SupervisorMsg, SupervisorArgs>({
     const start = async (child: Child): Promise<ActorRef> => {
       const { start: how } = child.spec;
       const placement = how.worker ?? 'current';
-      const options = { args: how.args, name: how.name, mailbox: how.mailbox };
+      const options = { args: how.args, name: how.name, mailbox: how.mailbox, timeoutMs: how.timeoutMs };
       let ref: ActorRef;
       if (typeof placement === 'object') {
         const existing = sharedWorkers.get(placement.shared);

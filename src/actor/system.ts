@@ -1,16 +1,32 @@
 import { EventEmitter } from 'eventemitter3';
-import { type Address, MAIN_NODE, type NodeId } from './address.js';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { type Address, MAIN_NODE, type NodeId, isAddress } from './address.js';
 import type { Behaviour, BehaviourRef } from './behaviour.js';
 import type { SpawnOptions } from './context.js';
 import { Host } from './control/host.js';
+import { WORKER_KIND, type WorkerBoot } from './control/protocol.js';
 import { DeadLetterStream } from './dead-letters.js';
 import { errors } from './errors.js';
 import type { ForwardedEvents, SystemEvent } from './events.js';
 import { type DropRule, type DropSpec, type DroppedMessage, MessageDrop, makeDropRule } from './faults.js';
 import { LocalNode, type NodeStats, quiescent } from './node.js';
-import { type ResolvedSystemOptions, type SystemOptions, resolveSystemOptions } from './options.js';
+import * as v from 'valibot';
+import { durationMs } from './duration.js';
+import { type ResolvedSystemOptions, type SystemOptions, resolveSystemOptions, validateOptions } from './options.js';
 import type { ActorRef } from './ref.js';
 import { decodeValue } from './transport/codec.js';
+
+const SpawnWorkerOptionsSchema = v.strictObject({
+  timeoutMs: v.optional(durationMs({ min: 1 })),
+  signal: v.optional(v.instance(AbortSignal)),
+});
+
+/** The node id, when this thread is a worker that an actor system started. */
+function systemWorker(): string | undefined {
+  if (isMainThread) return undefined;
+  const boot = workerData as Partial<WorkerBoot> | null | undefined;
+  return boot?.kind === WORKER_KIND ? boot.node : undefined;
+}
 
 type EventMap = { [K in SystemEvent['type']]: [Extract<SystemEvent, { type: K }>] } & {
   event: [SystemEvent];
@@ -50,7 +66,15 @@ export class ActorSystem {
     this.host.mainNode = this.node;
   }
 
+  /**
+   * Starts a system: nothing but checking the options, so it settles at once. Refused
+   * (ERR_SYSTEM_IN_WORKER) in a worker of a system: such a worker runs a module's top level
+   * when it loads a behaviour from it, and a system started there would start its own workers,
+   * which would load the module again, without end.
+   */
   static async start(options?: SystemOptions): Promise<ActorSystem> {
+    const worker = systemWorker();
+    if (worker !== undefined) throw errors.systemInWorker(worker);
     return new ActorSystem(resolveSystemOptions(options));
   }
 
@@ -58,7 +82,11 @@ export class ActorSystem {
     return this.state === 'running';
   }
 
-  /** Starts a top-level actor. `system.stop()` stops top-level actors newest first. */
+  /**
+   * Starts a top-level actor. `system.stop()` stops top-level actors newest first. Bounded by
+   * `options.timeoutMs` (default `spawnTimeoutMs`, 30 s: ERR_SPAWN_TIMEOUT) and `options.signal`
+   * (ERR_SPAWN_ABORTED); either way the half-started actor, and a worker started for it, are ended.
+   */
   async spawn<M = unknown, A = unknown>(behaviour: Behaviour<M, A> | BehaviourRef, options: SpawnOptions<A> = {}): Promise<ActorRef<M>> {
     if (this.state !== 'running') throw errors.systemStopped();
     const ref = await this.node.spawn(behaviour, options, undefined);
@@ -74,13 +102,18 @@ export class ActorSystem {
 
   /** A ref from an address (`name@node`), e.g. one read from a log or a config. */
   ref<M = unknown>(address: Address | string): ActorRef<M> {
-    return this.node.ref<M>(address as Address);
+    if (!isAddress(address)) throw errors.invalidAddress(address);
+    return this.node.ref<M>(address);
   }
 
-  /** Starts an empty worker; spawn into it with `{ worker: id }`. */
-  spawnWorker(): Promise<NodeId> {
-    if (this.state !== 'running') return Promise.reject(errors.systemStopped());
-    return this.host.startWorker();
+  /**
+   * Starts an empty worker; spawn into it with `{ worker: id }`. Bounded as a spawn is
+   * (`timeoutMs`, default `spawnTimeoutMs`; `signal`).
+   */
+  async spawnWorker(options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {}): Promise<NodeId> {
+    if (this.state !== 'running') throw errors.systemStopped();
+    const checked = validateOptions('spawnWorker options', SpawnWorkerOptionsSchema, options);
+    return this.host.startWorker(checked.timeoutMs ?? this.options.spawnTimeoutMs, checked.signal);
   }
 
   workers(): NodeId[] {
@@ -155,7 +188,7 @@ export class ActorSystem {
     let quietRounds = 0;
     while (quietRounds < 2 && Date.now() < deadline) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const workers = await this.host.forEachWorker((admin) => admin.activity());
+      const workers = await this.host.forEachWorker((admin) => admin.activity(), Math.max(0, deadline - Date.now()));
       quietRounds = quiescent([this.node.activity(), ...workers]) ? quietRounds + 1 : 0;
     }
   }

@@ -1,6 +1,12 @@
+import { checkDuration } from './duration.js';
+import { type LongTimer, setLongInterval, setLongTimeout } from './long-timer.js';
+
 /**
  * Keyed timers that send a message to their actor, as in Akka's TimerScheduler: a timer never
  * runs code outside the actor's mailbox, and all of them are cancelled when the actor stops.
+ * Delays are ms from 0 to MAX_DURATION_MS (10 years); `Infinity` never fires (the timer stays
+ * active until cancelled, so a configured "no timeout" needs no special case). Anything else
+ * throws ERR_INVALID_OPTIONS.
  */
 export interface Timers<M> {
   /** Sends `message` to self after `delayMs`; replaces any timer with the same key. */
@@ -12,15 +18,16 @@ export interface Timers<M> {
 }
 
 export class ActorTimers<M> implements Timers<M> {
-  private readonly active = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly active = new Map<string, LongTimer>();
 
   constructor(private readonly deliver: (message: M) => void) {}
 
   once(key: string, delayMs: number, message: M): void {
+    checkDuration('timers.once', 'delayMs', delayMs, { infinite: true });
     this.cancel(key);
     this.active.set(
       key,
-      setTimeout(() => {
+      setLongTimeout(() => {
         this.active.delete(key);
         this.deliver(message);
       }, delayMs),
@@ -28,17 +35,18 @@ export class ActorTimers<M> implements Timers<M> {
   }
 
   repeat(key: string, intervalMs: number, message: M): void {
+    checkDuration('timers.repeat', 'intervalMs', intervalMs, { infinite: true });
     this.cancel(key);
     this.active.set(
       key,
-      setInterval(() => this.deliver(message), intervalMs),
+      setLongInterval(() => this.deliver(message), intervalMs),
     );
   }
 
   cancel(key: string): void {
-    const handle = this.active.get(key);
-    if (handle === undefined) return;
-    clearTimeout(handle);
+    const timer = this.active.get(key);
+    if (timer === undefined) return;
+    timer.cancel();
     this.active.delete(key);
   }
 
@@ -47,7 +55,7 @@ export class ActorTimers<M> implements Timers<M> {
   }
 
   cancelAll(): void {
-    for (const handle of this.active.values()) clearTimeout(handle);
+    for (const timer of this.active.values()) timer.cancel();
     this.active.clear();
   }
 }

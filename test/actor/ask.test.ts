@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ActorSystem, MesolithError } from '../../src/index.js';
 import { type FaultMsg, fixture } from '../fixtures/behaviours.js';
+import { rejection } from './rejection.js';
 
 const test = suite<{ system: ActorSystem }>('ask');
 test.before.each(async (ctx) => {
@@ -10,15 +11,6 @@ test.before.each(async (ctx) => {
 test.after.each(async (ctx) => {
   await ctx.system.stop();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 test('ask times out with ERR_ASK_TIMEOUT', async ({ system }) => {
   const slow = await system.spawn<FaultMsg>({ module: fixture, export: 'faulty' }, { worker: 'new' });

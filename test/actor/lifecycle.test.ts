@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ActorSystem } from '../../src/index.js';
 import { type TickerMsg, fixture } from '../fixtures/behaviours.js';
 import { withSystem } from '../helpers.js';
 import { TestProbe } from '../probe.js';
@@ -76,6 +77,18 @@ test('a stopped actor whose async handler hangs is killed after its grace', () =
     assert.is((await log.expect<{ reason: string }>()).reason, 'killed');
     assert.is(await hanging, 'ERR_ACTOR_STOPPED', 'the ask in flight is failed, not left to time out');
   }));
+
+test('system.stop does not wait past stopTimeoutMs for a worker whose thread is stuck', async () => {
+  const system = await ActorSystem.start({ stopTimeoutMs: 300, shutdownGraceMs: 100 });
+  const blocker = await system.spawn<{ type: 'block'; ms: number }>({ module: fixture, export: 'blocker' }, { worker: 'new' });
+  const echo = await system.spawn({ module: fixture, export: 'echo' }, { worker: 'new' });
+  assert.is(await echo.ask('ready'), 'ready');
+  blocker.tell({ type: 'block', ms: 60_000 });
+  const started = Date.now();
+  await system.stop();
+  assert.ok(Date.now() - started < 5_000, `stopped after ${Date.now() - started} ms`);
+  assert.equal(system.workers(), []);
+});
 
 test('timers fire once or repeatedly, can be cancelled, and die with the actor', () =>
   withSystem({}, async (system) => {

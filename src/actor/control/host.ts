@@ -1,13 +1,15 @@
 import { type Remote, expose, transfer, wrap } from 'comlink';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import { MAIN_NODE, type NodeId } from '../address.js';
-import { errors, serializeError } from '../errors.js';
+import { abortable, within } from '../abortable.js';
+import { type Address, MAIN_NODE, type NodeId } from '../address.js';
+import { deserializeError, errors } from '../errors.js';
 import type { SystemEvent } from '../events.js';
 import type { DropRule } from '../faults.js';
 import { type HostApi, type LocalNode, type SpawnRequest, type SpawnResult, toSpawnResult } from '../node.js';
 import type { ResolvedSystemOptions } from '../options.js';
+import { SpawnDeadline } from '../spawn-deadline.js';
 import { endpoint } from './endpoint.js';
-import type { HostForWorker, WorkerAdmin, WorkerBoot } from './protocol.js';
+import { type HostForWorker, WORKER_KIND, type WorkerAdmin, type WorkerBoot } from './protocol.js';
 
 interface WorkerEntry {
   readonly id: NodeId;
@@ -29,6 +31,8 @@ const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
 export class Host implements HostApi {
   private readonly workers = new Map<NodeId, WorkerEntry>();
   private readonly pairs = new Map<string, Promise<boolean>>();
+  /** Spawns in progress, by request id, so that their callers can cancel them. */
+  private readonly spawning = new Map<string, SpawnDeadline>();
   private counter = 0;
   private closing = false;
   private drops: readonly DropRule[] = [];
@@ -48,12 +52,35 @@ export class Host implements HostApi {
     return node === MAIN_NODE || this.workers.has(node);
   }
 
-  async startWorker(): Promise<NodeId> {
+  /** Starts an empty worker (`system.spawnWorker`), bounded like a spawn. */
+  async startWorker(timeoutMs: number, signal?: AbortSignal): Promise<NodeId> {
+    const deadline = new SpawnDeadline('an empty worker', timeoutMs, signal);
+    try {
+      return (await this.readyWorker(deadline.signal)).id;
+    } finally {
+      deadline.end();
+    }
+  }
+
+  /** A new worker, once it answers; if `signal` aborts first, the worker is ended. */
+  private async readyWorker(signal: AbortSignal): Promise<WorkerEntry> {
+    const entry = this.launchWorker();
+    try {
+      await abortable(this.call(entry, () => entry.admin.ping()), signal);
+      return entry;
+    } catch (error) {
+      await this.end(entry);
+      throw error;
+    }
+  }
+
+  private launchWorker(): WorkerEntry {
     if (this.closing) throw errors.systemStopped();
     const id = `w${++this.counter}` as NodeId;
     const admin = new MessageChannel();
     const hostChannel = new MessageChannel();
     const boot: WorkerBoot = {
+      kind: WORKER_KIND,
       node: id,
       adminPort: admin.port2,
       hostPort: hostChannel.port2,
@@ -79,12 +106,12 @@ export class Host implements HostApi {
     const api: HostForWorker = {
       connect: (from, to) => this.connect(from, to),
       spawn: (request) => this.spawn(request),
+      cancelSpawn: (id) => this.cancelSpawn(id),
       forward: (encoded) => this.onForwarded(encoded),
     };
     expose(api, endpoint(hostChannel.port1));
     this.workers.set(id, entry);
-    await this.call(entry, () => entry.admin.ping());
-    return id;
+    return entry;
   }
 
   /** Runs a control call, failing it if the worker exits before it answers. */
@@ -158,33 +185,73 @@ export class Host implements HostApi {
     await this.call(entry, () => entry.admin.attach(peer, transfer(port, [port as never])));
   }
 
+  /**
+   * Runs a spawn to its end: done, failed, timed out (`request.timeoutMs`) or cancelled by its
+   * caller. Whatever it started is ended unless it succeeded, so its answer is the whole truth.
+   */
   spawn(request: SpawnRequest): Promise<SpawnResult> {
-    return this.spawnOn(request).catch((error) => ({ error: serializeError(error) }));
+    const deadline = new SpawnDeadline(request.target, request.timeoutMs);
+    this.spawning.set(request.id, deadline);
+    return toSpawnResult(this.spawnOn(request, deadline.signal)).finally(() => {
+      deadline.end();
+      this.spawning.delete(request.id);
+    });
   }
 
-  private async spawnOn(request: SpawnRequest): Promise<SpawnResult> {
-    const node = request.worker === 'new' ? await this.startWorker() : request.worker;
-    if (node === MAIN_NODE) return toSpawnResult(this.mainNode.spawnRequested(request));
-    const entry = this.workers.get(node);
-    if (entry === undefined) {
-      throw errors.invalidOptions(`worker "${node}" does not exist (it may have exited)`);
+  cancelSpawn(id: string): void {
+    this.spawning.get(id)?.cancel('its caller aborted it');
+  }
+
+  private async spawnOn(request: SpawnRequest, signal: AbortSignal): Promise<Address> {
+    if (request.worker === MAIN_NODE) return this.mainNode.spawnRequested(request, signal);
+    if (request.worker !== 'new') {
+      const entry = this.workers.get(request.worker);
+      if (entry === undefined) {
+        throw errors.invalidOptions(`invalid spawn options: options.worker: worker "${request.worker}" does not exist (it may have exited)`);
+      }
+      return this.spawnIn(entry, request, signal);
     }
-    return this.call<SpawnResult>(entry, () => entry.admin.spawn(request));
+    const entry = await this.readyWorker(signal);
+    try {
+      return await this.spawnIn(entry, request, signal);
+    } catch (error) {
+      await this.end(entry);
+      throw error;
+    }
+  }
+
+  /** An abandoned spawn is cancelled in the worker; if it got there first, its actor is stopped. */
+  private async spawnIn(entry: WorkerEntry, request: SpawnRequest, signal: AbortSignal): Promise<Address> {
+    const spawning = this.call<SpawnResult>(entry, () => entry.admin.spawn(request));
+    const result = await abortable(spawning, signal, (late) => {
+      void entry.admin.cancelSpawn(request.id);
+      void late.then(
+        (done) => void ('address' in done && this.mainNode.stopActor(done.address, 'shutdown')),
+        () => undefined,
+      );
+    });
+    if ('error' in result) throw deserializeError(result.error);
+    return result.address;
+  }
+
+  private async end(entry: WorkerEntry): Promise<void> {
+    await entry.worker.terminate();
+    await entry.exited;
   }
 
   /** Fault injection: ends a worker abruptly, like SIGKILL for a process. */
   async terminateWorker(node: NodeId): Promise<void> {
     const entry = this.workers.get(node);
-    if (entry === undefined) return;
-    await entry.worker.terminate();
-    await entry.exited;
+    if (entry !== undefined) await this.end(entry);
   }
 
-
-  async forEachWorker<T>(fn: (admin: Remote<WorkerAdmin>, node: NodeId) => Promise<T>): Promise<T[]> {
+  /** Workers that fail, or do not answer within `timeoutMs` (a busy loop, say), are left out. */
+  async forEachWorker<T>(fn: (admin: Remote<WorkerAdmin>, node: NodeId) => Promise<T>, timeoutMs = Infinity): Promise<T[]> {
     const entries = [...this.workers.values()];
-    const results = await Promise.allSettled(entries.map((entry) => this.call(entry, () => fn(entry.admin, entry.id))));
-    return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const answers = await Promise.all(
+      entries.map((entry) => within(timeoutMs, this.call(entry, () => fn(entry.admin, entry.id)).then((value) => ({ value }), () => undefined))),
+    );
+    return answers.flatMap((answer) => (answer === undefined ? [] : [answer.value]));
   }
 
   /** Puts these drop rules in force on every thread; resolves once each has them. */
@@ -200,12 +267,8 @@ export class Host implements HostApi {
     const entries = [...this.workers.values()];
     await Promise.all(
       entries.map(async (entry) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-        await Promise.race([this.call(entry, () => entry.admin.shutdown()).catch(() => undefined), deadline]);
-        clearTimeout(timer);
-        await entry.worker.terminate();
-        await entry.exited;
+        await within(timeoutMs, this.call(entry, () => entry.admin.shutdown()).catch(() => undefined));
+        await this.end(entry);
       }),
     );
   }

@@ -12,6 +12,7 @@ export interface WorkerAdmin {
   ping(): NodeId;
   attach(peer: NodeId, port: MessagePort): void;
   spawn(request: SpawnRequest): Promise<SpawnResult>;
+  cancelSpawn(id: string): void;
   stats(): NodeStats;
   activity(): NodeActivity;
   setDrops(rules: readonly DropRule[]): void;
@@ -21,11 +22,16 @@ export interface WorkerAdmin {
 export interface HostForWorker {
   connect(from: NodeId, to: NodeId): Promise<boolean>;
   spawn(request: SpawnRequest): Promise<SpawnResult>;
+  cancelSpawn(id: string): void;
   /** msgpack-encoded `ForwardedEvents`. */
   forward(encoded: Uint8Array): void;
 }
 
+/** Marks the `workerData` of the workers a system starts (see `ActorSystem.start`). */
+export const WORKER_KIND = 'mesolith.worker';
+
 export interface WorkerBoot {
+  readonly kind: typeof WORKER_KIND;
   readonly node: NodeId;
   readonly adminPort: MessagePort;
   readonly hostPort: MessagePort;

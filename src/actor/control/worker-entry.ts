@@ -15,7 +15,8 @@ node.drops.set(boot.drops);
 const admin: WorkerAdmin = {
   ping: () => node.id,
   attach: (peer, port) => node.attach(peer, port),
-  spawn: (request) => toSpawnResult(node.spawnRequested(request)),
+  spawn: (request) => toSpawnResult(node.acceptSpawn(request)),
+  cancelSpawn: (id) => node.cancelSpawn(id),
   stats: () => node.stats(),
   activity: () => node.activity(),
   setDrops: (rules) => node.drops.set(rules),

@@ -1,4 +1,5 @@
 import { type Address, type NodeId, isAddress, makeAddress } from '../address.js';
+import { isDuration } from '../duration.js';
 import { type SerializedError, deserializeError } from '../errors.js';
 import type { DownReason, StopReason } from '../messages.js';
 import { ARITY, Kind } from './envelope.js';
@@ -70,7 +71,7 @@ export function dispatchBatch(handler: InboundHandler, link: Link, batch: unknow
         handler.remoteDown(makeAddress(a, peer), b as DownReason, c === null || c === undefined ? undefined : deserializeError(c as SerializedError));
         continue;
       case Kind.Stop:
-        if (typeof a !== 'string' || typeof b !== 'string' || typeof c !== 'number') break;
+        if (typeof a !== 'string' || typeof b !== 'string' || !isDuration(c)) break;
         handler.remoteStop(a, b as StopReason, c);
         continue;
     }
