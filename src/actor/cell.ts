@@ -204,7 +204,7 @@ export class ActorCell implements ActorContext<unknown> {
         this.crash(error);
         break;
       }
-      if (result !== undefined && typeof (result as Promise<unknown>).then === 'function') {
+      if (result !== undefined && result !== null && typeof (result as Promise<unknown>).then === 'function') {
         this.awaitResult(result as Promise<unknown>);
         break;
       }

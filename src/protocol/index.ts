@@ -1,4 +1,4 @@
-export * from './durations.js';
+export { DurationSchema, FiniteDurationSchema } from './durations.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './model.js';

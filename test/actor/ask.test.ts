@@ -12,6 +12,13 @@ test.after.each(async (ctx) => {
   await ctx.system.stop();
 });
 
+test('a handler that returns null answers null and its worker lives on (null is not a promise)', async ({ system }) => {
+  const echo = await system.spawn({ module: fixture, export: 'echo' }, { worker: 'new' });
+  assert.is(await echo.ask(null), null);
+  assert.is(await echo.ask('still here'), 'still here');
+  assert.ok(system.workers().includes(echo.node));
+});
+
 test('ask times out with ERR_ASK_TIMEOUT', async ({ system }) => {
   const slow = await system.spawn<FaultMsg>({ module: fixture, export: 'faulty' }, { worker: 'new' });
   const started = Date.now();
