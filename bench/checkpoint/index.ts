@@ -10,13 +10,15 @@ import { join } from 'node:path';
 import { type CheckpointRecord, CheckpointStore, readState } from '../../src/index.js';
 import { MesosStyleCheckpointer } from '../baselines/mesos-files.js';
 import { checkpointRecords, taskPath, update } from '../../test/fixtures/checkpoint-data.js';
-import { median, percentile, printTable, writeResults } from '../stats.js';
+import type { BenchContext, Benchmark } from '../context.js';
+import { type Row, median, percentile } from '../stats.js';
 
-const quick = process.env.BENCH_QUICK === '1';
-const SECONDS = quick ? 1 : 2;
-const REPEATS = quick ? 1 : 3;
-const WRITERS = [1, 16, 256];
-const READ_SIZES = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+const settings = (quick: boolean) => ({
+  seconds: quick ? 0.3 : 2,
+  repeats: quick ? 1 : 3,
+  writers: quick ? [1, 16] : [1, 16, 256],
+  readSizes: quick ? [1_000] : [1_000, 10_000, 100_000],
+});
 
 interface Sink {
   write(record: CheckpointRecord): Promise<void>;
@@ -34,10 +36,10 @@ function lifecycle(writer: number, n: number): CheckpointRecord[] {
   ];
 }
 
-async function measureWrites(sink: Sink, writers: number): Promise<{ perSecond: number; latencies: number[] }> {
+async function measureWrites(sink: Sink, writers: number, seconds: number): Promise<{ perSecond: number; latencies: number[] }> {
   const latencies: number[] = [];
   let records = 0;
-  const deadline = performance.now() + SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
@@ -69,9 +71,10 @@ const variants: { name: string; open: (dir: string) => Promise<Sink> }[] = [
   { name: '(c) mesolith LMDB, no sync (reference only)', open: (dir) => CheckpointStore.open(dir, { durability: 'no-sync-unsafe' }) },
 ];
 
-export async function runCheckpoint(): Promise<void> {
-  console.log(`checkpoint benchmark: ${SECONDS} s per cell, median of ${REPEATS} interleaved runs, task lifecycles of 5 records`);
-  const rows: Record<string, string | number>[] = [];
+async function run(ctx: BenchContext) {
+  const { seconds: SECONDS, repeats: REPEATS, writers: WRITERS, readSizes: READ_SIZES } = settings(ctx.quick);
+  ctx.log(`checkpoint benchmark: ${SECONDS} s per cell, median of ${REPEATS} interleaved runs, task lifecycles of 5 records`);
+  const rows: Row[] = [];
   const perSecond: Record<string, number> = {};
   for (const writers of WRITERS) {
     const runs = new Map<string, { perSecond: number; latencies: number[] }[]>();
@@ -81,7 +84,7 @@ export async function runCheckpoint(): Promise<void> {
         const result = await withDir(async (dir) => {
           const sink = await variant.open(dir);
           try {
-            return await measureWrites(sink, writers);
+            return await measureWrites(sink, writers, SECONDS);
           } finally {
             await sink.close();
           }
@@ -94,13 +97,13 @@ export async function runCheckpoint(): Promise<void> {
       const rate = median(results.map((r) => r.perSecond));
       const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
       perSecond[`${variant.name[1]}|${writers}`] = rate;
-      console.log(`  ${writers} writers, ${variant.name}: ${Math.round(rate).toLocaleString('en-US')} records/s`);
+      ctx.step(`${writers} writers, ${variant.name}: ${Math.round(rate).toLocaleString('en-US')} records/s`);
       rows.push({ writers, store: variant.name, 'records/s': rate, 'p50 ms': percentile(latencies, 50), 'p99 ms': percentile(latencies, 99) });
     }
   }
-  printTable('Durable checkpoint writes', rows);
+  ctx.table('Durable checkpoint writes', rows);
 
-  const reads: Record<string, string | number>[] = [];
+  const reads: Row[] = [];
   const readMs: Record<number, number> = {};
   for (const tasks of READ_SIZES) {
     const result = await withDir(async (dir) => {
@@ -122,9 +125,10 @@ export async function runCheckpoint(): Promise<void> {
       return { ms: median(times), records: keyCount };
     });
     readMs[tasks] = result.ms;
+    ctx.step(`readState of ${tasks.toLocaleString('en-US')} tasks: ${result.ms.toFixed(1)} ms`);
     reads.push({ tasks, records: result.records, 'readState ms (median of 5)': result.ms });
   }
-  printTable('readState (each task: task.info, and a stream of STARTING, RUNNING and their acks)', reads);
+  ctx.table('readState (each task: task.info, and a stream of STARTING, RUNNING and their acks)', reads);
 
   const ratios = {
     durableOverMesos1: perSecond['b|1']! / perSecond['a|1']!,
@@ -132,13 +136,25 @@ export async function runCheckpoint(): Promise<void> {
     durableOverMesos256: perSecond['b|256']! / perSecond['a|256']!,
     noSyncOverDurable256: perSecond['c|256']! / perSecond['b|256']!,
   };
+  // A quick run measures fewer writers and sizes: only the targets it measured are reported.
   const targets = [
     { target: '(b) >= 4x (a) at 16 writers', measured: ratios.durableOverMesos16, met: ratios.durableOverMesos16 >= 4 ? 'yes' : 'NO' },
     { target: '(b) >= 10x (a) at 256 writers', measured: ratios.durableOverMesos256, met: ratios.durableOverMesos256 >= 10 ? 'yes' : 'NO' },
     { target: 'readState 10k tasks <= 35 ms', measured: readMs[10_000] ?? Number.NaN, met: (readMs[10_000] ?? Infinity) <= 35 ? 'yes' : 'NO' },
-    ...(readMs[100_000] === undefined ? [] : [{ target: 'readState 100k tasks <= 250 ms', measured: readMs[100_000], met: readMs[100_000] <= 250 ? 'yes' : 'NO' }]),
-  ];
-  printTable('Targets (issue #4)', targets);
-  const path = writeResults('checkpoint', { settings: { seconds: SECONDS, repeats: REPEATS, writers: WRITERS, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE }, writes: rows, reads, ratios, targets });
-  console.log(`\nwrote ${path}`);
+    { target: 'readState 100k tasks <= 250 ms', measured: readMs[100_000] ?? Number.NaN, met: (readMs[100_000] ?? Infinity) <= 250 ? 'yes' : 'NO' },
+  ].filter((t) => !Number.isNaN(t.measured));
+  ctx.table('Targets (issue #4)', targets);
+  return { settings: { seconds: SECONDS, repeats: REPEATS, writers: WRITERS, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE }, writes: rows, reads, ratios, targets };
 }
+
+export const checkpointBenchmark: Benchmark<Awaited<ReturnType<typeof run>>> = {
+  name: 'checkpoint',
+  steps: (quick) => settings(quick).writers.length * variants.length + settings(quick).readSizes.length,
+  run,
+  chart: (result) => ({
+    title: 'Durable checkpoint writes',
+    unit: 'records/s',
+    categories: result.settings.writers.map((w) => `${w} writer${w === 1 ? '' : 's'}`),
+    series: variants.map((v) => ({ name: v.name, values: result.settings.writers.map((w) => Number(result.writes.find((r) => r.writers === w && r.store === v.name)?.['records/s'] ?? 0)) })),
+  }),
+};

@@ -7,18 +7,20 @@
  * reported too: JIT and heap are still settling in it).
  */
 import { type ExecutorId, LocalCluster } from '../../src/index.js';
-import { median, printTable, writeResults } from '../stats.js';
-import { type Layout, module as tasksModule, quick } from './tasks.js';
+import type { BenchContext, Benchmark } from '../context.js';
+import { type Row, median } from '../stats.js';
+import { type Layout, module as tasksModule } from './tasks.js';
 
 type Config = Layout;
 
-const CONFIGS: Config[] = quick
-  ? [{ tasks: 1_000, executors: 10, isolation: 'worker' }]
-  : [
-      { tasks: 1_000, executors: 100, isolation: 'worker' },
-      { tasks: 10_000, executors: 100, isolation: 'worker' },
-      { tasks: 10_000, executors: 1_000, isolation: 'shared' },
-    ];
+const configs = (quick: boolean): Config[] =>
+  quick
+    ? [{ tasks: 200, executors: 4, isolation: 'shared' }]
+    : [
+        { tasks: 1_000, executors: 100, isolation: 'worker' },
+        { tasks: 10_000, executors: 100, isolation: 'worker' },
+        { tasks: 10_000, executors: 1_000, isolation: 'shared' },
+      ];
 
 const WARM_ROUNDS = 3;
 
@@ -50,26 +52,38 @@ async function runConfig(config: Config, checkpoint: boolean): Promise<{ cold: n
   }
 }
 
-export async function runCluster(): Promise<void> {
-  console.log('cluster benchmark: 2 agents, short JS tasks, tasks/s from launch to TASK_FINISHED at the framework');
-  const rows: Record<string, string | number>[] = [];
+async function run(ctx: BenchContext) {
+  ctx.log('cluster benchmark: 2 agents, short JS tasks, tasks/s from launch to TASK_FINISHED at the framework');
+  const rows: Row[] = [];
   const ratios: Record<string, number> = {};
+  const CONFIGS = configs(ctx.quick);
   for (const config of CONFIGS) {
-    const off = await runConfig(config, false);
-    const on = await runConfig(config, true);
     const label = `${config.tasks.toLocaleString('en-US')} tasks / ${config.executors} executors (${config.isolation})`;
-    console.log(`  ${label}: off ${Math.round(off.warm)}/s warm (median of ${WARM_ROUNDS}), on ${Math.round(on.warm)}/s`);
+    const off = await runConfig(config, false);
+    ctx.step(`${label}, checkpointing off: ${Math.round(off.warm)}/s warm (median of ${WARM_ROUNDS})`);
+    const on = await runConfig(config, true);
+    ctx.step(`${label}, checkpointing on: ${Math.round(on.warm)}/s warm`);
     rows.push({ config: label, checkpoint: 'off', 'cold tasks/s': off.cold, 'first warm tasks/s': off.firstWarm, 'warm tasks/s': off.warm });
     rows.push({ config: label, checkpoint: 'on', 'cold tasks/s': on.cold, 'first warm tasks/s': on.firstWarm, 'warm tasks/s': on.warm });
     ratios[`${label}: on/off warm`] = on.warm / off.warm;
   }
-  printTable('End-to-end task throughput', rows);
+  ctx.table('End-to-end task throughput', rows);
   const best = (checkpoint: string) => Math.max(...rows.filter((r) => r.checkpoint === checkpoint).map((r) => r['warm tasks/s'] as number));
   const targets = [
     { target: '>= 10k tasks/s, checkpointing off', measured: best('off'), met: best('off') >= 10_000 ? 'yes' : 'NO' },
     { target: '>= 5k tasks/s, checkpointing on', measured: best('on'), met: best('on') >= 5_000 ? 'yes' : 'NO' },
   ];
-  printTable('Targets (issue #5), best configuration, median of the warm rounds', targets);
-  const path = writeResults('cluster', { configs: CONFIGS, rows, ratios, targets });
-  console.log(`\nwrote ${path}`);
+  ctx.table('Targets (issue #5), best configuration, median of the warm rounds', targets);
+  return { configs: CONFIGS, rows, ratios, targets };
 }
+
+export const clusterBenchmark: Benchmark<Awaited<ReturnType<typeof run>>> = {
+  name: 'cluster',
+  steps: (quick) => configs(quick).length * 2,
+  run,
+  chart: (result) => {
+    const labels = [...new Set(result.rows.map((r) => String(r.config)))];
+    const warm = (checkpoint: string) => labels.map((label) => Number(result.rows.find((r) => r.config === label && r.checkpoint === checkpoint)?.['warm tasks/s'] ?? 0));
+    return { title: 'End-to-end task throughput (warm, median)', unit: 'tasks/s', categories: labels, series: [{ name: 'checkpointing off', values: warm('off') }, { name: 'checkpointing on', values: warm('on') }] };
+  },
+};

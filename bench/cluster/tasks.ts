@@ -1,8 +1,6 @@
 /** The cluster benchmarks' tasks (short, and long-running), and how a run is laid out. */
 export const module = import.meta.url;
 
-export const quick = process.env.BENCH_QUICK === '1';
-
 /** N tasks spread over E executors of one isolation kind. */
 export interface Layout {
   readonly tasks: number;

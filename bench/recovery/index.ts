@@ -6,21 +6,23 @@
  * reregistration (worker start and supervisor backoff included) is reported beside it.
  */
 import { type ExecutorId, LocalCluster } from '../../src/index.js';
-import { printTable, writeResults } from '../stats.js';
-import { type Layout, module as tasksModule, quick } from '../cluster/tasks.js';
+import type { BenchContext, Benchmark } from '../context.js';
+import type { Row } from '../stats.js';
+import { type Layout, module as tasksModule } from '../cluster/tasks.js';
 
 type Config = Layout;
 
-const CONFIGS: Config[] = quick
-  ? [{ tasks: 100, executors: 10, isolation: 'shared' }]
-  : [
-      { tasks: 100, executors: 10, isolation: 'shared' },
-      { tasks: 1_000, executors: 100, isolation: 'shared' },
-      { tasks: 10_000, executors: 1_000, isolation: 'shared' },
-      { tasks: 10_000, executors: 100, isolation: 'worker' },
-    ];
+const configs = (quick: boolean): Config[] =>
+  quick
+    ? [{ tasks: 20, executors: 2, isolation: 'shared' }]
+    : [
+        { tasks: 100, executors: 10, isolation: 'shared' },
+        { tasks: 1_000, executors: 100, isolation: 'shared' },
+        { tasks: 10_000, executors: 1_000, isolation: 'shared' },
+        { tasks: 10_000, executors: 100, isolation: 'worker' },
+      ];
 
-async function measure(config: Config): Promise<Record<string, string | number>> {
+async function measure(config: Config): Promise<Row> {
   const cluster = await LocalCluster.start({
     agents: [{ resources: { cpus: 100_000, mem: 1_000_000 } }],
     agent: { executorPoolThreads: 1, executorReregistrationTimeoutMs: 30_000 },
@@ -62,18 +64,33 @@ async function measure(config: Config): Promise<Record<string, string | number>>
   }
 }
 
-export async function runRecovery(): Promise<void> {
-  console.log('recovery benchmark: crashAgent with N running tasks, supervisor restart, until the master readmits the agent');
-  const rows: Record<string, string | number>[] = [];
+async function run(ctx: BenchContext) {
+  ctx.log('recovery benchmark: crashAgent with N running tasks, supervisor restart, until the master readmits the agent');
+  const rows: Row[] = [];
+  const CONFIGS = configs(ctx.quick);
   for (const config of CONFIGS) {
     const row = await measure(config);
-    console.log(`  ${config.tasks} tasks / ${config.executors} ${config.isolation} executors: ${Math.round(row['agent start → reregistered ms'] as number)} ms`);
+    ctx.step(`${config.tasks} tasks / ${config.executors} ${config.isolation} executors: ${Math.round(row['agent start → reregistered ms'] as number)} ms`);
     rows.push(row);
   }
-  printTable('Agent recovery time', rows);
+  ctx.table('Agent recovery time', rows);
   const tenK = rows.filter((r) => r.tasks === 10_000).map((r) => r['agent start → reregistered ms'] as number);
   const targets = tenK.length === 0 ? [] : [{ target: '10k tasks < 1 s (worst 10k configuration)', measured: Math.max(...tenK), met: Math.max(...tenK) < 1_000 ? 'yes' : 'NO' }];
-  if (targets.length > 0) printTable('Targets (issue #6)', targets);
-  const path = writeResults('recovery', { configs: CONFIGS, rows, targets });
-  console.log(`\nwrote ${path}`);
+  if (targets.length > 0) ctx.table('Targets (issue #6)', targets);
+  return { configs: CONFIGS, rows, targets };
 }
+
+const PHASES = ['checkpoint read ms', 'reconnect + replay ms', 'reregister ms'] as const;
+
+export const recoveryBenchmark: Benchmark<Awaited<ReturnType<typeof run>>> = {
+  name: 'recovery',
+  steps: (quick) => configs(quick).length,
+  run,
+  chart: (result) => ({
+    title: 'Agent recovery time, by phase',
+    unit: 'ms',
+    categories: result.rows.map((r) => `${r.tasks} tasks / ${r.executors}`),
+    series: PHASES.map((phase) => ({ name: phase.replace(' ms', ''), values: result.rows.map((r) => Number(r[phase])) })),
+    stacked: true,
+  }),
+};

@@ -4,22 +4,43 @@ import type { ActorSystem, SystemEvent } from '../actor/index.js';
 import { ClusterError } from './errors.js';
 import { type ClusterEvent, type ClusterEventOf, ClusterEventSchema, type ClusterEventType } from '../protocol/index.js';
 
-export type ClusterEventMap = { [K in ClusterEventType]: [event: ClusterEventOf<K>] } & { event: [event: ClusterEvent] };
+/** An event as received: when (ms since the epoch, on the main thread) and from which actor. */
+export interface ReceivedEvent {
+  readonly event: ClusterEvent;
+  readonly source: string;
+  readonly at: number;
+}
+
+export type ClusterEventMap = { [K in ClusterEventType]: [event: ClusterEventOf<K>] } & { event: [event: ClusterEvent, received: ReceivedEvent] };
+
+/** Events kept for `recent()`: enough for a web view or a log attached after the start. */
+const RECENT_EVENTS = 200;
 
 /**
  * The roles' events (published on whichever thread each runs) as typed events: each is checked
- * against `ClusterEventSchema` as it arrives, then emitted by its `type` and as `event`.
+ * against `ClusterEventSchema` as it arrives, then emitted by its `type` and as `event`. The
+ * last 200 are kept, so that whoever attaches later (a logger, the web view) sees the start.
  */
 export class ClusterEvents extends EventEmitter<ClusterEventMap> {
+  private readonly kept: ReceivedEvent[] = [];
+
   constructor(system: ActorSystem) {
     super();
     system.events.on('custom', (event: Extract<SystemEvent, { type: 'custom' }>) => {
       const parsed = v.safeParse(ClusterEventSchema, event.data);
       if (!parsed.success) return;
       const typed = parsed.output;
+      const received: ReceivedEvent = { event: typed, source: event.source, at: Date.now() };
+      this.kept.push(received);
+      if (this.kept.length > RECENT_EVENTS) this.kept.shift();
       (this.emit as (type: string, event: ClusterEvent) => boolean)(typed.type, typed);
-      this.emit('event', typed);
+      this.emit('event', typed, received);
     });
+  }
+
+  /** The last events received, oldest first. */
+  recent(): readonly ReceivedEvent[] {
+    return [...this.kept];
   }
 
   /** Resolves with the next event of `type` that `matches`; rejects (`ERR_EVENT_TIMEOUT`) after `timeoutMs` (default 60 s; `Infinity`: none). */

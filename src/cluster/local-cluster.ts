@@ -14,6 +14,7 @@ import {
   type SupervisorMsg,
   type SystemOptions,
   behaviourRef,
+  setLongTimeout,
 } from '../actor/index.js';
 import type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
 import type { MasterArgs, MasterFlags } from '../master/options.js';
@@ -75,11 +76,16 @@ export interface LocalClusterOptions {
   readonly agentRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
 }
 
-/** What a restarted agent reported (`agent.recovered`), or `fresh` for an agent that registered anew. */
+/**
+ * What a restarted agent reported (`agent.recovered`); `fresh` for an agent that registered
+ * anew; `cleanedUp` for one started with `recover: 'cleanup'` (it destroyed its executors and
+ * does not register).
+ */
 export interface AgentRecovery extends Partial<Omit<ClusterEventOf<'agent.recovered'>, 'type' | 'agentId' | 'hostId'>> {
   readonly agentId: AgentId;
   readonly hostId: string;
   readonly fresh?: boolean;
+  readonly cleanedUp?: boolean;
 }
 
 /** `state()`: the master's view, plus what each host's last agent recovery did. */
@@ -116,6 +122,8 @@ export class LocalCluster {
   /** The root: one supervisor per host under it, each supervising that host's agent. */
   private supervisor!: ActorRef<SupervisorMsg>;
   private stopped = false;
+  /** Waits for admissions (`start`, `startAgent`, `nextRecovery`): each is rejected if the cluster stops first. */
+  private readonly admissions = new Set<(error: Error) => void>();
 
   private constructor(
     readonly system: ActorSystem,
@@ -204,32 +212,42 @@ export class LocalCluster {
 
   /**
    * Resolves once the host's agent is admitted: registered anew, or recovered (a work dir that
-   * held an earlier cluster). Rejects after `timeoutMs`. Never left unhandled.
+   * held an earlier cluster), or done cleaning up (`recover: 'cleanup'`). Rejects after
+   * `timeoutMs`, or with `ERR_CLUSTER_STOPPED` if the cluster stops first. `cancel()` gives up
+   * the wait without settling it, for a caller that rejects on its own. Never left unhandled.
    */
   private nextAdmission(hostId: string, timeoutMs: number): Promise<AgentRecovery> & { cancel(): void } {
     let off = () => {};
     const admitted = new Promise<AgentRecovery>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = (outcome: () => void) => {
         off();
-        reject(new ClusterError('ERR_CLUSTER_START_TIMEOUT', `the agent of ${hostId} was not admitted by the master within ${timeoutMs} ms (startTimeoutMs)`));
-      }, timeoutMs);
+        outcome();
+      };
+      const timer = setLongTimeout(
+        () => settle(() => reject(new ClusterError('ERR_CLUSTER_START_TIMEOUT', `the agent of ${hostId} was not admitted by the master within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
       const onRegistered = (event: ClusterEventOf<'agent.registered'>) => {
-        if (event.hostId !== hostId) return;
-        off();
-        resolve({ agentId: event.agentId, hostId, fresh: true });
+        if (event.hostId === hostId) settle(() => resolve({ agentId: event.agentId, hostId, fresh: true }));
       };
       const onRecovered = ({ type: _, ...recovery }: ClusterEventOf<'agent.recovered'>) => {
-        if (recovery.hostId !== hostId) return;
-        off();
-        resolve(recovery);
+        if (recovery.hostId === hostId) settle(() => resolve(recovery));
       };
+      const onCleanedUp = (event: ClusterEventOf<'agent.cleaned_up'>) => {
+        if (event.hostId === hostId) settle(() => resolve({ agentId: event.agentId, hostId, cleanedUp: true }));
+      };
+      const onStop = (error: Error) => settle(() => reject(error));
       off = () => {
-        clearTimeout(timer);
+        timer.cancel();
+        this.admissions.delete(onStop);
         this.events.off('agent.registered', onRegistered);
         this.events.off('agent.recovered', onRecovered);
+        this.events.off('agent.cleaned_up', onCleanedUp);
       };
+      this.admissions.add(onStop);
       this.events.on('agent.registered', onRegistered);
       this.events.on('agent.recovered', onRecovered);
+      this.events.on('agent.cleaned_up', onCleanedUp);
     });
     admitted.catch(() => undefined);
     return Object.assign(admitted, { cancel: () => off() });
@@ -428,6 +446,7 @@ export class LocalCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    for (const reject of [...this.admissions]) reject(new ClusterError('ERR_CLUSTER_STOPPED', 'the cluster stopped before the agent was admitted'));
     await this.system.stop();
     this.events.removeAllListeners();
     releaseWorkDir(this.claim);

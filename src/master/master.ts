@@ -336,7 +336,7 @@ export class Master {
         }
         this.admitted.set(id, info);
         this.subscribe(id, info, scheduler);
-        this.env.publish({ type: 'master.framework_registered', frameworkId: id, name: info.name });
+        this.env.publish({ type: 'master.framework_registered', frameworkId: id, frameworkName: info.name });
         return id;
       });
     }

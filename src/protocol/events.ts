@@ -58,7 +58,7 @@ export const ClusterEventSchema = v.variant('type', [
   message('master.agent_disconnected', { agentId: AgentIdSchema }),
   message('master.agent_unreachable', { agentId: AgentIdSchema, missedPings: count }),
   message('master.agent_removed', { agentId: AgentIdSchema, reason: text(256) }),
-  message('master.framework_registered', { frameworkId: FrameworkIdSchema, name: text(200) }),
+  message('master.framework_registered', { frameworkId: FrameworkIdSchema, frameworkName: text(200) }),
   message('master.framework_disconnected', { frameworkId: FrameworkIdSchema, failoverTimeoutMs: v.number() }),
   message('master.framework_removed', { frameworkId: FrameworkIdSchema, reason: text(256) }),
   message('master.reservations_changed', { agentId: AgentIdSchema, reservations: ReservationsSchema }),

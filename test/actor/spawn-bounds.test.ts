@@ -39,9 +39,11 @@ test('the system\'s spawnTimeoutMs bounds every spawn, including one whose modul
 test('a timed-out spawn in an existing worker kills the half-started actor: its name is free again', async ({ system }) => {
   const log = await TestProbe.create(system);
   const node = await system.spawnWorker();
-  const error = await rejection(system.spawn({ module: fixture, export: 'stuck' }, { worker: node, name: 'busy', timeoutMs: 200, args: { log: log.ref } }));
-  assert.is(error.code, 'ERR_SPAWN_TIMEOUT');
+  // Long enough that the setup has surely started (even on a loaded machine) before it times out.
+  const spawned = rejection(system.spawn({ module: fixture, export: 'stuck' }, { worker: node, name: 'busy', timeoutMs: 2_000, args: { log: log.ref } }));
   assert.is(await log.expect(), 'setting up', 'the setup had started');
+  const error = await spawned;
+  assert.is(error.code, 'ERR_SPAWN_TIMEOUT');
   assert.equal(system.workers(), [node], 'a worker the spawn did not start is kept');
   const again = await system.spawn({ module: fixture, export: 'echo' }, { worker: node, name: 'busy' });
   assert.is(await again.ask('hello'), 'hello');

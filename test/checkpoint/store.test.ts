@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open } from 'lmdb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CheckpointCorruptError, CheckpointGc, CheckpointStore, type RunPath, checkpointKeys as keys, readState } from '../../src/index.js';
-import { AGENT, FRAMEWORK, checkpointRecords, executorRecords, headerRecords, runPath, taskPath, update } from '../fixtures/checkpoint-data.js';
+import { AGENT, FRAMEWORK, checkpointRecords, executorRecords, headerRecords, runPath, taskPath, tamper, update } from '../fixtures/checkpoint-data.js';
 
 const test = suite<{ dir: string }>('checkpoint store');
 test.before.each((ctx) => {
@@ -19,16 +18,6 @@ async function writeAll(dir: string, records: Parameters<CheckpointStore['write'
   const store = await CheckpointStore.open(dir);
   await store.write(records);
   await store.close();
-}
-
-/** Rewrites one raw value on disk, as a disk fault would. */
-async function tamper(dir: string, key: string, change: (value: Buffer) => Buffer): Promise<void> {
-  const root = open({ path: join(dir, 'meta', 'checkpoint.mdb'), noSubdir: true });
-  const db = root.openDB<Buffer, string>({ name: 'records', encoding: 'binary' });
-  const value = db.get(key);
-  assert.ok(value, `no record at ${key}`);
-  await db.put(key, change(Buffer.from(value!)));
-  await root.close();
 }
 
 test('every record type round-trips into the recovered tree', async ({ dir }) => {

@@ -1,0 +1,1 @@
+export { type AttachOptions, LOG_LEVELS, type LogLevel, type Logger, type LoggerOptions, attachLogger, createLogger, logFramework } from './logger.js';
