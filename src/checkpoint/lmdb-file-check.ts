@@ -1,0 +1,439 @@
+/**
+ * Refuses an LMDB file that LMDB would crash the process on, before LMDB maps it.
+ *
+ * LMDB trusts its file: a page number past the end of a truncated file is a SIGBUS when read
+ * through the map, a zeroed or garbled meta page sends it to wild addresses (SIGSEGV), and either
+ * kills the whole process, since no JS error is possible once LMDB touches the map. So the file
+ * is checked here first, in JS, with plain reads (no mmap), against LMDB's own invariants, for
+ * the lmdb-js build in use (its mdb.c: data version 2, 24-byte page headers, overflow nodes
+ * holding {pgno, txnid, pages}):
+ *
+ * - The meta pages (page 0, page 1, and under overlapping sync the "flushed" meta lmdb-js keeps
+ *   in the second half of page 0): magic 0xBEEFC0DE and data version (meta 0 and 1; the flushed
+ *   copy is written from `mm_mapsize` on), one page size, no fixed map address, txnid parity
+ *   (transaction n writes meta n % 2) and metas 0 and 1 one transaction apart, the flushed copy
+ *   not newer than both.
+ * - The B-trees of the meta LMDB will choose, chosen as LMDB does (mdb_env_read_header and
+ *   mdb_env_pick_meta: the newest, except that with overlapping sync after a reboot it falls back
+ *   to the last flushed snapshot). Every page they reach lies inside the file and at most at the
+ *   meta's last page, carries its own number, has the type its place calls for, a txnid not newer
+ *   than the meta's, and node offsets and sizes inside the page; every leaf is at the recorded
+ *   depth; an overflow value's pages lie inside the file and its first page says so; each tree's
+ *   page and entry counts match its record. Named databases (F_SUBDATA nodes) are walked too.
+ *   The stores here keep plain databases only (no duplicates, no integer keys): a database
+ *   with such flags, which would make LMDB read its pages differently, is damage too.
+ *
+ * Not checked: the order of keys and the contents of values (a wrong value is not a crash; the
+ * checkpoint's records carry their own checksums), the free-page lists' contents, and fields LMDB
+ * does not rely on (the map size, the boot id). The last page number is not compared to the file
+ * size: a file may legitimately end before it, when the last pages were freed in the transaction
+ * that allocated them (LMDB then never writes them); the pages the trees reach are compared instead.
+ *
+ * A walk rather than a first open in a child process: a child costs a Node start on every open
+ * (~100 ms, for each agent start), cannot serve a synchronous caller (MasterRegistry.open), and
+ * says only that something crashed. The walk reads each tree page once with pread, about the
+ * I/O a recovery does anyway.
+ *
+ * A zero-length file is not damage: LMDB creates the file before it writes its meta pages, so a
+ * crash in between leaves it empty with nothing ever committed, and LMDB itself initialises such a
+ * file as new (mdb_env_read_header answers ENOENT when the first read returns nothing). Only a
+ * read-only open cannot do that (it crashes on it); callers treat it as empty.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { CheckpointDamagedError } from './errors.js';
+
+export type LmdbFileState = 'absent' | 'empty' | 'intact';
+
+export interface LmdbOpenMode {
+  /** The open uses lmdb-js's overlapping sync (its read-write default): LMDB then picks a meta differently. */
+  readonly overlappingSync: boolean;
+}
+
+const PAGE_HEADER = 24;
+const META_SIZE = 144;
+const META_MAGIC = 0xbeefc0de;
+const DATA_VERSION = 2;
+const P_BRANCH = 0x01;
+const P_LEAF = 0x02;
+const P_OVERFLOW = 0x04;
+const P_META = 0x08;
+const P_LEAF2 = 0x20;
+const F_BIGDATA = 0x01;
+const F_SUBDATA = 0x02;
+const F_DUPDATA = 0x04;
+const MDB_INTEGERKEY = 0x08;
+const MDB_OVERLAPPINGSYNC = 0x1000;
+const NODE_HEADER = 8;
+const DB_RECORD = 48;
+const OVERFLOW_REF = 24;
+const MAX_DEPTH = 32;
+const P_INVALID = 0xffff_ffff_ffff_ffffn;
+/**
+ * Pages past the end of the file a meta may count: a transaction leaves unwritten only pages it
+ * allocated and freed itself, at most its dirty list (2^17 pages) and overflow values it wrote
+ * and deleted. 2^20 leaves room for those and still catches a last page LMDB would map terabytes
+ * for (a flipped high bit there is a SIGSEGV).
+ */
+const MAX_UNWRITTEN_PAGES = 1n << 20n;
+/** Re-checks of a file whose newest transaction moved during a check (another process writes it). */
+const LIVE_RETRIES = 3;
+
+interface TreeRecord {
+  readonly flags: number;
+  readonly depth: number;
+  readonly branchPages: bigint;
+  readonly leafPages: bigint;
+  readonly overflowPages: bigint;
+  readonly entries: bigint;
+  readonly root: bigint;
+}
+
+interface Meta {
+  readonly name: string;
+  readonly pageSize: number;
+  readonly flags: number;
+  readonly free: TreeRecord;
+  readonly main: TreeRecord;
+  readonly lastPage: bigint;
+  readonly txnid: bigint;
+  readonly bootId: bigint;
+}
+
+/** Pages and entries under one page, once it has been checked. */
+interface Subtree {
+  readonly height: number;
+  readonly branchPages: bigint;
+  readonly leafPages: bigint;
+  readonly overflowPages: bigint;
+  readonly entries: bigint;
+}
+
+class Damage extends Error {}
+
+/**
+ * Checks the LMDB file at `path` (see the top of this module). Throws `ERR_CHECKPOINT_DAMAGED`,
+ * naming the file and `remedy`, when opening it would crash the process.
+ */
+export function checkLmdbFile(path: string, mode: LmdbOpenMode, remedy: string): LmdbFileState {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw error;
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const size = fstatSync(fd).size;
+      if (size === 0) return 'empty';
+      const before = newestTxnid(fd);
+      try {
+        checkFile(new PageReader(fd, size), mode);
+        return 'intact';
+      } catch (error) {
+        if (!(error instanceof Damage)) throw error;
+        // Another process may be committing to the file: its pages can be reused under this
+        // walk, which, unlike LMDB's readers, holds no reader slot. A file that keeps moving to
+        // newer transactions is being written by a working LMDB, so it is not damaged.
+        const after = newestTxnid(fd);
+        if (before === undefined || after === undefined || before === after) throw new CheckpointDamagedError(path, error.message, remedy);
+        if (attempt === LIVE_RETRIES) return 'intact';
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+class PageReader {
+  private readonly levels: Buffer[] = [];
+  private readonly header = Buffer.alloc(PAGE_HEADER);
+  pageSize = 0;
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  get pages(): bigint {
+    return BigInt(Math.floor(this.size / this.pageSize));
+  }
+
+  /** Reads `length` bytes at `offset`; a short read is damage. */
+  read(into: Buffer, offset: number): Buffer {
+    if (readSync(this.fd, into, 0, into.length, offset) !== into.length) throw new Damage(`the file ends at byte ${this.size}, inside a page it needs at byte ${offset}`);
+    return into;
+  }
+
+  /** The page `pgno`, in a buffer owned by tree level `level` (a parent's page stays readable while its children are read). */
+  page(pgno: bigint, level: number): Buffer {
+    const buffer = (this.levels[level] ??= Buffer.alloc(this.pageSize));
+    return this.read(buffer, Number(pgno) * this.pageSize);
+  }
+
+  pageHeader(pgno: bigint): Buffer {
+    return this.read(this.header, Number(pgno) * this.pageSize);
+  }
+}
+
+function treeRecord(buffer: Buffer, at: number): TreeRecord {
+  return {
+    flags: buffer.readUInt16LE(at + 4),
+    depth: buffer.readUInt16LE(at + 6),
+    branchPages: buffer.readBigUInt64LE(at + 8),
+    leafPages: buffer.readBigUInt64LE(at + 16),
+    overflowPages: buffer.readBigUInt64LE(at + 24),
+    entries: buffer.readBigUInt64LE(at + 32),
+    root: buffer.readBigUInt64LE(at + 40),
+  };
+}
+
+/** The MDB_meta at `at` (it starts with mm_magic). */
+function meta(name: string, buffer: Buffer, at: number): Meta {
+  return {
+    name,
+    pageSize: buffer.readUInt32LE(at + 24),
+    flags: buffer.readUInt16LE(at + 28),
+    free: treeRecord(buffer, at + 24),
+    main: treeRecord(buffer, at + 72),
+    lastPage: buffer.readBigUInt64LE(at + 120),
+    txnid: buffer.readBigUInt64LE(at + 128),
+    bootId: buffer.readBigInt64LE(at + 136),
+  };
+}
+
+
+function readMetas(reader: PageReader): { first: Meta; flushed: Meta; second: Meta } {
+  const head = reader.read(Buffer.alloc(PAGE_HEADER + META_SIZE), 0);
+  if ((head.readUInt16LE(18) & P_META) === 0) throw new Damage('page 0 is not a meta page');
+  const first = meta('meta page 0', head, PAGE_HEADER);
+  checkStamp(first, head, PAGE_HEADER);
+  if (first.pageSize < 512 || first.pageSize > 65_536 || (first.pageSize & (first.pageSize - 1)) !== 0) {
+    throw new Damage(`meta page 0 gives an impossible page size ${first.pageSize}`);
+  }
+  reader.pageSize = first.pageSize;
+  const half = first.pageSize / 2;
+  const flushed = meta('the flushed meta', reader.read(Buffer.alloc(META_SIZE), half + PAGE_HEADER), 0);
+  const page1 = reader.read(Buffer.alloc(PAGE_HEADER + META_SIZE), first.pageSize);
+  if ((page1.readUInt16LE(18) & P_META) === 0) throw new Damage('page 1 is not a meta page');
+  const second = meta('meta page 1', page1, PAGE_HEADER);
+  checkStamp(second, page1, PAGE_HEADER);
+  return { first, flushed, second };
+}
+
+function checkStamp(m: Meta, buffer: Buffer, at: number): void {
+  const magic = buffer.readUInt32LE(at);
+  if (magic !== META_MAGIC) throw new Damage(`${m.name} has magic 0x${magic.toString(16)}, not LMDB's 0x${META_MAGIC.toString(16)}`);
+  const version = buffer.readUInt32LE(at + 4) & 0xffff;
+  if (version !== DATA_VERSION) throw new Damage(`${m.name} has data version ${version}; this LMDB build writes version ${DATA_VERSION}`);
+  if (buffer.readBigUInt64LE(at + 8) !== 0n) throw new Damage(`${m.name} names a fixed map address, which this store never uses`);
+}
+
+function checkMetas({ first, flushed, second }: ReturnType<typeof readMetas>, pages: bigint, overlappingSync: boolean): void {
+  const present = overlappingSync && flushed.txnid !== 0n ? [first, second, flushed] : [first, second];
+  for (const m of present) {
+    if (m.pageSize !== first.pageSize) throw new Damage(`${m.name} gives page size ${m.pageSize}, meta page 0 ${first.pageSize}`);
+    if (m.lastPage < 1n || m.lastPage >= pages + MAX_UNWRITTEN_PAGES) throw new Damage(`${m.name} names last page ${m.lastPage} for a file of ${pages} pages`);
+    if ((m.flags & MDB_INTEGERKEY) === 0) throw new Damage(`${m.name} has lost the free-page tree's integer-key flag (flags 0x${m.flags.toString(16)})`);
+  }
+  if (first.txnid % 2n !== 0n || (second.txnid % 2n !== 1n && second.txnid !== 0n)) {
+    throw new Damage(`meta txnids ${first.txnid} and ${second.txnid} break LMDB's parity (transaction n writes meta page n % 2)`);
+  }
+  const gap = first.txnid - second.txnid;
+  if (gap !== 1n && gap !== -1n && !(first.txnid === 0n && second.txnid === 0n)) {
+    throw new Damage(`meta txnids ${first.txnid} and ${second.txnid} are not one transaction apart`);
+  }
+  const newest = first.txnid > second.txnid ? first.txnid : second.txnid;
+  if (flushed.txnid > newest && present.includes(flushed)) throw new Damage(`the flushed meta names transaction ${flushed.txnid}, newer than the newest committed ${newest}`);
+}
+
+/** This boot's id as lmdb-js reads it: strtoll of /proc/sys/kernel/random/boot_id in base 16, which stops at the first dash. */
+function lmdbBootId(): bigint {
+  try {
+    const hex = /^[0-9a-f]{1,15}/i.exec(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8'))?.[0];
+    return hex === undefined ? 0n : BigInt(`0x${hex}`);
+  } catch {
+    return 0n;
+  }
+}
+
+/** mdb_pick_meta; `previousSnapshot` is MDB_PREVSNAPSHOT, which lmdb-js sets with overlapping sync. */
+function pick(a: Meta, b: Meta, previousSnapshot: boolean, bootId: bigint): Meta {
+  const latest = a.txnid >= b.txnid ? a : b;
+  if (!previousSnapshot) return latest;
+  if (b.txnid === 0n) return a;
+  const safeRestore = process.env.LMDB_RESTORE === 'safe';
+  if ((latest.bootId !== 0n && latest.bootId === bootId && !safeRestore) || (latest.flags & MDB_OVERLAPPINGSYNC) === 0) return latest;
+  return a.txnid > b.txnid ? b : a;
+}
+
+/** The metas LMDB reads its trees from: the one chosen at open, and the one each transaction picks. */
+function chosenMetas(metas: ReturnType<typeof readMetas>, overlappingSync: boolean): Meta[] {
+  const { first, flushed, second } = metas;
+  if (!overlappingSync) return [pick(first, second, false, 0n)];
+  const bootId = lmdbBootId();
+  const atOpen = pick(pick(first, flushed, true, bootId), second, true, bootId);
+  const perTransaction = pick(pick(first, second, true, bootId), flushed, true, bootId);
+  return atOpen === perTransaction ? [atOpen] : [atOpen, perTransaction];
+}
+
+function checkFile(reader: PageReader, mode: LmdbOpenMode): void {
+  if (reader.size < PAGE_HEADER + META_SIZE) throw new Damage(`the file is ${reader.size} bytes long, shorter than one meta page`);
+  const metas = readMetas(reader);
+  checkMetas(metas, reader.pages, mode.overlappingSync);
+  const checked = new Map<bigint, Subtree>();
+  for (const m of chosenMetas(metas, mode.overlappingSync)) {
+    new TreeWalk(reader, m, checked).tree('the free-page tree', m.free, false);
+    new TreeWalk(reader, m, checked).tree('the main tree', m.main);
+  }
+}
+
+function newestTxnid(fd: number): bigint | undefined {
+  try {
+    const reader = new PageReader(fd, fstatSync(fd).size);
+    const { first, second } = readMetas(reader);
+    return first.txnid > second.txnid ? first.txnid : second.txnid;
+  } catch {
+    return undefined;
+  }
+}
+
+class TreeWalk {
+  private readonly inProgress = new Set<bigint>();
+
+  constructor(
+    private readonly reader: PageReader,
+    private readonly meta: Meta,
+    private readonly checked: Map<bigint, Subtree>,
+  ) {}
+
+  /** Checks one tree against its record (in a meta, or in an F_SUBDATA node); `plain`: no database flags. */
+  tree(name: string, record: TreeRecord, plain = true): void {
+    if (plain && record.flags !== 0) throw new Damage(`${name} of ${this.meta.name} has database flags 0x${record.flags.toString(16)}; this store writes none`);
+    if (record.root === P_INVALID) {
+      if (record.depth !== 0 || record.entries !== 0n || record.leafPages !== 0n) throw new Damage(`${name} of ${this.meta.name} is empty yet records ${record.entries} entries`);
+      return;
+    }
+    if (record.depth < 1 || record.depth > MAX_DEPTH) throw new Damage(`${name} of ${this.meta.name} records an impossible depth ${record.depth}`);
+    const found = this.subtree(name, record.root, record.depth, 0);
+    const expect: [string, bigint, bigint][] = [
+      ['branch pages', found.branchPages, record.branchPages],
+      ['leaf pages', found.leafPages, record.leafPages],
+      ['overflow pages', found.overflowPages, record.overflowPages],
+      ['entries', found.entries, record.entries],
+    ];
+    for (const [what, counted, recorded] of expect) {
+      if (counted !== recorded) throw new Damage(`${name} of ${this.meta.name} records ${recorded} ${what}, its pages hold ${counted}`);
+    }
+  }
+
+  private subtree(name: string, pgno: bigint, height: number, level: number): Subtree {
+    this.reachable(name, pgno, 1n);
+    const known = this.checked.get(pgno);
+    if (known !== undefined) {
+      if (known.height !== height) throw new Damage(`page ${pgno} of ${name} is reached at two depths`);
+      return known;
+    }
+    if (this.inProgress.has(pgno)) throw new Damage(`page ${pgno} of ${name} is its own ancestor`);
+    this.inProgress.add(pgno);
+    const page = this.reader.page(pgno, level);
+    if (page.readBigUInt64LE(0) !== pgno) throw new Damage(`page ${pgno} of ${name} says it is page ${page.readBigUInt64LE(0)}`);
+    const txnid = page.readBigUInt64LE(8);
+    if (txnid > this.meta.txnid) throw new Damage(`page ${pgno} of ${name} was written by transaction ${txnid}, after the ${this.meta.name}'s ${this.meta.txnid}`);
+    const type = page.readUInt16LE(18) & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_LEAF2);
+    const result = height > 1 ? this.branch(name, pgno, page, type, height, level) : this.leaf(name, pgno, page, type);
+    this.inProgress.delete(pgno);
+    this.checked.set(pgno, result);
+    return result;
+  }
+
+  private branch(name: string, pgno: bigint, page: Buffer, type: number, height: number, level: number): Subtree {
+    if (type !== P_BRANCH) throw new Damage(`page ${pgno} of ${name} should be a branch page, its type is 0x${type.toString(16)}`);
+    const children: bigint[] = [];
+    for (const node of this.nodes(name, pgno, page)) {
+      this.nodeFits(name, pgno, node, page.readUInt16LE(node + 6));
+      children.push(BigInt(page.readUInt16LE(node)) | (BigInt(page.readUInt16LE(node + 2)) << 16n) | (BigInt(page.readUInt16LE(node + 4)) << 32n));
+    }
+    if (children.length === 0) throw new Damage(`branch page ${pgno} of ${name} is empty`);
+    let branchPages = 1n;
+    let leafPages = 0n;
+    let overflowPages = 0n;
+    let entries = 0n;
+    for (const child of children) {
+      const sub = this.subtree(name, child, height - 1, level + 1);
+      branchPages += sub.branchPages;
+      leafPages += sub.leafPages;
+      overflowPages += sub.overflowPages;
+      entries += sub.entries;
+    }
+    return { height, branchPages, leafPages, overflowPages, entries };
+  }
+
+  private leaf(name: string, pgno: bigint, page: Buffer, type: number): Subtree {
+    if (type !== P_LEAF) throw new Damage(`page ${pgno} of ${name} should be a leaf page, its type is 0x${type.toString(16)}`);
+    let overflowPages = 0n;
+    let entries = 0n;
+    const subtrees: { key: string; record: TreeRecord }[] = [];
+    for (const node of this.nodes(name, pgno, page)) {
+      const flags = page.readUInt16LE(node + 4);
+      const keySize = page.readUInt16LE(node + 6);
+      const dataSize = page.readUInt16LE(node) | (page.readUInt16LE(node + 2) << 16);
+      const data = node + NODE_HEADER + keySize;
+      entries++;
+      if (flags & F_DUPDATA) throw new Damage(`a node on page ${pgno} of ${name} holds duplicates, which this store never writes`);
+      if (flags & F_BIGDATA) {
+        this.nodeFits(name, pgno, node, keySize + OVERFLOW_REF);
+        overflowPages += this.overflow(name, page.readBigUInt64LE(data), page.readBigUInt64LE(data + 16), dataSize);
+      } else {
+        this.nodeFits(name, pgno, node, keySize + dataSize);
+        if (flags & F_SUBDATA) {
+          if (dataSize !== DB_RECORD) throw new Damage(`a database record on page ${pgno} of ${name} is ${dataSize} bytes, not ${DB_RECORD}`);
+          subtrees.push({ key: page.toString('latin1', node + NODE_HEADER, data), record: treeRecord(page, data) });
+        }
+      }
+    }
+    // Named databases are walked once this page's buffer is no longer needed.
+    for (const { key, record } of subtrees) new TreeWalk(this.reader, this.meta, this.checked).tree(`database "${key}"`, record);
+    return { height: 1, branchPages: 0n, leafPages: 1n, overflowPages, entries };
+  }
+
+  /** Offsets of the nodes of a branch or leaf page, each inside the page. */
+  private nodes(name: string, pgno: bigint, page: Buffer): number[] {
+    const lower = page.readUInt16LE(20);
+    const upper = page.readUInt16LE(22);
+    const usable = this.reader.pageSize - PAGE_HEADER;
+    if (lower % 2 !== 0 || lower > upper || upper > usable) throw new Damage(`page ${pgno} of ${name} has impossible bounds (lower ${lower}, upper ${upper})`);
+    const nodes: number[] = [];
+    for (let i = 0; i < lower / 2; i++) {
+      const offset = page.readUInt16LE(PAGE_HEADER + 2 * i);
+      if (offset < upper || offset + NODE_HEADER > usable) throw new Damage(`node ${i} of page ${pgno} of ${name} lies outside the page's node area`);
+      nodes.push(PAGE_HEADER + offset);
+    }
+    return nodes;
+  }
+
+  private nodeFits(name: string, pgno: bigint, node: number, body: number): void {
+    if (node + NODE_HEADER + body > this.reader.pageSize) throw new Damage(`a node on page ${pgno} of ${name} runs past the end of the page`);
+  }
+
+  private overflow(name: string, pgno: bigint, pages: bigint, dataSize: number): bigint {
+    if (pages < 1n) throw new Damage(`a value on ${name} names ${pages} overflow pages`);
+    this.reachable(name, pgno, pages);
+    const header = this.reader.pageHeader(pgno);
+    if (header.readBigUInt64LE(0) !== pgno || (header.readUInt16LE(18) & P_OVERFLOW) === 0 || BigInt(header.readUInt32LE(20)) !== pages) {
+      throw new Damage(`overflow page ${pgno} of ${name} does not hold the ${pages}-page value that points to it`);
+    }
+    if (BigInt(dataSize) > pages * BigInt(this.reader.pageSize) - BigInt(PAGE_HEADER)) throw new Damage(`a value of ${dataSize} bytes on ${name} does not fit its ${pages} overflow pages`);
+    return pages;
+  }
+
+  /** Pages [pgno, pgno + count) exist: in the file, and in the meta's page range. */
+  private reachable(name: string, pgno: bigint, count: bigint): void {
+    const end = pgno + count - 1n;
+    if (pgno < 2n) throw new Damage(`${name} points at meta page ${pgno}`);
+    if (end > this.meta.lastPage) throw new Damage(`${name} reaches page ${end}, past the ${this.meta.name}'s last page ${this.meta.lastPage}`);
+    if (end >= this.reader.pages) {
+      throw new Damage(`${name} reaches page ${end}, but the file ends after ${this.reader.pages} pages (${this.reader.size} bytes): it was truncated`);
+    }
+  }
+}
