@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { open } from 'lmdb';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -171,6 +174,27 @@ test('a healthy checkpoint, a fresh work dir, and a zero-length checkpoint file 
   mkdirSync(join(unwritten, 'meta'), { recursive: true });
   await open({ path: fileOf(unwritten), noSubdir: true }).close();
   assert.match((await readState(unwritten)).warnings[0]!, /is empty: its agent stopped before its first write/);
+});
+
+test('a checkpoint another process is writing is not taken for damaged', async ({ dir }) => {
+  const writer = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/checkpoint-writer.js', import.meta.url)), dir, '16'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    // Wait for acknowledged writes, so that the file exists and keeps changing.
+    await new Promise<void>((resolve) => {
+      let lines = 0;
+      writer.stdout.on('data', (chunk: Buffer) => {
+        lines += chunk.toString().split('\n').length - 1;
+        if (lines > 200) resolve();
+      });
+    });
+    for (let i = 0; i < 30; i++) {
+      const state = await readState(dir, { strict: true });
+      assert.is(state.errors, 0);
+    }
+  } finally {
+    writer.kill('SIGKILL');
+    await once(writer, 'exit');
+  }
 });
 
 test('a damaged master registry is refused with the same code; a healthy one opens', async ({ dir }) => {
