@@ -67,25 +67,25 @@ const NODE_HEADER = 8;
 const DB_RECORD = 48;
 const OVERFLOW_REF = 24;
 const MAX_DEPTH = 32;
-const P_INVALID = 0xffff_ffff_ffff_ffffn;
 /**
  * Pages past the end of the file a meta may count: a transaction leaves unwritten only pages it
  * allocated and freed itself, at most its dirty list (2^17 pages) and overflow values it wrote
  * and deleted. 2^20 leaves room for those and still catches a last page LMDB would map terabytes
  * for (a flipped high bit there is a SIGSEGV).
  */
-const MAX_UNWRITTEN_PAGES = 1n << 20n;
+const MAX_UNWRITTEN_PAGES = 1 << 20;
 /** Re-checks of a file whose newest transaction moved during a check (another process writes it). */
 const LIVE_RETRIES = 3;
 
 interface TreeRecord {
   readonly flags: number;
   readonly depth: number;
-  readonly branchPages: bigint;
-  readonly leafPages: bigint;
-  readonly overflowPages: bigint;
-  readonly entries: bigint;
-  readonly root: bigint;
+  readonly branchPages: number;
+  readonly leafPages: number;
+  readonly overflowPages: number;
+  readonly entries: number;
+  /** NO_PAGE for an empty tree. */
+  readonly root: number;
 }
 
 interface Meta {
@@ -94,18 +94,18 @@ interface Meta {
   readonly flags: number;
   readonly free: TreeRecord;
   readonly main: TreeRecord;
-  readonly lastPage: bigint;
-  readonly txnid: bigint;
+  readonly lastPage: number;
+  readonly txnid: number;
   readonly bootId: bigint;
 }
 
 /** Pages and entries under one page, once it has been checked. */
 interface Subtree {
   readonly height: number;
-  readonly branchPages: bigint;
-  readonly leafPages: bigint;
-  readonly overflowPages: bigint;
-  readonly entries: bigint;
+  readonly branchPages: number;
+  readonly leafPages: number;
+  readonly overflowPages: number;
+  readonly entries: number;
 }
 
 class Damage extends Error {}
@@ -145,9 +145,12 @@ export function checkLmdbFile(path: string, mode: LmdbOpenMode, remedy: string):
   }
 }
 
+/** Pages per read: trees are mostly laid out in allocation order, so neighbours are read together. */
+const CHUNK_PAGES = 64;
+const CACHED_CHUNKS = 64;
+
 class PageReader {
-  private readonly levels: Buffer[] = [];
-  private readonly header = Buffer.alloc(PAGE_HEADER);
+  private readonly chunks = new Map<number, Buffer>();
   pageSize = 0;
 
   constructor(
@@ -155,8 +158,8 @@ class PageReader {
     readonly size: number,
   ) {}
 
-  get pages(): bigint {
-    return BigInt(Math.floor(this.size / this.pageSize));
+  get pages(): number {
+    return Math.floor(this.size / this.pageSize);
   }
 
   /** Reads `length` bytes at `offset`; a short read is damage. */
@@ -165,26 +168,39 @@ class PageReader {
     return into;
   }
 
-  /** The page `pgno`, in a buffer owned by tree level `level` (a parent's page stays readable while its children are read). */
-  page(pgno: bigint, level: number): Buffer {
-    const buffer = (this.levels[level] ??= Buffer.alloc(this.pageSize));
-    return this.read(buffer, Number(pgno) * this.pageSize);
+  /** Page `pgno` (inside the file), as a view that stays valid. */
+  page(pgno: number): Buffer {
+    const index = Math.floor(pgno / CHUNK_PAGES);
+    let chunk = this.chunks.get(index);
+    if (chunk === undefined) {
+      const start = index * CHUNK_PAGES * this.pageSize;
+      chunk = this.read(Buffer.allocUnsafe(Math.min(CHUNK_PAGES * this.pageSize, this.size - start)), start);
+      if (this.chunks.size === CACHED_CHUNKS) this.chunks.delete(this.chunks.keys().next().value!);
+      this.chunks.set(index, chunk);
+    }
+    const at = (pgno % CHUNK_PAGES) * this.pageSize;
+    return chunk.subarray(at, at + this.pageSize);
   }
+}
 
-  pageHeader(pgno: bigint): Buffer {
-    return this.read(this.header, Number(pgno) * this.pageSize);
-  }
+/** No page: P_INVALID, LMDB's root of an empty tree, and any u64 past 2^53, which no sane page number, count or txnid reaches. */
+const NO_PAGE = -1;
+
+/** A u64 field as a number, or NO_PAGE. */
+function u64(buffer: Buffer, at: number): number {
+  const high = buffer.readUInt32LE(at + 4);
+  return high > 0x1f_ffff ? NO_PAGE : high * 0x1_0000_0000 + buffer.readUInt32LE(at);
 }
 
 function treeRecord(buffer: Buffer, at: number): TreeRecord {
   return {
     flags: buffer.readUInt16LE(at + 4),
     depth: buffer.readUInt16LE(at + 6),
-    branchPages: buffer.readBigUInt64LE(at + 8),
-    leafPages: buffer.readBigUInt64LE(at + 16),
-    overflowPages: buffer.readBigUInt64LE(at + 24),
-    entries: buffer.readBigUInt64LE(at + 32),
-    root: buffer.readBigUInt64LE(at + 40),
+    branchPages: u64(buffer, at + 8),
+    leafPages: u64(buffer, at + 16),
+    overflowPages: u64(buffer, at + 24),
+    entries: u64(buffer, at + 32),
+    root: u64(buffer, at + 40),
   };
 }
 
@@ -196,8 +212,8 @@ function meta(name: string, buffer: Buffer, at: number): Meta {
     flags: buffer.readUInt16LE(at + 28),
     free: treeRecord(buffer, at + 24),
     main: treeRecord(buffer, at + 72),
-    lastPage: buffer.readBigUInt64LE(at + 120),
-    txnid: buffer.readBigUInt64LE(at + 128),
+    lastPage: u64(buffer, at + 120),
+    txnid: u64(buffer, at + 128),
     bootId: buffer.readBigInt64LE(at + 136),
   };
 }
@@ -229,18 +245,19 @@ function checkStamp(m: Meta, buffer: Buffer, at: number): void {
   if (buffer.readBigUInt64LE(at + 8) !== 0n) throw new Damage(`${m.name} names a fixed map address, which this store never uses`);
 }
 
-function checkMetas({ first, flushed, second }: ReturnType<typeof readMetas>, pages: bigint, overlappingSync: boolean): void {
-  const present = overlappingSync && flushed.txnid !== 0n ? [first, second, flushed] : [first, second];
+function checkMetas({ first, flushed, second }: ReturnType<typeof readMetas>, pages: number, overlappingSync: boolean): void {
+  const present = overlappingSync && flushed.txnid !== 0 ? [first, second, flushed] : [first, second];
   for (const m of present) {
     if (m.pageSize !== first.pageSize) throw new Damage(`${m.name} gives page size ${m.pageSize}, meta page 0 ${first.pageSize}`);
-    if (m.lastPage < 1n || m.lastPage >= pages + MAX_UNWRITTEN_PAGES) throw new Damage(`${m.name} names last page ${m.lastPage} for a file of ${pages} pages`);
+    if (m.txnid === NO_PAGE) throw new Damage(`${m.name} names an impossible transaction`);
+    if (m.lastPage < 1 || m.lastPage >= pages + MAX_UNWRITTEN_PAGES) throw new Damage(`${m.name} names last page ${m.lastPage} for a file of ${pages} pages`);
     if ((m.flags & MDB_INTEGERKEY) === 0) throw new Damage(`${m.name} has lost the free-page tree's integer-key flag (flags 0x${m.flags.toString(16)})`);
   }
-  if (first.txnid % 2n !== 0n || (second.txnid % 2n !== 1n && second.txnid !== 0n)) {
+  if (first.txnid % 2 !== 0 || (second.txnid % 2 !== 1 && second.txnid !== 0)) {
     throw new Damage(`meta txnids ${first.txnid} and ${second.txnid} break LMDB's parity (transaction n writes meta page n % 2)`);
   }
   const gap = first.txnid - second.txnid;
-  if (gap !== 1n && gap !== -1n && !(first.txnid === 0n && second.txnid === 0n)) {
+  if (gap !== 1 && gap !== -1 && !(first.txnid === 0 && second.txnid === 0)) {
     throw new Damage(`meta txnids ${first.txnid} and ${second.txnid} are not one transaction apart`);
   }
   const newest = first.txnid > second.txnid ? first.txnid : second.txnid;
@@ -261,7 +278,7 @@ function lmdbBootId(): bigint {
 function pick(a: Meta, b: Meta, previousSnapshot: boolean, bootId: bigint): Meta {
   const latest = a.txnid >= b.txnid ? a : b;
   if (!previousSnapshot) return latest;
-  if (b.txnid === 0n) return a;
+  if (b.txnid === 0) return a;
   const safeRestore = process.env.LMDB_RESTORE === 'safe';
   if ((latest.bootId !== 0n && latest.bootId === bootId && !safeRestore) || (latest.flags & MDB_OVERLAPPINGSYNC) === 0) return latest;
   return a.txnid > b.txnid ? b : a;
@@ -281,14 +298,14 @@ function checkFile(reader: PageReader, mode: LmdbOpenMode): void {
   if (reader.size < PAGE_HEADER + META_SIZE) throw new Damage(`the file is ${reader.size} bytes long, shorter than one meta page`);
   const metas = readMetas(reader);
   checkMetas(metas, reader.pages, mode.overlappingSync);
-  const checked = new Map<bigint, Subtree>();
+  const checked = new Map<number, Subtree>();
   for (const m of chosenMetas(metas, mode.overlappingSync)) {
     new TreeWalk(reader, m, checked).tree('the free-page tree', m.free, false);
     new TreeWalk(reader, m, checked).tree('the main tree', m.main);
   }
 }
 
-function newestTxnid(fd: number): bigint | undefined {
+function newestTxnid(fd: number): number | undefined {
   try {
     const reader = new PageReader(fd, fstatSync(fd).size);
     const { first, second } = readMetas(reader);
@@ -299,24 +316,24 @@ function newestTxnid(fd: number): bigint | undefined {
 }
 
 class TreeWalk {
-  private readonly inProgress = new Set<bigint>();
+  private readonly inProgress = new Set<number>();
 
   constructor(
     private readonly reader: PageReader,
     private readonly meta: Meta,
-    private readonly checked: Map<bigint, Subtree>,
+    private readonly checked: Map<number, Subtree>,
   ) {}
 
   /** Checks one tree against its record (in a meta, or in an F_SUBDATA node); `plain`: no database flags. */
   tree(name: string, record: TreeRecord, plain = true): void {
     if (plain && record.flags !== 0) throw new Damage(`${name} of ${this.meta.name} has database flags 0x${record.flags.toString(16)}; this store writes none`);
-    if (record.root === P_INVALID) {
-      if (record.depth !== 0 || record.entries !== 0n || record.leafPages !== 0n) throw new Damage(`${name} of ${this.meta.name} is empty yet records ${record.entries} entries`);
+    if (record.root === NO_PAGE) {
+      if (record.depth !== 0 || record.entries !== 0 || record.leafPages !== 0) throw new Damage(`${name} of ${this.meta.name} is empty yet records ${record.entries} entries`);
       return;
     }
     if (record.depth < 1 || record.depth > MAX_DEPTH) throw new Damage(`${name} of ${this.meta.name} records an impossible depth ${record.depth}`);
-    const found = this.subtree(name, record.root, record.depth, 0);
-    const expect: [string, bigint, bigint][] = [
+    const found = this.subtree(name, record.root, record.depth);
+    const expect: [string, number, number][] = [
       ['branch pages', found.branchPages, record.branchPages],
       ['leaf pages', found.leafPages, record.leafPages],
       ['overflow pages', found.overflowPages, record.overflowPages],
@@ -327,8 +344,8 @@ class TreeWalk {
     }
   }
 
-  private subtree(name: string, pgno: bigint, height: number, level: number): Subtree {
-    this.reachable(name, pgno, 1n);
+  private subtree(name: string, pgno: number, height: number): Subtree {
+    this.reachable(name, pgno, 1);
     const known = this.checked.get(pgno);
     if (known !== undefined) {
       if (known.height !== height) throw new Damage(`page ${pgno} of ${name} is reached at two depths`);
@@ -336,31 +353,32 @@ class TreeWalk {
     }
     if (this.inProgress.has(pgno)) throw new Damage(`page ${pgno} of ${name} is its own ancestor`);
     this.inProgress.add(pgno);
-    const page = this.reader.page(pgno, level);
-    if (page.readBigUInt64LE(0) !== pgno) throw new Damage(`page ${pgno} of ${name} says it is page ${page.readBigUInt64LE(0)}`);
-    const txnid = page.readBigUInt64LE(8);
-    if (txnid > this.meta.txnid) throw new Damage(`page ${pgno} of ${name} was written by transaction ${txnid}, after the ${this.meta.name}'s ${this.meta.txnid}`);
+    const page = this.reader.page(pgno);
+    if (u64(page, 0) !== pgno) throw new Damage(`page ${pgno} of ${name} says it is page ${page.readBigUInt64LE(0)}`);
+    const txnid = u64(page, 8);
+    if (txnid === NO_PAGE || txnid > this.meta.txnid) throw new Damage(`page ${pgno} of ${name} was written by transaction ${txnid}, after the ${this.meta.name}'s ${this.meta.txnid}`);
     const type = page.readUInt16LE(18) & (P_BRANCH | P_LEAF | P_OVERFLOW | P_META | P_LEAF2);
-    const result = height > 1 ? this.branch(name, pgno, page, type, height, level) : this.leaf(name, pgno, page, type);
+    const result = height > 1 ? this.branch(name, pgno, page, type, height) : this.leaf(name, pgno, page, type);
     this.inProgress.delete(pgno);
     this.checked.set(pgno, result);
     return result;
   }
 
-  private branch(name: string, pgno: bigint, page: Buffer, type: number, height: number, level: number): Subtree {
+  private branch(name: string, pgno: number, page: Buffer, type: number, height: number): Subtree {
     if (type !== P_BRANCH) throw new Damage(`page ${pgno} of ${name} should be a branch page, its type is 0x${type.toString(16)}`);
-    const children: bigint[] = [];
+    const children: number[] = [];
     for (const node of this.nodes(name, pgno, page)) {
       this.nodeFits(name, pgno, node, page.readUInt16LE(node + 6));
-      children.push(BigInt(page.readUInt16LE(node)) | (BigInt(page.readUInt16LE(node + 2)) << 16n) | (BigInt(page.readUInt16LE(node + 4)) << 32n));
+      // A branch node's page number: mn_lo | mn_hi << 16 | mn_flags << 32.
+      children.push(page.readUInt32LE(node) + page.readUInt16LE(node + 4) * 0x1_0000_0000);
     }
     if (children.length === 0) throw new Damage(`branch page ${pgno} of ${name} is empty`);
-    let branchPages = 1n;
-    let leafPages = 0n;
-    let overflowPages = 0n;
-    let entries = 0n;
+    let branchPages = 1;
+    let leafPages = 0;
+    let overflowPages = 0;
+    let entries = 0;
     for (const child of children) {
-      const sub = this.subtree(name, child, height - 1, level + 1);
+      const sub = this.subtree(name, child, height - 1);
       branchPages += sub.branchPages;
       leafPages += sub.leafPages;
       overflowPages += sub.overflowPages;
@@ -369,11 +387,10 @@ class TreeWalk {
     return { height, branchPages, leafPages, overflowPages, entries };
   }
 
-  private leaf(name: string, pgno: bigint, page: Buffer, type: number): Subtree {
+  private leaf(name: string, pgno: number, page: Buffer, type: number): Subtree {
     if (type !== P_LEAF) throw new Damage(`page ${pgno} of ${name} should be a leaf page, its type is 0x${type.toString(16)}`);
-    let overflowPages = 0n;
-    let entries = 0n;
-    const subtrees: { key: string; record: TreeRecord }[] = [];
+    let overflowPages = 0;
+    let entries = 0;
     for (const node of this.nodes(name, pgno, page)) {
       const flags = page.readUInt16LE(node + 4);
       const keySize = page.readUInt16LE(node + 6);
@@ -383,22 +400,20 @@ class TreeWalk {
       if (flags & F_DUPDATA) throw new Damage(`a node on page ${pgno} of ${name} holds duplicates, which this store never writes`);
       if (flags & F_BIGDATA) {
         this.nodeFits(name, pgno, node, keySize + OVERFLOW_REF);
-        overflowPages += this.overflow(name, page.readBigUInt64LE(data), page.readBigUInt64LE(data + 16), dataSize);
+        overflowPages += this.overflow(name, u64(page, data), u64(page, data + 16), dataSize);
       } else {
         this.nodeFits(name, pgno, node, keySize + dataSize);
         if (flags & F_SUBDATA) {
           if (dataSize !== DB_RECORD) throw new Damage(`a database record on page ${pgno} of ${name} is ${dataSize} bytes, not ${DB_RECORD}`);
-          subtrees.push({ key: page.toString('latin1', node + NODE_HEADER, data), record: treeRecord(page, data) });
+          new TreeWalk(this.reader, this.meta, this.checked).tree(`database "${page.toString('latin1', node + NODE_HEADER, data)}"`, treeRecord(page, data));
         }
       }
     }
-    // Named databases are walked once this page's buffer is no longer needed.
-    for (const { key, record } of subtrees) new TreeWalk(this.reader, this.meta, this.checked).tree(`database "${key}"`, record);
-    return { height: 1, branchPages: 0n, leafPages: 1n, overflowPages, entries };
+    return { height: 1, branchPages: 0, leafPages: 1, overflowPages, entries };
   }
 
   /** Offsets of the nodes of a branch or leaf page, each inside the page. */
-  private nodes(name: string, pgno: bigint, page: Buffer): number[] {
+  private nodes(name: string, pgno: number, page: Buffer): number[] {
     const lower = page.readUInt16LE(20);
     const upper = page.readUInt16LE(22);
     const usable = this.reader.pageSize - PAGE_HEADER;
@@ -412,25 +427,25 @@ class TreeWalk {
     return nodes;
   }
 
-  private nodeFits(name: string, pgno: bigint, node: number, body: number): void {
+  private nodeFits(name: string, pgno: number, node: number, body: number): void {
     if (node + NODE_HEADER + body > this.reader.pageSize) throw new Damage(`a node on page ${pgno} of ${name} runs past the end of the page`);
   }
 
-  private overflow(name: string, pgno: bigint, pages: bigint, dataSize: number): bigint {
-    if (pages < 1n) throw new Damage(`a value on ${name} names ${pages} overflow pages`);
+  private overflow(name: string, pgno: number, pages: number, dataSize: number): number {
+    if (pages < 1) throw new Damage(`a value on ${name} names ${pages} overflow pages`);
     this.reachable(name, pgno, pages);
-    const header = this.reader.pageHeader(pgno);
-    if (header.readBigUInt64LE(0) !== pgno || (header.readUInt16LE(18) & P_OVERFLOW) === 0 || BigInt(header.readUInt32LE(20)) !== pages) {
+    const header = this.reader.page(pgno);
+    if (u64(header, 0) !== pgno || (header.readUInt16LE(18) & P_OVERFLOW) === 0 || header.readUInt32LE(20) !== pages) {
       throw new Damage(`overflow page ${pgno} of ${name} does not hold the ${pages}-page value that points to it`);
     }
-    if (BigInt(dataSize) > pages * BigInt(this.reader.pageSize) - BigInt(PAGE_HEADER)) throw new Damage(`a value of ${dataSize} bytes on ${name} does not fit its ${pages} overflow pages`);
+    if (dataSize > pages * this.reader.pageSize - PAGE_HEADER) throw new Damage(`a value of ${dataSize} bytes on ${name} does not fit its ${pages} overflow pages`);
     return pages;
   }
 
   /** Pages [pgno, pgno + count) exist: in the file, and in the meta's page range. */
-  private reachable(name: string, pgno: bigint, count: bigint): void {
-    const end = pgno + count - 1n;
-    if (pgno < 2n) throw new Damage(`${name} points at meta page ${pgno}`);
+  private reachable(name: string, pgno: number, count: number): void {
+    const end = pgno + count - 1;
+    if (pgno < 2) throw new Damage(`${name} points at meta page ${pgno}`);
     if (end > this.meta.lastPage) throw new Damage(`${name} reaches page ${end}, past the ${this.meta.name}'s last page ${this.meta.lastPage}`);
     if (end >= this.reader.pages) {
       throw new Damage(`${name} reaches page ${end}, but the file ends after ${this.reader.pages} pages (${this.reader.size} bytes): it was truncated`);
