@@ -25,13 +25,14 @@
  *
  * Not checked: the order of keys and the contents of values (a wrong value is not a crash; the
  * checkpoint's records carry their own checksums), the free-page lists' contents, and fields LMDB
- * does not rely on (the map size, the boot id). The last page number is not compared to the file
- * size: a file may legitimately end before it, when the last pages were freed in the transaction
- * that allocated them (LMDB then never writes them); the pages the trees reach are compared instead.
+ * does not rely on (the map size, the boot id). A meta's last page is compared to the file size
+ * only loosely (MAX_UNWRITTEN_PAGES), not as `last page × page size ≤ file size`: a file may
+ * legitimately end before it, when its last pages were freed in the transaction that allocated
+ * them (LMDB then never writes them). The pages the trees reach are compared exactly instead.
  *
  * A walk rather than a first open in a child process: a child costs a Node start on every open
  * (~100 ms, for each agent start), cannot serve a synchronous caller (MasterRegistry.open), and
- * says only that something crashed. The walk reads each tree page once with pread, about the
+ * says only that something crashed. The walk reads the tree pages once, in 256 KiB preads: about the
  * I/O a recovery does anyway.
  *
  * A zero-length file is not damage: LMDB creates the file before it writes its meta pages, so a
