@@ -73,6 +73,8 @@ export class Agent implements AgentCore {
   private retryRecords: CheckpointRecord[] = [];
   /** The agent's own updates that could not be checkpointed: given to the status update manager again then. */
   private retryUpdates: { status: TaskStatus; checkpoint: boolean }[] = [];
+  /** Finished tasks whose records could not be removed. */
+  private retryRemovals: TaskEntry['path'][] = [];
 
   constructor(private readonly setup: AgentSetup) {
     const { host, options, effects } = setup;
@@ -216,6 +218,7 @@ export class Agent implements AgentCore {
     const records = this.retryRecords.splice(0);
     if (records.length > 0) this.persistOrRetry(records);
     for (const { status, checkpoint } of this.retryUpdates.splice(0)) this.submit(status, checkpoint);
+    for (const path of this.retryRemovals.splice(0)) this.removeFinishedTask(path);
     for (const ex of this.book.executors()) if (ex.phase.kind === 'registered') ex.phase.ref.tell({ type: 'executor.resend' });
   }
 
@@ -384,6 +387,9 @@ export class Agent implements AgentCore {
       this.updates.remove(frameworkId, entry.task.taskId);
       this.book.removeTask(entry);
       const ex = this.book.executorOf(entry);
+      // A long-lived executor's finished task leaves the checkpoint now, so that recovery reads
+      // only what it needs (an executor of its own goes with its whole run, after gcDelayMs).
+      if (ex !== undefined && ex.kind !== 'task' && this.book.checkpointing(frameworkId)) this.removeFinishedTask(entry.path);
       if (ex === undefined || ex.taskKeys.size > 0) return;
       if (ex.kind === 'task') this.endExecutor(ex);
       else if (ex.kind === 'default') this.effects.timers.once(`idle:${ex.key}`, this.options.executorIdleTimeoutMs, { type: 'agent.executor_idle', frameworkId, executorId: ex.executorId, runId: ex.runId });
@@ -469,6 +475,10 @@ export class Agent implements AgentCore {
       () => this.effects.publish({ type: 'agent.resources_checkpointed', hostId: this.hostId, reservations }),
       () => void this.retryRecords.push({ type: 'resources', reservations }),
     );
+  }
+
+  private removeFinishedTask(path: TaskEntry['path']): void {
+    this.setup.store.removeFinishedTask(path).catch(() => this.retryRemovals.push(path));
   }
 
   /** Writes records that may be written again later without harm; one that fails is retried once the checkpoint is writable. */

@@ -20,11 +20,12 @@ export interface CheckpointWriterEvents {
 
 /**
  * The agent's writes to its checkpoint: each resolves once durable, or rejects (a full disk, an
- * I/O error) and marks the checkpoint failed until a write succeeds again. While it is failed
- * the agent takes no new work that must be checkpointed, and `probe()` retries.
+ * I/O error: the store is then unhealthy until a commit succeeds again). While it is unhealthy
+ * the agent takes no new work that must be checkpointed, and `probe()` retries. It also keeps
+ * the write latency histogram.
  */
 export class CheckpointWriter {
-  private failure: { readonly failure: StorageFailure; readonly since: number } | undefined;
+  private failedSince: number | undefined;
   private readonly counts = new Array<number>(WRITE_LATENCY_BUCKETS.length).fill(0);
   private written = 0;
   private sumSeconds = 0;
@@ -33,38 +34,34 @@ export class CheckpointWriter {
     private readonly store: CheckpointStore,
     private readonly bootId: string,
     private readonly describe: (error: unknown) => StorageFailure,
-    private readonly events: CheckpointWriterEvents,
-    private readonly now: () => number,
-  ) {}
+    events: CheckpointWriterEvents,
+    now: () => number,
+  ) {
+    store.on('error', (error) => {
+      if (this.failedSince !== undefined) return;
+      this.failedSince = now();
+      events.failed(describe(error));
+    });
+    store.on('recovered', () => {
+      const failedForMs = now() - (this.failedSince ?? now());
+      this.failedSince = undefined;
+      events.recovered(failedForMs);
+    });
+  }
 
   get healthy(): boolean {
-    return this.failure === undefined;
+    return this.store.healthy;
   }
 
   /** Why writes fail now; undefined while they succeed. */
   get lastFailure(): StorageFailure | undefined {
-    return this.failure?.failure;
+    const error = this.store.lastError;
+    return error === undefined ? undefined : this.describe(error);
   }
 
   write(records: CheckpointRecord | readonly CheckpointRecord[]): Promise<void> {
     const started = performance.now();
-    return this.store.write(records).then(
-      () => {
-        this.observe((performance.now() - started) / 1000);
-        if (this.failure !== undefined) {
-          const failedForMs = this.now() - this.failure.since;
-          this.failure = undefined;
-          this.events.recovered(failedForMs);
-        }
-      },
-      (error: unknown) => {
-        if (this.failure === undefined) {
-          this.failure = { failure: this.describe(error), since: this.now() };
-          this.events.failed(this.failure.failure);
-        }
-        throw error;
-      },
-    );
+    return this.store.write(records).then(() => this.observe((performance.now() - started) / 1000));
   }
 
   /** Tries a small idempotent write (the boot id); resolves whether writes succeed again. */

@@ -1,4 +1,4 @@
-import type { CheckpointState, ExecutorKind, ExecutorPid, ExecutorState, StatusUpdate, TaskInfo } from '../checkpoint/index.js';
+import { type CheckpointState, type ExecutorKind, type ExecutorPid, type ExecutorState, type StatusUpdate, type TaskInfo, isTaskFinished } from '../checkpoint/index.js';
 import {
   type AgentId,
   type AgentInfo,
@@ -137,8 +137,9 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
           nextSeq: task.nextSeq,
         });
       }
-      // A completed run is recovered only for the updates it still owes the framework.
-      if (run.completed && tasks.every((t) => t.updates.every((u) => t.acks.has(u.uuid)))) continue;
+      // A completed run is recovered only for what it still owes the framework: a task not
+      // finished (its terminal update missing or not acknowledged) is ended again.
+      if (run.completed && [...run.tasks.values()].every(isTaskFinished)) continue;
       const gone = whyGone(rebooted, run.completed, run.pid);
       executors.push({
         frameworkId: framework.id,

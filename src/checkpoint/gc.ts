@@ -1,16 +1,18 @@
 import { EventEmitter } from 'eventemitter3';
-import type { RunPath } from './ids.js';
+import type { RunPath, TaskPath } from './ids.js';
 import { keys } from './paths.js';
 import type { CheckpointStore } from './store.js';
 
 /**
- * Garbage collection of finished executor runs, after a delay (Mesos's `gc_delay`, default a
- * week there): a run scheduled here is removed when the delay passes, if by then every task in
- * it is terminal and acknowledged. Timers do not keep the process alive.
+ * Garbage collection of finished executor runs and finished tasks, after a delay (Mesos's
+ * `gc_delay`, default a week there): what is scheduled here is removed when the delay passes,
+ * if by then every task in it is terminal and acknowledged (see `isTaskFinished`). Removing
+ * finished tasks bounds the checkpoint of a long-lived executor, whose run never ends. The
+ * events carry the run or task path given. Timers do not keep the process alive.
  */
 export class CheckpointGc extends EventEmitter<{
-  removed: [run: RunPath, records: number];
-  error: [run: RunPath, error: unknown];
+  removed: [path: RunPath | TaskPath, records: number];
+  error: [path: RunPath | TaskPath, error: unknown];
 }> {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -26,28 +28,44 @@ export class CheckpointGc extends EventEmitter<{
     return this.timers.size;
   }
 
+  /** Removes the run after the delay (`CheckpointStore.removeFinishedRun`). */
   schedule(run: RunPath): void {
-    const id = keys.runPrefix(run);
-    this.cancel(run);
+    this.arm(keys.runPrefix(run), run, () => this.store.removeFinishedRun(run));
+  }
+
+  /** Removes the task's records after the delay (`CheckpointStore.removeFinishedTask`). */
+  scheduleTask(task: TaskPath): void {
+    this.arm(keys.taskPrefix(task), task, () => this.store.removeFinishedTask(task));
+  }
+
+  cancel(run: RunPath): void {
+    this.disarm(keys.runPrefix(run));
+  }
+
+  cancelTask(task: TaskPath): void {
+    this.disarm(keys.taskPrefix(task));
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private arm(id: string, path: RunPath | TaskPath, remove: () => Promise<number>): void {
+    this.disarm(id);
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      this.store.removeFinishedRun(run).then(
-        (records) => this.emit('removed', run, records),
-        (error: unknown) => this.emit('error', run, error),
+      remove().then(
+        (records) => this.emit('removed', path, records),
+        (error: unknown) => this.emit('error', path, error),
       );
     }, this.delayMs);
     timer.unref();
     this.timers.set(id, timer);
   }
 
-  cancel(run: RunPath): void {
-    const id = keys.runPrefix(run);
+  private disarm(id: string): void {
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
-  }
-
-  stop(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
   }
 }

@@ -1,6 +1,7 @@
 export { readHostBootId } from './boot-id.js';
 export { CheckpointGc } from './gc.js';
-export { CheckpointCorruptError, CheckpointError, type CheckpointErrorCode } from './errors.js';
+export { CheckpointCorruptError, CheckpointDamagedError, CheckpointError, type CheckpointErrorCode, CheckpointWriteError } from './errors.js';
+export { isTaskFinished, type UpdateStream } from './finished.js';
 export { keys as checkpointKeys, parseKey as parseCheckpointKey, type ParsedKey } from './paths.js';
 export type {
   AgentInfo,
@@ -16,3 +17,4 @@ export type {
 export { type ReadOptions, readState } from './recover.js';
 export type { AgentState, CheckpointState, ExecutorState, FrameworkState, RunState, TaskState } from './state.js';
 export { CheckpointStore, type CheckpointStoreOptions, type Durability } from './store.js';
+export { WriteHealth, type WriteHealthEvents } from './write-failure.js';

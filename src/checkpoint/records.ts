@@ -81,19 +81,58 @@ export type StreamEntry =
   | { readonly kind: 'ack'; readonly uuid: string };
 
 /**
- * Value layout: [format version: u8][crc32c of the payload: u32 LE][payload: msgpack].
- * The checksum covers the encoded payload, so a flipped bit or a truncated value is caught
- * before decoding.
+ * Value layout: [format: u8][checksum: u32 LE][payload: msgpack].
+ *
+ * Format 2 (written): the checksum is crc32c(key) XOR crc32c(payload), so a record whose key was
+ * altered on disk fails it just as one whose value was. The two CRCs are computed apart because
+ * LMDB's decoder sees only the value: it checksums the payload, and the reader, who knows the key,
+ * completes the check (`payloadOf`). Format 1 (earlier builds): crc32c(payload) only. Format 1
+ * records are still read, so that an agent upgraded in place recovers its checkpoint; each is
+ * rewritten as format 2 the next time its record is written.
  */
-export const RECORD_FORMAT = 1;
+export const RECORD_FORMAT = 2;
+
+/** CRC-32C (Castagnoli), reflected, one byte at a time. */
+const CRC32C_TABLE = Int32Array.from({ length: 256 }, (_, byte) => {
+  let c = byte;
+  for (let bit = 0; bit < 8; bit++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  return c;
+});
+
+let cachedDir = '';
+let cachedDirCrc = 0;
+
+/**
+ * crc32c of a key's UTF-8 bytes, as `crc32c(key)` computes it. A recovery checksums 20k keys
+ * and more, and a native call costs ~0.4 µs however short its input, so the CRC of a key's
+ * parent directory (shared by every key of a run) is computed once, natively, and the rest of
+ * the key is added here in JS, where it is ASCII (ids are).
+ */
+export function keyChecksum(key: string): number {
+  const cut = key.lastIndexOf('/', key.lastIndexOf('/') - 1) + 1;
+  const dir = key.slice(0, cut);
+  if (dir !== cachedDir) {
+    cachedDir = dir;
+    cachedDirCrc = crc32c(dir);
+  }
+  let c = ~cachedDirCrc;
+  for (let i = cut; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code > 0x7f) return crc32c(key.slice(cut), cachedDirCrc);
+    c = CRC32C_TABLE[(c ^ code) & 0xff]! ^ (c >>> 8);
+  }
+  return ~c >>> 0;
+}
+const PAYLOAD_ONLY_FORMAT = 1;
 const HEADER = 5;
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
-export function encodeValue(payload: unknown): Buffer {
+/** Encodes a record stored at `key`; without a key (a record in a file of its own), as format 1. */
+export function encodeValue(payload: unknown, key?: string): Buffer {
   const body = packr.pack(payload);
   const out = Buffer.allocUnsafe(HEADER + body.length);
-  out[0] = RECORD_FORMAT;
-  out.writeUInt32LE(crc32c(body), 1);
+  out[0] = key === undefined ? PAYLOAD_ONLY_FORMAT : RECORD_FORMAT;
+  out.writeUInt32LE((crc32c(body) ^ (key === undefined ? 0 : keyChecksum(key))) >>> 0, 1);
   body.copy(out, HEADER);
   return out;
 }
@@ -106,27 +145,41 @@ export class CorruptValue {
   ) {}
 }
 
+/** A value as the decoder read it: its checksum is verified once the key is known. */
+class StoredValue {
+  constructor(
+    readonly coversKey: boolean,
+    readonly stored: number,
+    readonly payloadCrc: number,
+    /** UNDECODABLE if msgpack could not decode it (reported only if the checksum holds). */
+    readonly payload: unknown,
+    readonly cause: unknown,
+  ) {}
+}
+
+const UNDECODABLE = Symbol('undecodable');
+
 function decodeBytes(bytes: Uint8Array, end: number): unknown {
   if (end < HEADER) return new CorruptValue(`the value is truncated (${end} bytes)`);
-  if (bytes[0] !== RECORD_FORMAT) {
-    return new CorruptValue(`unknown record format ${bytes[0]} (this build reads format ${RECORD_FORMAT})`);
+  const format = bytes[0];
+  if (format !== RECORD_FORMAT && format !== PAYLOAD_ONLY_FORMAT) {
+    return new CorruptValue(`unknown record format ${format} (this build reads formats ${PAYLOAD_ONLY_FORMAT} and ${RECORD_FORMAT})`);
   }
   const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const expected = buffer.readUInt32LE(1);
-  const actual = crc32c(buffer.subarray(HEADER, end));
-  if (actual !== expected) {
-    return new CorruptValue(`checksum mismatch (stored ${expected.toString(16)}, computed ${actual.toString(16)})`);
-  }
+  const payloadCrc = crc32c(buffer.subarray(HEADER, end));
+  let payload: unknown = UNDECODABLE;
+  let cause: unknown;
   try {
-    return packr.unpack(buffer, { start: HEADER, end });
-  } catch (cause) {
-    return new CorruptValue('the payload cannot be decoded', cause);
+    payload = packr.unpack(buffer, { start: HEADER, end });
+  } catch (error) {
+    cause = error;
   }
+  return new StoredValue(format === RECORD_FORMAT, buffer.readUInt32LE(1), payloadCrc, payload, cause);
 }
 
 /**
  * The LMDB encoder of the records database: values are written already encoded, and decoded
- * straight from LMDB's read buffer (no copy per value), checksum first.
+ * straight from LMDB's read buffer (no copy per value).
  */
 export const recordEncoder = {
   encode: (value: Buffer): Buffer => value,
@@ -134,9 +187,15 @@ export const recordEncoder = {
   needsStableBuffer: false,
 };
 
-/** The payload of a record read through `recordEncoder`; throws if it is missing or corrupt. */
+/** The payload of the record at `key` read through `recordEncoder`; throws if it is missing or corrupt. */
 export function payloadOf(key: string, value: unknown): unknown {
   if (value === undefined || value === null) throw new CheckpointCorruptError(key, 'the value is missing');
   if (value instanceof CorruptValue) throw new CheckpointCorruptError(key, value.problem, { cause: value.cause });
-  return value;
+  const stored = value as StoredValue;
+  const computed = (stored.payloadCrc ^ (stored.coversKey ? keyChecksum(key) : 0)) >>> 0;
+  if (computed !== stored.stored) {
+    throw new CheckpointCorruptError(key, `checksum mismatch (stored ${stored.stored.toString(16)}, computed ${computed.toString(16)})`);
+  }
+  if (stored.payload === UNDECODABLE) throw new CheckpointCorruptError(key, 'the payload cannot be decoded', { cause: stored.cause });
+  return stored.payload;
 }

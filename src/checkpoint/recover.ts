@@ -1,12 +1,13 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open } from 'lmdb';
 import { CheckpointCorruptError } from './errors.js';
+import { splitStream } from './finished.js';
 import type { AgentId, ExecutorId, FrameworkId, RunId, TaskId } from './ids.js';
+import { checkLmdbFile } from './lmdb-file-check.js';
 import { keys, parseKey } from './paths.js';
 import { type Reservations, type StreamEntry, payloadOf } from './records.js';
 import type { AgentState, CheckpointState, ExecutorState, FrameworkState, RunState, TaskState } from './state.js';
-import { CheckpointStore, openRecords } from './store.js';
+import { CHECKPOINT_FILE, CheckpointStore, damagedCheckpointRemedy, openRecords } from './store.js';
 
 export interface ReadOptions {
   /** true (default): the first corrupt record throws. false: it is skipped, with what depends on it, and counted. */
@@ -22,20 +23,27 @@ type Agent = Omit<Mutable<AgentState>, 'frameworks'> & { frameworks: Map<Framewo
 
 /**
  * Reads a whole checkpoint. `source` is an open store (what an agent uses), or a work dir to
- * read offline. Only reads: nothing on disk changes.
+ * read offline. Only reads: nothing on disk changes. A work dir whose checkpoint file is damaged
+ * is refused (`ERR_CHECKPOINT_DAMAGED`) before LMDB maps it.
  */
 export async function readState(source: CheckpointStore | string, options: ReadOptions = {}): Promise<CheckpointState> {
   if (source instanceof CheckpointStore) return scan(source.database, options.strict ?? true);
-  const path = join(source, 'meta', 'checkpoint.mdb');
-  if (!existsSync(path)) {
-    return { bootId: undefined, reservations: undefined, agent: undefined, records: 0, errors: 0, warnings: [`no checkpoint at ${path}`] };
-  }
+  const path = join(source, 'meta', CHECKPOINT_FILE);
+  const file = checkLmdbFile(path, { overlappingSync: false }, damagedCheckpointRemedy(source));
+  if (file === 'absent') return nothingToRead(`no checkpoint at ${path}`);
+  const unwritten = `${path} is empty: its agent stopped before its first write`;
+  if (file === 'empty') return nothingToRead(unwritten);
   const root = open({ path, noSubdir: true, readOnly: true });
   try {
-    return scan(openRecords(root), options.strict ?? true);
+    const db = openRecords(root);
+    return db === undefined ? nothingToRead(unwritten) : scan(db, options.strict ?? true);
   } finally {
     await root.close();
   }
+}
+
+function nothingToRead(why: string): CheckpointState {
+  return { bootId: undefined, reservations: undefined, agent: undefined, records: 0, errors: 0, warnings: [why] };
 }
 
 function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
@@ -43,7 +51,14 @@ function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
   let errors = 0;
   let records = 0;
 
-  /** Decodes a value; a corrupt one throws (strict) or is counted and yields undefined. */
+  /** A record that is corrupt or cannot be there: throws (strict), or is counted, for the caller to skip. */
+  const flag = (error: CheckpointCorruptError): void => {
+    if (strict) throw error;
+    errors++;
+    warnings.push(`skipped ${error.message}`);
+  };
+
+  /** Decodes a value; a corrupt one is flagged and yields undefined. */
   const read = <T>(key: string, value: unknown, check: (payload: Record<string, unknown>) => boolean): T | undefined => {
     records++;
     try {
@@ -53,9 +68,8 @@ function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
       }
       return payload as T;
     } catch (error) {
-      if (strict) throw error;
-      errors++;
-      warnings.push(`skipped ${(error as Error).message}`);
+      if (!(error instanceof CheckpointCorruptError)) throw error;
+      flag(error);
       return undefined;
     }
   };
@@ -80,7 +94,12 @@ function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
     warnings.push('meta/agents/latest is unreadable: the agent will start as a new agent');
     return { bootId: bootId?.bootId, reservations: resources?.reservations, agent: undefined, records, errors, warnings };
   }
-  const agent = scanAgent(db, latest.agentId, read, warnings);
+  const unknownKey = (key: string): void => {
+    records++;
+    // This build writes no other key under an agent: one that does not parse was altered on disk.
+    flag(new CheckpointCorruptError(key, 'the key names no checkpoint record (was it altered on disk?)'));
+  };
+  const agent = scanAgent(db, latest.agentId, { read, flag, unknownKey, warnings });
   return { bootId: bootId?.bootId, reservations: resources?.reservations, agent, records, errors, warnings };
 }
 
@@ -103,9 +122,15 @@ function isStream(payload: unknown): boolean {
   );
 }
 
-type Reader = <T>(key: string, value: unknown, check: (payload: Record<string, unknown>) => boolean) => T | undefined;
+interface Reader {
+  read<T>(key: string, value: unknown, check: (payload: Record<string, unknown>) => boolean): T | undefined;
+  flag(error: CheckpointCorruptError): void;
+  unknownKey(key: string): void;
+  readonly warnings: string[];
+}
 
-function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader, warnings: string[]): AgentState | undefined {
+function scanAgent(db: Database<unknown, string>, agentId: AgentId, reader: Reader): AgentState | undefined {
+  const { read } = reader;
   const agent: Agent = { id: agentId, info: undefined, frameworks: new Map() };
   const dropped = new Set<string>();
   let framework: Framework | undefined;
@@ -133,10 +158,7 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
     if (task.broken) return;
     const stream = read<StreamEntry[]>(key, value, isStream);
     if (stream === undefined) return;
-    for (const entry of stream) {
-      if (entry.kind === 'update') task.updates.push(entry.update);
-      else task.acks.add(entry.uuid);
-    }
+    splitStream(stream, task.updates, task.acks);
     task.nextSeq = stream.length;
   };
 
@@ -153,7 +175,7 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
     }
     const parsed = parseKey(key);
     if (parsed.kind === 'unknown') {
-      warnings.push(`ignored unknown key ${key}`);
+      reader.unknownKey(key);
       continue;
     }
     if (parsed.kind === 'agent-info') {
@@ -235,11 +257,44 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
     }
   }
 
-  if (agent.info === undefined) warnings.push(`agent ${agentId}: agent.info is missing`);
+  return checkCombinations(agent, reader) ? agent : undefined;
+}
+
+/**
+ * Records that exist only with others, since they are written in one transaction with them
+ * (src/agent/launches.ts: a new executor's framework.info, executor.info, run pid and
+ * runs/latest; agents/latest with agent.info) or only after those are durable (task.info,
+ * later pid records, sentinels). Without them a checkpoint is corrupt; skipping (non-strict)
+ * takes along what depends on them. Returns false if the agent itself is to be skipped.
+ *
+ * One combination does occur: a task.updates stream alone. When a launch's records fail to be
+ * written (the disk is full), the agent fails the task and checkpoints that update, which may
+ * succeed once space returns: the stream then has no task.info, and maybe no run, executor or
+ * framework records either. Such streams are warnings; recovery ignores tasks without info.
+ */
+function checkCombinations(agent: Agent, { flag, warnings }: Reader): boolean {
+  const missing = (key: string, problem: string): void => flag(new CheckpointCorruptError(key, `the record is missing: ${problem}`));
+  if (agent.info === undefined) {
+    missing(keys.agentInfo(agent.id), 'meta/agents/latest names this agent, and the two are written in one transaction');
+    return false;
+  }
   for (const fw of agent.frameworks.values()) {
-    if (fw.info === undefined) warnings.push(`framework ${fw.id}: framework.info is missing`);
     for (const ex of fw.executors.values()) {
-      if (ex.info === undefined) warnings.push(`executor ${ex.id}: executor.info is missing`);
+      for (const run of ex.runs.values()) {
+        const path = { agentId: agent.id, frameworkId: fw.id, executorId: ex.id, runId: run.id };
+        for (const task of run.tasks.values()) {
+          if (task.info === undefined) warnings.push(`task ${task.id}: an update stream without task.info (its launch was not checkpointed); ignored`);
+        }
+        if (run.pid === undefined && (run.completed || [...run.tasks.values()].some((t) => t.info !== undefined))) {
+          missing(keys.runPid(path), `run ${run.id} has records, and its pid is written with the run's first ones`);
+          ex.runs.delete(run.id);
+        }
+      }
+      if (ex.info === undefined && (ex.latestPointer !== undefined || [...ex.runs.values()].some((r) => r.pid !== undefined))) {
+        missing(keys.executorInfo(agent.id, fw.id, ex.id), `executor ${ex.id} has runs, and executor.info is written with its first run`);
+        fw.executors.delete(ex.id);
+        continue;
+      }
       if (ex.latestPointer === undefined) {
         // Mesos GCExecutor: a deleted `latest` pointer leaves the executor unrecoverable.
         warnings.push(`executor ${ex.id}: runs/latest is missing; the executor cannot be recovered`);
@@ -248,13 +303,11 @@ function scanAgent(db: Database<unknown, string>, agentId: AgentId, read: Reader
       } else {
         ex.latestRunId = ex.latestPointer;
       }
-      for (const r of ex.runs.values()) {
-        if (r.pid === undefined) warnings.push(`run ${r.id} of executor ${ex.id}: the pid record is missing`);
-        for (const t of r.tasks.values()) {
-          if (t.info === undefined) warnings.push(`task ${t.id}: task.info is missing`);
-        }
-      }
+    }
+    if (fw.info === undefined && [...fw.executors.values()].some((ex) => ex.info !== undefined)) {
+      missing(keys.frameworkInfo(agent.id, fw.id), `framework ${fw.id} has executors, and framework.info is written with its first executor's records`);
+      agent.frameworks.delete(fw.id);
     }
   }
-  return agent;
+  return true;
 }

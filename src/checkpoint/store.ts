@@ -1,12 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, type RootDatabase, open } from 'lmdb';
-import { CheckpointError } from './errors.js';
-import { isValidId } from './ids.js';
+import { CheckpointError, type CheckpointWriteError } from './errors.js';
+import { isTaskFinished, splitStream } from './finished.js';
+import { type RunPath, type TaskId, type TaskPath, isValidId } from './ids.js';
+import { checkLmdbFile } from './lmdb-file-check.js';
 import { WorkDirLock } from './lock.js';
 import { keys, parseKey } from './paths.js';
-import { type CheckpointRecord, type StreamEntry, TERMINAL_STATES, encodeValue, payloadOf, recordEncoder } from './records.js';
-import type { RunPath, TaskId, TaskPath } from './ids.js';
+import { type CheckpointRecord, type StreamEntry, encodeValue, payloadOf, recordEncoder } from './records.js';
+import { WriteHealth, writeFailure } from './write-failure.js';
+
+export const CHECKPOINT_FILE = 'checkpoint.mdb';
+
+/** What to do about a damaged checkpoint (as kubelet says of its own). */
+export function damagedCheckpointRemedy(workDir: string): string {
+  return `Drain the agent (kill or move its tasks), then delete its work dir ${workDir} to start it as a new agent, or restore the file from a backup.`;
+}
 
 /**
  * `durable` (default): a write resolves once its transaction is committed and flushed to disk.
@@ -26,30 +35,53 @@ export interface CheckpointStoreOptions {
 }
 
 type Entry = { readonly key: string; readonly value: Buffer | null };
+type Waiter = { readonly resolve: () => void; readonly reject: (error: unknown) => void };
+
+/** Writes that go to LMDB together, in one transaction. */
+interface Batch {
+  readonly entries: Entry[];
+  readonly waiters: Waiter[];
+  /** Keys of the update streams this batch appends to, to forget if it fails. */
+  readonly streams: Set<string>;
+}
+
+const newBatch = (): Batch => ({ entries: [], waiters: [], streams: new Set() });
 
 /**
  * The checkpoint of one host's agent: an LMDB environment in `<workDir>/meta`. Writes are
- * group-committed: every write that arrives before a transaction starts joins it, and all of
- * them resolve together once it is flushed. Only the asynchronous LMDB API is used, since this
- * runs in agent workers that can be terminated mid-write (DESIGN.md §5).
+ * group-committed: every write that arrives while a transaction is in flight joins the next
+ * one, and all of them resolve together once it is flushed. One transaction is in flight at a
+ * time, so that a failed one is known before the next starts. Only the asynchronous LMDB API is
+ * used, since this runs in agent workers that can be terminated mid-write (DESIGN.md §5).
+ *
+ * A failed commit (a full disk, an I/O error) rejects its writes with a `CheckpointWriteError`
+ * and leaves nothing of them on disk or in the store's memory; the store stays usable and the
+ * next write is tried again (lmdb-js aborts the failed transaction and its environment stays
+ * open: no reopen is needed). `healthy`, `lastError` and the `error` / `recovered` events tell
+ * the agent when to stop taking work and when to resume.
  */
-export class CheckpointStore {
+export class CheckpointStore extends WriteHealth {
   readonly path: string;
   readonly durability: Durability;
   private readonly root: RootDatabase;
   private readonly db: Database<unknown, string>;
   private readonly lock: WorkDirLock;
-  private pending: Entry[] = [];
-  private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private pending = newBatch();
   private scheduled = false;
+  private inFlight = false;
+  /** While a failed commit's error is worked out: writes issued meanwhile fail with it. */
+  private failing: Promise<CheckpointWriteError> | null = null;
   private closed = false;
   /** Each task's update stream as written so far, so an append rewrites it without a read. */
-  private readonly streams = new Map<string, StreamEntry[]>();
+  private readonly streams = new Map<string, readonly StreamEntry[]>();
+  /** While a write is being built: the streams it replaced, to restore if it is refused. */
+  private replaced: Map<string, readonly StreamEntry[] | undefined> | null = null;
   /** Transactions committed and records written, for the benchmark and stats. */
   commits = 0;
   recordsWritten = 0;
 
   private constructor(workDir: string, options: CheckpointStoreOptions) {
+    super();
     this.durability = options.durability ?? 'durable';
     const metaDir = join(workDir, 'meta');
     try {
@@ -62,7 +94,14 @@ export class CheckpointStore {
       );
     }
     this.lock = WorkDirLock.acquire(join(metaDir, 'agent.lock'), options.owner ?? 'agent', options.takeOverLock ?? false);
-    this.path = join(metaDir, 'checkpoint.mdb');
+    this.path = join(metaDir, CHECKPOINT_FILE);
+    try {
+      checkLmdbFile(this.path, { overlappingSync: this.durability === 'durable' }, damagedCheckpointRemedy(workDir));
+    } catch (error) {
+      this.lock.release();
+      if (error instanceof CheckpointError) throw error;
+      throw new CheckpointError('ERR_CHECKPOINT_UNWRITABLE', `cannot read the checkpoint at ${this.path}: ${(error as Error).message}`, { cause: error });
+    }
     try {
       this.root = open({
         path: this.path,
@@ -70,8 +109,13 @@ export class CheckpointStore {
         mapSize: options.mapSize ?? 64 * 1024 * 1024,
         noSync: this.durability === 'no-sync-unsafe',
         overlappingSync: this.durability === 'durable',
+        // Batches are explicit (db.batch per commit). With lmdb-js's event-turn batching, each
+        // turn's batch start is a write of its own whose rejection, when a commit fails, no
+        // caller can handle: an unhandled rejection that ends the worker.
+        eventTurnBatching: false,
       });
-      this.db = openRecords(this.root);
+      // Read-write: lmdb-js creates it if it is missing.
+      this.db = openRecords(this.root)!;
     } catch (cause) {
       this.lock.release();
       throw new CheckpointError(
@@ -93,14 +137,10 @@ export class CheckpointStore {
 
   /** Resolves once every record is durable (or committed, with `no-sync-unsafe`). */
   write(records: CheckpointRecord | readonly CheckpointRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed'));
     const list = Array.isArray(records) ? records : [records as CheckpointRecord];
-    try {
+    return this.submit(() => {
       for (const record of list) this.entries(record);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.enqueue();
+    });
   }
 
   /** A task's update stream as written (and, after a failed write, as durable). */
@@ -110,24 +150,17 @@ export class CheckpointStore {
 
   /** Deletes a finished executor run (all its tasks terminal and acknowledged), for GC. */
   async removeRun(run: RunPath): Promise<number> {
-    if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');
     return this.removePrefix(keys.runPrefix(run));
   }
 
-  /** Tasks of a run that are not finished: no terminal update yet, or one not acknowledged. */
+  /** Tasks of a run that are not finished (see `isTaskFinished`). */
   unfinishedTasks(run: RunPath): TaskId[] {
+    this.checkOpen();
     const prefix = `${keys.runPrefix(run)}tasks/`;
     const unfinished: TaskId[] = [];
     for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {
       const parsed = parseKey(key);
-      if (parsed.kind !== 'task-info') continue;
-      const stream = this.stream(keys.taskUpdates(parsed));
-      const updates = stream.flatMap((e) => (e.kind === 'update' ? [e.update] : []));
-      const acked = new Set(stream.flatMap((e) => (e.kind === 'ack' ? [e.uuid] : [])));
-      const last = updates.at(-1);
-      if (last === undefined || !TERMINAL_STATES.has(last.state) || updates.some((u) => !acked.has(u.uuid))) {
-        unfinished.push(parsed.taskId);
-      }
+      if (parsed.kind === 'task-info' && !this.finished(parsed)) unfinished.push(parsed.taskId);
     }
     return unfinished;
   }
@@ -144,65 +177,168 @@ export class CheckpointStore {
     return this.removeRun(run);
   }
 
+  /**
+   * Removes a finished task's records (task.info and task.updates), so that a long-lived
+   * executor's checkpoint does not grow with every task it ever ran; refuses a task that is not
+   * terminal and acknowledged. Resolves with the number of records removed (0 if already gone).
+   */
+  async removeFinishedTask(task: TaskPath): Promise<number> {
+    this.checkOpen();
+    checkIds(task.agentId, task.frameworkId, task.executorId, task.runId, task.taskId);
+    const prefix = keys.taskPrefix(task);
+    const stream = this.stream(keys.taskUpdates(task));
+    if (stream.length === 0 && this.db.getKeysCount({ start: prefix, end: `${prefix}\uffff` }) === 0) return 0;
+    const { updates, acks } = splitStream(stream);
+    if (!isTaskFinished({ updates, acks })) {
+      const last = updates.at(-1)?.state ?? 'none';
+      const unacked = updates.filter((u) => !acks.has(u.uuid)).length;
+      throw new CheckpointError(
+        'ERR_CHECKPOINT_INVALID',
+        `task ${task.taskId} of run ${task.runId} is not terminal and acknowledged (last update: ${last}, ${unacked} not acknowledged); it cannot be removed`,
+      );
+    }
+    return this.removePrefix(prefix);
+  }
+
   /** Deletes an executor and all its runs (its meta directory, in Mesos terms). */
   async removeExecutor(run: Omit<RunPath, 'runId'>): Promise<number> {
-    if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');
     return this.removePrefix(keys.executorPrefix(run.agentId, run.frameworkId, run.executorId));
+  }
+
+  private finished(task: TaskPath): boolean {
+    return isTaskFinished(splitStream(this.stream(keys.taskUpdates(task))));
   }
 
   private async removePrefix(prefix: string): Promise<number> {
     let removed = 0;
-    for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {
-      this.pending.push({ key, value: null });
-      this.streams.delete(key);
-      removed++;
-    }
-    await this.enqueue();
+    await this.submit(() => {
+      for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {
+        this.pending.entries.push({ key, value: null });
+        this.streams.delete(key);
+        removed++;
+      }
+    });
     return removed;
   }
 
-  /** Waits for pending writes, then closes the environment and releases the work dir. */
+  /** Waits for the writes issued so far to settle, then closes the environment and releases the work dir. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length > 0 || this.scheduled) await this.enqueue();
+    await this.submit(() => undefined).catch(() => undefined);
     this.closed = true;
     await this.root.close();
     this.lock.release();
   }
 
-  private enqueue(): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => void this.commit());
+  /**
+   * Adds what `build` writes to the next batch, all or nothing (a write refused half-way leaves
+   * no entry behind); resolves when that batch is durable.
+   */
+  private submit(build: () => void): Promise<void> {
+    try {
+      this.checkOpen();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (this.failing !== null) {
+      return this.failing.then((failure) => {
+        throw failure;
+      });
+    }
+    const entries = this.pending.entries.length;
+    const replaced = new Map<string, readonly StreamEntry[] | undefined>();
+    this.replaced = replaced;
+    try {
+      build();
+    } catch (error) {
+      this.pending.entries.length = entries;
+      for (const [key, stream] of replaced) {
+        if (stream === undefined) this.streams.delete(key);
+        else this.streams.set(key, stream);
+      }
+      return Promise.reject(error);
+    } finally {
+      this.replaced = null;
+    }
+    const done = new Promise<void>((resolve, reject) => this.pending.waiters.push({ resolve, reject }));
+    this.schedule();
     return done;
   }
 
-  /**
-   * Everything written in this event turn goes to LMDB together: lmdb-js puts the async writes
-   * of one turn in one transaction, and one flush then makes all of them durable.
-   */
-  private async commit(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.pending;
-    const waiters = this.waiters;
-    this.pending = [];
-    this.waiters = [];
-    try {
-      let last: Promise<unknown> = Promise.resolve();
-      for (const entry of batch) last = entry.value === null ? this.db.remove(entry.key) : this.db.put(entry.key, entry.value);
-      await last;
-      if (this.durability === 'durable') await this.root.flushed;
-      this.commits++;
-      this.recordsWritten += batch.length;
-      for (const waiter of waiters) waiter.resolve();
-    } catch (error) {
-      for (const waiter of waiters) waiter.reject(error);
-    }
+  private checkOpen(): void {
+    if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');
   }
 
-  private stream(key: string): StreamEntry[] {
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      void this.commit();
+    });
+  }
+
+  /**
+   * Commits the pending batch as one LMDB transaction. The next batch starts as soon as this one
+   * is committed, and overlaps its flush to disk.
+   */
+  private async commit(): Promise<void> {
+    const batch = this.pending;
+    if (batch.waiters.length === 0) return;
+    this.pending = newBatch();
+    if (batch.entries.length === 0) {
+      for (const waiter of batch.waiters) waiter.resolve();
+      return;
+    }
+    this.inFlight = true;
+    let flushed: Promise<unknown> | undefined;
+    try {
+      await this.db.batch(() => {
+        for (const { key, value } of batch.entries) {
+          if (value === null) void this.db.remove(key);
+          else void this.db.put(key, value);
+        }
+      });
+      // Taken before the next batch starts: `flushed` follows lmdb-js's latest transaction.
+      if (this.durability === 'durable') flushed = new Promise((resolve, reject) => this.root.flushed.then(resolve, reject));
+    } catch (error) {
+      await this.fail(batch, error);
+      return;
+    }
+    this.inFlight = false;
+    this.commits++;
+    this.recordsWritten += batch.entries.length;
+    this.committed();
+    this.schedule();
+    try {
+      await flushed;
+    } catch (error) {
+      const failure = await writeFailure(error, this.path);
+      for (const waiter of batch.waiters) waiter.reject(failure);
+      return;
+    }
+    for (const waiter of batch.waiters) waiter.resolve();
+  }
+
+  /**
+   * Nothing of a failed transaction is on disk. The writes queued behind it were accepted on top
+   * of it (a stream append counts the failed entries), and the writes issued before its failure
+   * is reported may depend on it: all of them fail with it, and the streams they touched are
+   * forgotten, to be read again from disk.
+   */
+  private async fail(batch: Batch, error: unknown): Promise<void> {
+    const queued = this.pending;
+    this.pending = newBatch();
+    for (const key of [...batch.streams, ...queued.streams]) this.streams.delete(key);
+    this.failing = writeFailure(error, this.path);
+    const failure = await this.failing;
+    this.failing = null;
+    this.inFlight = false;
+    for (const waiter of [...batch.waiters, ...queued.waiters]) waiter.reject(failure);
+    this.failed(failure);
+  }
+
+  private stream(key: string): readonly StreamEntry[] {
     let stream = this.streams.get(key);
     if (stream === undefined) {
       const stored = this.db.get(key);
@@ -214,7 +350,7 @@ export class CheckpointStore {
 
   private entries(record: CheckpointRecord): void {
     const put = (key: string, payload: unknown): void => {
-      this.pending.push({ key, value: encodeValue(payload) });
+      this.pending.entries.push({ key, value: encodeValue(payload, key) });
     };
     switch (record.type) {
       case 'boot-id':
@@ -264,16 +400,24 @@ export class CheckpointStore {
         `update ${seq} of ${key} would leave a gap: the stream has ${stream.length} entries`,
       );
     }
-    stream[seq] = entry;
-    this.pending.push({ key, value: encodeValue(stream) });
+    const next = [...stream];
+    next[seq] = entry;
+    if (this.replaced !== null && !this.replaced.has(key)) this.replaced.set(key, stream);
+    this.streams.set(key, next);
+    this.pending.entries.push({ key, value: encodeValue(next, key) });
+    this.pending.streams.add(key);
   }
 }
 
-/** The records database of a checkpoint environment: values go through `recordEncoder`. */
-export function openRecords(root: RootDatabase): Database<unknown, string> {
+/**
+ * The records database of a checkpoint environment: values go through `recordEncoder`.
+ * Undefined in a read-only environment that has none yet (its agent stopped between LMDB
+ * creating the file and the first transaction).
+ */
+export function openRecords(root: RootDatabase): Database<unknown, string> | undefined {
   // lmdb-js takes a custom encoder object here; its typings only list the built-in encodings.
   const options = { name: 'records', encoder: recordEncoder };
-  return root.openDB<unknown, string>(options);
+  return root.openDB<unknown, string>(options) ?? undefined;
 }
 
 function checkIds(...ids: string[]): void {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CheckpointCorruptError, CheckpointGc, CheckpointStore, type RunPath, checkpointKeys as keys, readState } from '../../src/index.js';
-import { AGENT, FRAMEWORK, checkpointRecords, executorRecords, headerRecords, runPath, taskPath, tamper, update } from '../fixtures/checkpoint-data.js';
+import { CheckpointCorruptError, CheckpointGc, CheckpointStore, type RunPath, checkpointKeys as keys, isTaskFinished, readState } from '../../src/index.js';
+import { AGENT, FRAMEWORK, checkpointRecords, executorRecords, headerRecords, runPath, taskPath, update } from '../fixtures/checkpoint-data.js';
+import { tamper, writeAll } from '../fixtures/checkpoint-raw.js';
 
 const test = suite<{ dir: string }>('checkpoint store');
 test.before.each((ctx) => {
@@ -14,11 +15,6 @@ test.after.each((ctx) => {
   rmSync(ctx.dir, { recursive: true, force: true });
 });
 
-async function writeAll(dir: string, records: Parameters<CheckpointStore['write']>[0]): Promise<void> {
-  const store = await CheckpointStore.open(dir);
-  await store.write(records);
-  await store.close();
-}
 
 test('every record type round-trips into the recovered tree', async ({ dir }) => {
   const sentinelRun = runPath(1);
@@ -103,6 +99,61 @@ test('stream appends are ordered and idempotent; a gap is refused', async ({ dir
   assert.equal(recovered.updates.map((u) => u.uuid), ['a', 'b'], 'a reopened store appends after what is on disk');
   assert.equal([...recovered.acks], ['a']);
   assert.is(recovered.nextSeq, 3);
+});
+
+test('a write refused half-way leaves nothing behind, on disk or in the streams the store appends to', async ({ dir }) => {
+  const store = await CheckpointStore.open(dir);
+  await store.write([...headerRecords(), ...executorRecords(0, 0)]);
+  const task = taskPath(0, 0);
+  const refused = await store
+    .write([
+      { type: 'task', task, info: { name: 't', resources: { cpus: 1, mem: 1 } } },
+      { type: 'update', task, seq: 0, update: update('TASK_STARTING', 'a') },
+      { type: 'update', task, seq: 2, update: update('TASK_RUNNING', 'b') },
+    ])
+    .catch((e: { code: string }) => e.code);
+  assert.is(refused, 'ERR_CHECKPOINT_INVALID');
+  await store.write({ type: 'update', task, seq: 0, update: update('TASK_STARTING', 'c') });
+  const state = await readState(store);
+  await store.close();
+  const run = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(task.executorId)!.runs.get(task.runId)!;
+  const written = run.tasks.get(task.taskId)!;
+  assert.is(written.info, undefined, 'the task record of the refused write was not written');
+  assert.equal(written.updates.map((u) => u.uuid), ['c'], 'seq 0 was free again: the refused write left no entry');
+});
+
+test('a finished task is removed (task.info and task.updates); one not terminal or not acknowledged is refused', async ({ dir }) => {
+  const store = await CheckpointStore.open(dir);
+  await store.write([...headerRecords(), ...executorRecords(0, 3)]);
+  const [done, unacked, running] = [taskPath(0, 0), taskPath(0, 1), taskPath(0, 2)];
+  await store.write([
+    { type: 'update', task: done, seq: 4, update: update('TASK_FINISHED', '0-finished') },
+    { type: 'ack', task: done, seq: 5, uuid: '0-finished' },
+    { type: 'update', task: unacked, seq: 4, update: update('TASK_FAILED', '1-failed') },
+  ]);
+  for (const [task, why] of [
+    [unacked, /task task-1 of run run-1 is not terminal and acknowledged \(last update: TASK_FAILED, 1 not acknowledged\)/],
+    [running, /last update: TASK_RUNNING, 0 not acknowledged/],
+  ] as const) {
+    const error = (await store.removeFinishedTask(task).catch((e: unknown) => e)) as { code: string; message: string };
+    assert.is(error.code, 'ERR_CHECKPOINT_INVALID');
+    assert.match(error.message, why);
+  }
+  assert.is(await store.removeFinishedTask(done), 2);
+  assert.is(await store.removeFinishedTask(done), 0, 'already gone');
+  const state = await readState(store, { strict: true });
+  await store.close();
+  const tasks = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(done.executorId)!.runs.get(done.runId)!.tasks;
+  assert.equal([...tasks.keys()], ['task-1', 'task-2']);
+});
+
+test('isTaskFinished: the last update terminal and every update acknowledged', () => {
+  const finished = update('TASK_FINISHED', 'f');
+  const running = update('TASK_RUNNING', 'r');
+  assert.is(isTaskFinished({ updates: [running, finished], acks: new Set(['r', 'f']) }), true);
+  assert.is(isTaskFinished({ updates: [running, finished], acks: new Set(['f']) }), false, 'an earlier update unacknowledged');
+  assert.is(isTaskFinished({ updates: [finished, running], acks: new Set(['r', 'f']) }), false, 'not terminal last');
+  assert.is(isTaskFinished({ updates: [], acks: new Set() }), false, 'no update at all');
 });
 
 test('a corrupt framework.info drops that framework (non-strict); a corrupt agent.info drops the agent', async ({ dir }) => {
@@ -244,6 +295,34 @@ test('GC removes a finished run after its delay, and refuses one with unfinished
   const executors = state.agent!.frameworks.get(FRAMEWORK)!.executors;
   assert.is(executors.get(runPath(0).executorId)!.runs.size, 0);
   assert.is(executors.get(runPath(1).executorId)!.runs.size, 1);
+});
+
+test('GC removes a finished task of a live run after its delay, and refuses an unfinished one', async ({ dir }) => {
+  const store = await CheckpointStore.open(dir);
+  await store.write([...headerRecords(), ...executorRecords(0, 2)]);
+  const [done, running] = [taskPath(0, 0), taskPath(0, 1)];
+  await store.write([
+    { type: 'update', task: done, seq: 4, update: update('TASK_KILLED', '0-killed') },
+    { type: 'ack', task: done, seq: 5, uuid: '0-killed' },
+  ]);
+  const gc = new CheckpointGc(store, 10);
+  const removed = new Promise<[RunPath, number]>((resolve) => gc.once('removed', (path, n) => resolve([path, n])));
+  const refused = new Promise<[RunPath, unknown]>((resolve) => gc.once('error', (path, e) => resolve([path, e])));
+  gc.scheduleTask(done);
+  gc.scheduleTask(running);
+  gc.scheduleTask(taskPath(0, 7));
+  gc.cancelTask(taskPath(0, 7));
+  assert.is(gc.scheduled, 2);
+  const guard = setTimeout(() => undefined, 10_000);
+  assert.equal(await removed, [done, 2]);
+  const [keptTask, error] = await refused;
+  clearTimeout(guard);
+  assert.equal(keptTask, running);
+  assert.match((error as Error).message, /task task-1 .* is not terminal and acknowledged/);
+  const state = await readState(store);
+  await store.close();
+  const run = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(done.executorId)!.runs.get(done.runId)!;
+  assert.equal([...run.tasks.keys()], ['task-1'], 'the run stays, with its unfinished task');
 });
 
 test.run();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalCluster, checkpointKeys, readState } from '../../src/index.js';
-import { tamper } from '../fixtures/checkpoint-data.js';
+import { tamper } from '../fixtures/checkpoint-raw.js';
 import { tasksModule } from '../fixtures/tasks.js';
 import { runCli } from './cli-process.js';
 
@@ -15,7 +15,9 @@ test.before(async () => {
   const cluster = await LocalCluster.start({ agents: 1, workDir });
   try {
     const fw = await cluster.registerFramework({ name: 'inspected', checkpoint: true });
-    const done = await fw.launch({ taskId: 'quick-one', cpus: 0.1, mem: 16, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 2 } } });
+    // An executor of its own: its finished run stays on disk until gcDelayMs (a finished task of a
+    // long-lived executor would leave the checkpoint at once).
+    const done = await fw.launch({ taskId: 'quick-one', cpus: 0.1, mem: 16, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 2 } }, executor: {} });
     await fw.waitFor(done.taskId, 'TASK_FINISHED');
     const held = await fw.launch({ taskId: 'held-one', cpus: 0.1, mem: 16, run: { kind: 'js', module: tasksModule, export: 'untilKilled' } });
     await fw.waitFor(held.taskId, 'TASK_RUNNING');
