@@ -32,7 +32,7 @@ export function chaosCluster(workDir: string): LocalClusterOptions {
       gcDelayMs: 2_000,
     },
     executorsPerSharedWorker: 8,
-    agentRestarts: { intensity: { maxRestarts: 10_000, withinMs: 60_000 }, backoff: { initialMs: 10, maxMs: 200, jitter: 0.2 } },
+    agentRestarts: { intensity: { maxRestarts: 10_000, withinMs: 60_000 }, backoff: { initialMs: 0, maxMs: 0, jitter: 0 } },
     startTimeoutMs: 60_000,
   };
 }

@@ -69,8 +69,12 @@ export type LogRecord =
     }
   | { t: 'kill'; gen: number; fw: string; taskId: string }
   | { t: 'reconcile'; gen: number; fw: string; tasks: number }
-  | { t: 'fault'; gen: number; index: number; kind: string; agentId?: string; detail?: Record<string, unknown>; killed?: Killed; damagedTasks?: string[] }
+  | { t: 'fault'; gen: number; index: number; kind: string; agentId?: string; detail?: Record<string, unknown>; killed?: Killed }
+  /** What `corrupt-record` damaged: the key, and the tasks under it (their outcome is no longer the checkpoint's). */
+  | { t: 'damage'; gen: number; index: number; key: string; damagedTasks: string[] }
   | { t: 'fault_done'; gen: number; index: number; kind: string; ms: number; result?: Record<string, unknown>; error?: string }
+  /** A crashed agent is back (or `error`: it did not come back), after the crash fault itself was done. */
+  | { t: 'recovered'; gen: number; index: number; kind: string; ms: number; result?: Record<string, unknown>; error?: string }
   | { t: 'cluster'; gen: number; event: Record<string, unknown> }
   | { t: 'executor_down'; gen: number; address: string; at: number }
   | {

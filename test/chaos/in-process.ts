@@ -23,6 +23,8 @@ export interface InProcessOptions {
   readonly faults: readonly Fault[];
   readonly keep?: boolean;
   readonly avoid: readonly KnownIssue[];
+  /** The run's directory (default: a fresh temp dir). */
+  readonly root?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface InProcessOptions {
  * faults, then the invariant checks over the logs it wrote.
  */
 export async function runInProcess(options: InProcessOptions): Promise<RunResult> {
-  const root = mkdtempSync(join(tmpdir(), 'mesolith-chaos-'));
+  const root = options.root ?? mkdtempSync(join(tmpdir(), 'mesolith-chaos-'));
   const paths = runPaths(root);
   const started = Date.now();
   const mounted = SmallDisk.mount(join(paths.workDir, 'host-1'), SMALL_DISK_BYTES);

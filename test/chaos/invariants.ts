@@ -78,7 +78,7 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
   const frameworks = new Map<string, FrameworkRecord>();
   const tasks = new Map<string, Task>();
   const endings: Ending[] = [];
-  const agentFaults: { seq: number; agentId: string; kind: string }[] = [];
+  const agentFaults: { from: number; to: number; agentId: string; kind: string }[] = [];
   const damage: { seq: number; tasks: Set<string> }[] = [];
   const faultsByKind: Record<string, number> = {};
   const hostAgents = new Map<string, string>();
@@ -110,13 +110,19 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
       case 'fault':
         faultsByKind[record.kind] = (faultsByKind[record.kind] ?? 0) + 1;
         if (record.killed !== undefined) endings.push({ from: seq, to: Number.POSITIVE_INFINITY, killed: record.killed });
-        if (record.agentId !== undefined) agentFaults.push({ seq, agentId: record.agentId, kind: record.kind });
-        if (record.damagedTasks !== undefined) damage.push({ seq, tasks: new Set(record.damagedTasks) });
+        if (record.agentId !== undefined) agentFaults.push({ from: seq, to: Number.POSITIVE_INFINITY, agentId: record.agentId, kind: record.kind });
+        return;
+      case 'damage':
+        damage.push({ seq, tasks: new Set(record.damagedTasks) });
         return;
       case 'fault_done':
         checked.liveness++;
-        for (const ending of endings) if (ending.to === Number.POSITIVE_INFINITY) ending.to = seq;
+        for (const span of [...endings, ...agentFaults]) if (span.to === Number.POSITIVE_INFINITY) span.to = seq;
         if (record.error !== undefined) fail('liveness', `fault #${record.index} ${record.kind} did not complete: ${record.error}`);
+        return;
+      case 'recovered':
+        checked.liveness++;
+        if (record.error !== undefined) fail('liveness', `fault #${record.index} ${record.kind}: the agent did not come back: ${record.error}`);
         return;
       case 'cluster': {
         const event = record.event as { type: string; hostId?: string; agentId?: string; destroyed?: number };
@@ -142,7 +148,6 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
   for (const line of side) if (line.what === 'start') runs.set(line.taskId, (runs.get(line.taskId) ?? 0) + 1);
 
   const frameworkIdOf = (name: string) => frameworks.get(name)?.frameworkId;
-  const within = (seq: number, from: number, to: number) => seq >= from && seq <= to;
 
   for (const task of tasks.values()) {
     if (task.failed && task.updates.length === 0) continue;
@@ -160,7 +165,7 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
           (task.at !== undefined && e.killed.agent === task.at.agentId) ||
           (task.at !== undefined && (e.killed.executors ?? []).some((x) => x.agentId === task.at!.agentId && x.executorId === task.at!.executorId && x.frameworkId === frameworkIdOf(task.fw)))),
     );
-    const agentWent = task.at !== undefined && agentFaults.some((f) => AGENT_GOES.has(f.kind) && f.agentId === task.at!.agentId && within(f.seq, task.launchingSeq, end));
+    const agentWent = task.at !== undefined && agentFaults.some((f) => AGENT_GOES.has(f.kind) && f.agentId === task.at!.agentId && f.from <= end && f.to >= task.launchingSeq);
     const damaged = damage.some((d) => d.tasks.has(task.taskId) && d.seq >= task.launchingSeq);
     const ran = runs.get(task.taskId) ?? 0;
 

@@ -33,6 +33,29 @@ export const KNOWN_ISSUES = {
    * invariant 5 reports only resources the master counts as used that no live task needs.
    */
   'master-task-state-goes-back': 'invariant 5 checks only that the master counts no more resources used than its live tasks need',
+  /**
+   * While host-1's disk is full and its agent's checkpoint writes fail, the whole process
+   * aborts in native code, within seconds to a minute: glibc's "munmap_chunk(): invalid
+   * pointer" (seed 20261201, fault #104, a restart of that agent), "corrupted size vs.
+   * prev_size" (seed 7, fault #13, a crash of it), SIGABRT with no fault on that agent (seed
+   * 20261201 again, fault #41, in a run of its own). lmdb-js's own write errors just before
+   * print garbage buffer sizes ("buffer sizes 4096 4096 -402659504"). Related, and reproduced
+   * alone (RELIABILITY.md gives the script): `CheckpointStore.close()` never settles
+   * after a failed commit, so a graceful stop of that agent waits out its supervisor's 5 s and
+   * its worker is terminated with the environment still open. Avoided by the injector: the
+   * disk faults are drawn (the schedule stays the seed's) but the disk is not filled.
+   */
+  'native-abort-on-full-disk': 'disk-fill and disk-free stay in the schedule, but the disk is not filled',
+  /**
+   * Recovery with `strict: false` skips a corrupt record and what depends on it, but leaves them
+   * on disk. A framework's or an executor's info written again later (the next launch there)
+   * brings the skipped runs back at the next restart: their tasks, already reported TASK_LOST
+   * by the master's reconciliation, are recovered and end a second time (TASK_FAILED). A
+   * corrupt task.updates record stays in the way of every later append to that task's stream.
+   * Avoided by the injector: it damages only records nothing writes again (a task's info, a
+   * run's pid).
+   */
+  'skipped-records-stay-on-disk': 'corrupt-record damages a task.info or a run\'s pid record only',
 } as const;
 
 export type KnownIssue = keyof typeof KNOWN_ISSUES;

@@ -7,7 +7,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENTS } from './config.js';
-import { type InProcessOptions, type RunResult, runInProcess } from './in-process.js';
+import type { RunResult } from './in-process.js';
+import { runIsolated } from './isolated.js';
 import type { InvariantId } from './invariants.js';
 import { ALL_KNOWN, KNOWN_ISSUES, type KnownIssue } from './known-issues.js';
 import { runProcessMode } from './process-mode.js';
@@ -71,8 +72,7 @@ if (options.mode === 'process') {
 } else {
   faults = schedule({ seed, faults: options.faults, agents: AGENTS, ...selection });
   if (options.replay !== undefined) faults = faults.filter((f) => options.replay!.includes(f.index));
-  const run = (subset: readonly Fault[], keep?: boolean) => runInProcess({ seed, faults: subset, avoid, ...(keep ? { keep } : {}) } satisfies InProcessOptions);
-  result = await run(faults, options.keep);
+  result = await runIsolated({ seed, faults, avoid, ...(options.keep ? { keep: true } : {}) });
 }
 console.log(summarize(`chaos run (seed ${seed}, ${options.mode})`, result.report, result.ms));
 if (result.diskSkipped !== undefined) console.log(`  disk faults skipped: ${result.diskSkipped}`);
@@ -84,7 +84,7 @@ if (result.report.violations.length > 0 && options.mode === 'in-process' && opti
   const shrunk = await shrink(
     faults,
     invariant,
-    async (subset) => new Set((await runInProcess({ seed, faults: subset, avoid })).report.violations.map((v) => v.invariant)),
+    async (subset) => new Set((await runIsolated({ seed, faults: subset, avoid })).report.violations.map((v) => v.invariant)),
     options.maxTrials,
     (line) => console.log(line),
   );

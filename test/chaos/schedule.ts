@@ -26,7 +26,7 @@ const WEIGHTS: Readonly<Record<Exclude<FaultKind, 'disk-free' | 'kill-9'>, numbe
   'agent-crash-mid-checkpoint': 8,
   'agent-crash-mid-recovery': 5,
   'agent-restart-flags': 6,
-  'host-reboot': 5,
+  'host-reboot': 3,
   'executor-crash': 8,
   'master-crash': 5,
   'master-restart': 3,

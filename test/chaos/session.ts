@@ -90,6 +90,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
       log,
       inFlight: 8,
       maxLong: 3,
+      lostIsNotFinal: options.avoid.includes('lost-is-not-final'),
       ...(options.failoverFrom === undefined ? {} : { failoverFrom: options.failoverFrom }),
     });
     options.onProgress?.({ frameworks: workload.frameworkIds() });
@@ -147,6 +148,6 @@ function observe(cluster: LocalCluster, log: EventLog, gen: number): void {
   cluster.events.on('event', (event) => {
     if (LOGGED_EVENTS.has(event.type)) log.write({ t: 'cluster', gen, event: { ...event } });
   });
-  cluster.system.events.on('supervisor.escalated', (event) => log.write({ t: 'cluster', gen, event: { ...event } }));
+  for (const type of ['supervisor.escalated', 'supervisor.crashed', 'supervisor.restarted'] as const) cluster.system.events.on(type, (event) => log.write({ t: 'cluster', gen, event: { ...event } }));
   cluster.system.events.on('message.dropped', (event) => log.write({ t: 'cluster', gen, event: { ...event } }));
 }

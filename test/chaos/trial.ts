@@ -1,0 +1,12 @@
+/**
+ * One in-process chaos run in a process of its own (started by isolated.ts, its options as
+ * JSON): a native crash of the cluster then ends this process, not the runner, which reports it.
+ * The result goes to `<root>/result.json`.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type InProcessOptions, runInProcess } from './in-process.js';
+
+const options = JSON.parse(process.argv[2]!) as InProcessOptions & { root: string };
+const result = await runInProcess({ ...options, keep: true });
+writeFileSync(join(options.root, 'result.json'), JSON.stringify(result));
