@@ -1,7 +1,7 @@
 import { TERMINAL_STATES } from '../../src/index.js';
 import type { ClusterView, FrameworkRecord, Killed, LogRecord, Placement } from './event-log.js';
 import { type ChaosTaskKind, failureOf, valueOf } from './fixtures/chaos-tasks.js';
-import type { KnownIssue } from './known-issues.js';
+import { type KnownIssue, isAfterTerminalByGoingBack, isProvisional } from './known-issues.js';
 import { agentLive, masterLiveByAgent, sameCounts } from './quiesce.js';
 
 /** Invariants 1–6 of RELIABILITY.md; `liveness`: the cluster did not come back from a fault. */
@@ -60,7 +60,7 @@ const describe = (u: Update) => `${u.state}${u.source ? ` ${u.source.replace('SO
  * left after stop.
  */
 export function check(records: readonly LogRecord[], side: readonly { taskId: string; what: string }[], avoid: readonly KnownIssue[] = []): CheckReport {
-  const lostIsProvisional = avoid.includes('lost-is-not-final');
+
   const violations: Violation[] = [];
   const checked: Record<InvariantId, number> = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, '6': 0, liveness: 0 };
   /** Per task, only the first violation of each invariant is kept (the rest usually follow from it); the others are counted. */
@@ -154,7 +154,7 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
     const fw = frameworks.get(task.fw);
     const checkpoint = fw?.checkpoint === true;
     const partitionAware = fw?.partitionAware === true;
-    if (lostIsProvisional && !partitionAware) task.updates.splice(0, task.updates.length, ...withoutProvisionalLost(task.updates));
+    task.updates.splice(0, task.updates.length, ...withoutUntrusted(task.updates, partitionAware, avoid));
     const firstTerminal = task.updates.find((u) => terminal(u.update.state));
     const end = firstTerminal?.seq ?? Number.POSITIVE_INFINITY;
     const executorEnded = endings.some(
@@ -243,14 +243,19 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
 }
 
 /**
- * Known issue `lost-is-not-final`: the master's TASK_LOST of an unreachable agent's task
- * (REASON_AGENT_REMOVED), when more news of the task came after it (the master taking it back,
- * or the task's own stream).
+ * The updates the checks count, under the known issues avoided: a provisional master update
+ * (`isProvisional`) when more news of the task followed it, and a master TASK_LOST that the
+ * master's going back on a terminal state made (`isAfterTerminalByGoingBack`).
  */
-function withoutProvisionalLost(updates: Task['updates']): Task['updates'] {
-  const provisional = (u: Update) => u.uuid === '' && u.state === 'TASK_LOST' && u.reason === 'REASON_AGENT_REMOVED';
+function withoutUntrusted(updates: Task['updates'], partitionAware: boolean, avoid: readonly KnownIssue[]): Task['updates'] {
+  const provisional = (u: Update) => isProvisional(u, partitionAware, avoid);
   const lastNews = updates.findLastIndex((u) => !provisional(u.update) && (u.update.uuid !== '' || u.update.reason === 'REASON_AGENT_REREGISTERED'));
-  return updates.filter((u, i) => i > lastNews || !provisional(u.update));
+  let terminalBefore = false;
+  return updates.filter((u, i) => {
+    const counted = !(i < lastNews && provisional(u.update)) && !isAfterTerminalByGoingBack(u.update, terminalBefore, avoid);
+    if (counted && terminal(u.update.state)) terminalBefore = true;
+    return counted;
+  });
 }
 
 /** Why an outcome is not the task's true one, or undefined if it is. */
@@ -320,7 +325,9 @@ function checkViews(
     }
     const byKey = new Map(view.masterTasks.map((t) => [`${t.frameworkId}/${t.taskId}`, t]));
     for (const task of tasks.values()) {
-      const seen = task.updates.filter((u) => u.seq < seq);
+      // The latest news: repeats of an update already received (at-least-once resends) are not news.
+      const uuids = new Set<string>();
+      const seen = task.updates.filter((u) => u.seq < seq && (u.update.uuid === '' || (!uuids.has(u.update.uuid) && uuids.add(u.update.uuid) !== undefined)));
       if (seen.length === 0) continue;
       checked['5']++;
       const latest = seen.at(-1)!.update;

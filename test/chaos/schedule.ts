@@ -25,14 +25,14 @@ const WEIGHTS: Readonly<Record<Exclude<FaultKind, 'disk-free' | 'kill-9'>, numbe
   'agent-crash': 12,
   'agent-crash-mid-checkpoint': 8,
   'agent-crash-mid-recovery': 5,
-  'agent-restart-flags': 6,
+  'agent-restart-flags': 4,
   'host-reboot': 3,
-  'executor-crash': 8,
+  'executor-crash': 10,
   'master-crash': 5,
   'master-restart': 3,
-  'drop-messages': 20,
-  'agent-pause': 5,
-  'corrupt-record': 4,
+  'drop-messages': 24,
+  'agent-pause': 3,
+  'corrupt-record': 3,
   'recovery-timeout': 2,
   'disk-fill': 8,
 };
@@ -126,7 +126,7 @@ export function schedule(options: ScheduleOptions): Fault[] {
   let at = 0;
   let diskFull = false;
   for (let index = 0; index < options.faults; index++) {
-    at += prng.int(0, options.maxGap ?? 4);
+    at += prng.int(0, options.maxGap ?? 2);
     let kind = prng.weighted(weights) as FaultKind;
     if (kind === 'disk-fill' && diskFull) kind = 'disk-free';
     if (kind === 'disk-fill' || kind === 'disk-free') diskFull = kind === 'disk-fill';

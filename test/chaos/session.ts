@@ -90,7 +90,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
       log,
       inFlight: 8,
       maxLong: 3,
-      lostIsNotFinal: options.avoid.includes('lost-is-not-final'),
+      avoid: options.avoid,
       ...(options.failoverFrom === undefined ? {} : { failoverFrom: options.failoverFrom }),
     });
     options.onProgress?.({ frameworks: workload.frameworkIds() });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { type Framework, type LocalCluster, type TaskStatus, isTerminal } from '../../src/index.js';
 import type { EventLog, FrameworkRecord } from './event-log.js';
 import { type ChaosTaskArgs, type ChaosTaskKind, chaosTasksModule } from './fixtures/chaos-tasks.js';
+import { type KnownIssue, isProvisional } from './known-issues.js';
 import { Prng } from './prng.js';
 
 /** The frameworks of every run: two that checkpoint (one partition-aware) and one that does not. */
@@ -24,8 +25,8 @@ export interface WorkloadOptions {
   readonly inFlight: number;
   /** Of those, at most this many long ones (run until killed). */
   readonly maxLong: number;
-  /** Known issue `lost-is-not-final`: a master's TASK_LOST of an unreachable agent does not end a task. */
-  readonly lostIsNotFinal?: boolean;
+  /** Known issues stepped around (`isProvisional`: master updates that do not end a task). */
+  readonly avoid: readonly KnownIssue[];
   /** A framework id per name, from an earlier process: those frameworks are failed over to, not registered anew. */
   readonly failoverFrom?: Readonly<Record<string, string>>;
 }
@@ -42,6 +43,8 @@ interface Tracked {
   readonly adopted: boolean;
   /** Accepted on an offer (until then the master cannot know it, and it is not reconciled). */
   sent: boolean;
+  /** Its last news is a master update a known issue makes untrustworthy (`isProvisional`): ended, unless more news comes. */
+  provisional: boolean;
 }
 
 interface Stream {
@@ -130,9 +133,10 @@ export class Workload extends EventEmitter<Events> {
     });
     this.emit('update', status);
     const tracked = this.tasks.get(status.taskId);
-    // Known issue `lost-is-not-final`: the master's TASK_LOST of an unreachable agent's task is not believed (the task may come back).
-    const provisional = this.options.lostIsNotFinal === true && !stream.info.partitionAware && status.state === 'TASK_LOST' && status.reason === 'REASON_AGENT_REMOVED' && status.uuid === '';
+    // Known issues: a master update that may be taken back is not believed.
+    const provisional = isProvisional(status, stream.info.partitionAware, this.options.avoid);
     const gone = (isTerminal(status.state) && !provisional) || (status.state === 'TASK_UNKNOWN' && stream.info.partitionAware);
+    if (tracked !== undefined) tracked.provisional = provisional;
     if (tracked === undefined || tracked.ended || !gone) return;
     tracked.ended = true;
     if (!tracked.adopted) {
@@ -162,7 +166,7 @@ export class Workload extends EventEmitter<Events> {
     const executor =
       choice === 'default' ? undefined : choice === 'own' ? {} : { executorId: `${choice}-${prng.int(0, 1)}` as never, isolation: choice === 'worker' ? ('worker' as const) : ('shared' as const) };
     const killAt = kind === 'long' ? this.completions + prng.int(5, 60) : Infinity;
-    this.tasks.set(taskId, { fw: info.name, kind, killAt, killRequested: false, ended: false, adopted: false, sent: false });
+    this.tasks.set(taskId, { fw: info.name, kind, killAt, killRequested: false, ended: false, adopted: false, sent: false, provisional: false });
     stream.live++;
     if (kind === 'long') stream.liveLong++;
     const args: ChaosTaskArgs = { taskId, sideLog, kind, ms };
@@ -230,7 +234,7 @@ export class Workload extends EventEmitter<Events> {
 
   /** Tasks launched in earlier processes that had not ended: tracked again, so that they are reconciled and their slots counted. */
   adopt(open: readonly { taskId: string; fw: string; kind: ChaosTaskKind }[]): void {
-    for (const task of open) this.tasks.set(task.taskId, { fw: task.fw, kind: task.kind, killAt: task.kind === 'long' ? this.completions : Infinity, killRequested: false, ended: false, adopted: true, sent: true });
+    for (const task of open) this.tasks.set(task.taskId, { fw: task.fw, kind: task.kind, killAt: task.kind === 'long' ? this.completions : Infinity, killRequested: false, ended: false, adopted: true, sent: true, provisional: false });
   }
 
   /** No more launches; every long task is killed (one still being launched as soon as it is accepted). */
@@ -245,9 +249,9 @@ export class Workload extends EventEmitter<Events> {
     this.launching = false;
   }
 
-  /** Tasks not ended yet, by kind. */
+  /** Tasks not ended yet (a provisional end counts as an end here), by kind. */
   open(filter: (kind: ChaosTaskKind) => boolean = () => true): string[] {
-    return [...this.tasks].filter(([, t]) => !t.ended && filter(t.kind)).map(([id]) => id);
+    return [...this.tasks].filter(([, t]) => !t.ended && !t.provisional && filter(t.kind)).map(([id]) => id);
   }
 
   stop(): void {
