@@ -11,6 +11,8 @@ import type { ChildArgs } from './process-mode.js';
 import { runPaths, runSession } from './session.js';
 import { SmallDisk } from './small-disk.js';
 
+// Its parent gone, a process of the run must not go on alone.
+process.on('disconnect', () => process.exit(70));
 const args = JSON.parse(process.argv[2]!) as ChildArgs;
 const paths = runPaths(args.root);
 const earlier = readLog(paths.log);
@@ -45,4 +47,9 @@ await runSession({
     if (completions !== undefined) process.stdout.write(`completions ${completions}\n`);
   },
 });
-if (args.final) process.stdout.write('end\n');
+if (args.final) {
+  process.stdout.write('end\n');
+  // The channel is a handle of its own: let go of it, and the process exits by itself (or shows what it left).
+  process.removeAllListeners('disconnect');
+  process.disconnect();
+}

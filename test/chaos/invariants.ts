@@ -330,7 +330,8 @@ function checkViews(
       const seen = task.updates.filter((u) => u.seq < seq && (u.update.uuid === '' || (!uuids.has(u.update.uuid) && uuids.add(u.update.uuid) !== undefined)));
       if (seen.length === 0) continue;
       checked['5']++;
-      const latest = seen.at(-1)!.update;
+      // A terminal state is final for the framework: older updates that come after it change nothing.
+      const latest = seen.find((u) => terminal(u.update.state))?.update ?? seen.at(-1)!.update;
       const fw = frameworks.get(task.fw);
       const master = byKey.get(`${fw?.frameworkId}/${task.taskId}`);
       const gone = terminal(latest.state) || (fw?.partitionAware === true && latest.state === 'TASK_UNKNOWN');

@@ -18,9 +18,9 @@ const STDERR_TAIL = 2_000;
 export async function runIsolated(options: InProcessOptions): Promise<RunResult> {
   const root = mkdtempSync(join(tmpdir(), 'mesolith-chaos-'));
   const started = Date.now();
-  const child = spawn(process.execPath, [TRIAL.pathname, JSON.stringify({ ...options, root })], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [TRIAL.pathname, JSON.stringify({ ...options, root })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
+  child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-20 * STDERR_TAIL);
   });
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));

@@ -65,7 +65,7 @@ export async function runProcessMode(options: ProcessModeOptions): Promise<RunRe
       const moment: Moment = prng.chance(0.25) ? { afterMs: prng.int(0, 2_500) } : { completions: prng.int(3, 40) };
       const faults = schedule({ seed: options.seed + gen * 1_000_003, faults: options.faultsPerProcess, agents: AGENTS, ...(options.only ? { only: options.only } : {}), ...(options.without ? { without: options.without } : {}) });
       const args: ChildArgs = { root, seed: options.seed, gen, faults, final, disk: disk?.dir, avoid: options.avoid };
-      const child = spawn(process.execPath, [CHILD.pathname, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [CHILD.pathname, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
       if (final) {
         await finish(child, paths.log, gen);
         options.progress?.(`process ${gen}: quiesced and stopped`);
@@ -97,14 +97,16 @@ const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.ex
 
 /** Kills the child with SIGKILL at its moment; resolves once it is gone, saying what triggered the kill. */
 async function killAt(child: ChildProcess, moment: Moment): Promise<string> {
+  const timers: ReturnType<typeof setTimeout>[] = [];
   const how = await new Promise<string>((resolve) => {
     let stuck: ReturnType<typeof setTimeout> | undefined;
     const watchdog = () => {
       clearTimeout(stuck);
       stuck = setTimeout(() => resolve('stuck: no completion'), STUCK_MS);
+      timers.push(stuck);
     };
     watchdog();
-    if ('afterMs' in moment) setTimeout(() => resolve(`${moment.afterMs} ms after start`), moment.afterMs);
+    if ('afterMs' in moment) timers.push(setTimeout(() => resolve(`${moment.afterMs} ms after start`), moment.afterMs));
     lines(child, (line) => {
       watchdog();
       const completions = /^completions (\d+)$/.exec(line);
@@ -112,6 +114,7 @@ async function killAt(child: ChildProcess, moment: Moment): Promise<string> {
     });
     child.once('exit', (code, signal) => resolve(`it exited by itself (${signal ?? code})`));
   });
+  for (const timer of timers) clearTimeout(timer);
   child.kill('SIGKILL');
   await exited(child);
   return how;

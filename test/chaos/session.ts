@@ -88,8 +88,8 @@ export async function runSession(options: SessionOptions): Promise<void> {
       gen,
       sideLog: paths.sideLog,
       log,
-      inFlight: 8,
-      maxLong: 3,
+      inFlight: 6,
+      maxLong: 2,
       avoid: options.avoid,
       ...(options.failoverFrom === undefined ? {} : { failoverFrom: options.failoverFrom }),
     });

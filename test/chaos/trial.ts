@@ -7,6 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type InProcessOptions, runInProcess } from './in-process.js';
 
+// Its parent gone (a test runner's timeout killed it), the run must not go on alone.
+process.on('disconnect', () => process.exit(70));
 const options = JSON.parse(process.argv[2]!) as InProcessOptions & { root: string };
 const result = await runInProcess({ ...options, keep: true });
 writeFileSync(join(options.root, 'result.json'), JSON.stringify(result));
+// The channel is a handle of its own: let go of it, and the process exits by itself.
+process.removeAllListeners('disconnect');
+process.disconnect();
