@@ -31,7 +31,7 @@ for (const record of earlier) {
   if (record.t === 'update' && (isTerminal(record.state as never) || (record.state === 'TASK_UNKNOWN' && frameworks.get(record.fw) === true))) open.delete(record.taskId);
 }
 
-await runSession({
+const ok = await runSession({
   mode: 'process',
   seed: args.seed,
   gen: args.gen,
@@ -43,10 +43,13 @@ await runSession({
   adopt: [...open.values()],
   completionsBeforeEnd: 30,
   avoid: args.avoid,
+  damaged: earlier.some((record) => record.t === 'damage'),
   onProgress: ({ completions }) => {
     if (completions !== undefined) process.stdout.write(`completions ${completions}\n`);
   },
 });
+// A process whose cluster could not start has nothing to wait for: its parent sees it exit.
+if (!ok && !args.final) process.exit(1);
 if (args.final) {
   process.stdout.write('end\n');
   // The channel is a handle of its own: let go of it, and the process exits by itself (or shows what it left).

@@ -13,9 +13,10 @@ export const SMALL_DISK_BYTES = 32 << 20;
  * The cluster every chaos run starts: timeouts and retries short enough that a few hundred
  * faults heal in minutes (resends after 200 ms, reconnect retries every 500 ms, executors that
  * wait 3 s for their agent), supervisors that never give a host up for crashing often, and
- * few pool threads (the machine has two cores).
+ * few pool threads (the machine has two cores). `strict: false` for a work dir whose records a
+ * fault damaged (process mode: the next process starts on it, as an operator would).
  */
-export function chaosCluster(workDir: string): LocalClusterOptions {
+export function chaosCluster(workDir: string, strict = true): LocalClusterOptions {
   return {
     workDir,
     agents: Array.from({ length: AGENTS }, () => ({ resources: { cpus: 8, mem: 4_096 }, attributes: { rack: 'chaos' } })),
@@ -30,6 +31,7 @@ export function chaosCluster(workDir: string): LocalClusterOptions {
       executorReregistrationRetryIntervalMs: 500,
       recoveryTimeoutMs: RECOVERY_TIMEOUT_MS,
       gcDelayMs: 2_000,
+      strict,
     },
     executorsPerSharedWorker: 8,
     agentRestarts: { intensity: { maxRestarts: 10_000, withinMs: 60_000 }, backoff: { initialMs: 0, maxMs: 0, jitter: 0 } },

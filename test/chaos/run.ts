@@ -38,6 +38,12 @@ const program = new Command('chaos')
   .option('--without <kinds>', 'leave these fault kinds out (comma-separated)', kinds)
   .option('--only <kinds>', 'only these fault kinds (comma-separated)', kinds)
   .addOption(new Option('--known <how>', `avoid: step around the known bugs (${ALL_KNOWN.join(', ')}); report: do not, to see them`).choices(['avoid', 'report']).default('avoid'))
+  .option('--expose <issues>', 'step around every known bug but these (comma-separated), to see them alone', (v) => {
+    const list = v.split(',').filter((k) => k !== '');
+    const unknown = list.filter((k) => !(ALL_KNOWN as string[]).includes(k));
+    if (unknown.length > 0) throw new InvalidArgumentError(`Unknown known issue(s) ${unknown.join(', ')}; known: ${ALL_KNOWN.join(', ')}.`);
+    return list as KnownIssue[];
+  })
   .option('--replay <indices>', 'run only these faults of the schedule (comma-separated indices, as a shrunk sequence prints them)', (v) => v.split(',').map(count))
   .option('--no-shrink', 'on a violation, do not look for the shortest failing sequence')
   .option('--max-trials <n>', 'runs the shrinking may make', count, 16)
@@ -57,9 +63,10 @@ const options = program.opts<{
   maxTrials: number;
   keep?: boolean;
   replay?: number[];
+  expose?: KnownIssue[];
 }>();
 const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-const avoid: KnownIssue[] = options.known === 'avoid' ? ALL_KNOWN : [];
+const avoid: KnownIssue[] = options.known === 'avoid' ? ALL_KNOWN.filter((issue) => !options.expose?.includes(issue)) : [];
 const selection = { ...(options.only ? { only: options.only } : {}), ...(options.without ? { without: options.without } : {}) };
 
 console.log(`chaos: seed ${seed}, mode ${options.mode}, known bugs: ${avoid.length > 0 ? `avoided (${avoid.join(', ')})` : 'not avoided'}`);
@@ -91,6 +98,7 @@ if (result.report.violations.length > 0 && options.mode === 'in-process' && opti
   console.log(`shortest failing sequence found (seed ${seed}, invariant ${invariant}, ${shrunk.trials} runs${shrunk.exhausted ? ', search cut short' : ''}):`);
   for (const fault of shrunk.faults) console.log(`  ${describeFault(fault)}`);
   if (shrunk.faults.length === 0) console.log('  (none: the workload alone breaks it)');
-  console.log(`replay: npm run chaos -- --seed ${seed} --faults ${options.faults}${options.only ? ` --only ${options.only.join(',')}` : ''}${options.without ? ` --without ${options.without.join(',')}` : ''} --replay ${shrunk.faults.map((f) => f.index).join(',')} --no-shrink`);
+  const flags = [options.only && `--only ${options.only.join(',')}`, options.without && `--without ${options.without.join(',')}`, options.known === 'report' && '--known report', options.expose && `--expose ${options.expose.join(',')}`].filter(Boolean).join(' ');
+  console.log(`replay: npm run chaos -- --seed ${seed} --faults ${options.faults} ${flags} --replay ${shrunk.faults.map((f) => f.index).join(',')} --no-shrink`);
 }
 process.exitCode = result.report.violations.length > 0 ? 1 : 0;

@@ -42,6 +42,8 @@ export interface SessionOptions {
   readonly onProgress?: (what: { completions?: number; frameworks?: Record<string, string> }) => void;
   /** Known bugs the run steps around (see known-issues.ts). */
   readonly avoid: readonly KnownIssue[];
+  /** An earlier process damaged a checkpoint record (`corrupt-record`): agents start with `strict: false`. */
+  readonly damaged?: boolean;
 }
 
 /** A fault whose moment does not come (no task completes) fires anyway after this long. */
@@ -71,7 +73,8 @@ const LOGGED_EVENTS = new Set([
  * and the fault injector, plays its faults, and (if final) quiesces, stops and looks for
  * leftovers. Everything goes to the event log.
  */
-export async function runSession(options: SessionOptions): Promise<void> {
+/** Resolves false if the session itself failed (its error is in the log). */
+export async function runSession(options: SessionOptions): Promise<boolean> {
   const { gen, paths } = options;
   const log = new EventLog(paths.log);
   const baseline = process.getActiveResourcesInfo();
@@ -80,7 +83,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
   let cluster: LocalCluster | undefined;
   let workload: Workload | undefined;
   try {
-    cluster = await LocalCluster.start(chaosCluster(paths.workDir));
+    cluster = await LocalCluster.start(chaosCluster(paths.workDir, !options.damaged));
     observe(cluster, log, gen);
     const watch = await ExecutorWatch.start(cluster.system, log, gen);
     workload = await Workload.start(cluster, {
@@ -109,12 +112,14 @@ export async function runSession(options: SessionOptions): Promise<void> {
         log.write({ t: 'fault_done', gen, index: fault.index, kind: fault.kind, ms: Date.now() - faultStarted, error: String((error as Error)?.stack ?? error) });
       }
     }
-    if (!options.final) return;
+    if (!options.final) return true;
     if (options.completionsBeforeEnd !== undefined) await until(running, running.completions + options.completionsBeforeEnd);
     await quiesce({ cluster, workload: running, injector, log, gen, settleMs: options.settleMs ?? 60_000 });
     log.write({ t: 'end', gen, completions: running.completions, ms: Date.now() - started });
+    return true;
   } catch (error) {
     log.write({ t: 'error', gen, text: String((error as Error)?.stack ?? error) });
+    return false;
   } finally {
     if (options.final) {
       workload?.stop();
