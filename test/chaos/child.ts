@@ -44,9 +44,7 @@ const ok = await runSession({
   completionsBeforeEnd: 30,
   avoid: args.avoid,
   damaged: earlier.some((record) => record.t === 'damage'),
-  onProgress: ({ completions }) => {
-    if (completions !== undefined) process.stdout.write(`completions ${completions}\n`);
-  },
+  onProgress: (completions) => process.stdout.write(`completions ${completions}\n`),
 });
 // A process whose cluster could not start has nothing to wait for: its parent sees it exit.
 if (!ok && !args.final) process.exit(1);

@@ -5,7 +5,7 @@ import { nextSystemEvent } from '../probe.js';
 import type { EventLog, ExecutorKey } from './event-log.js';
 import type { ExecutorWatch } from './executor-watch.js';
 import type { KnownIssue } from './known-issues.js';
-import type { Corruptible, Fault } from './schedule.js';
+import { type Corruptible, FAULT_KINDS, type Fault } from './schedule.js';
 import type { SmallDisk } from './small-disk.js';
 import type { Workload } from './workload.js';
 
@@ -319,17 +319,7 @@ const FINAL_WHEN_SKIPPED: Readonly<Record<Corruptible, Corruptible>> = {
 };
 
 /** Faults aimed at one agent: they wait for it to be back from a crash first. */
-const AIMS_AT_AGENT: ReadonlySet<Fault['kind']> = new Set([
-  'agent-crash',
-  'agent-crash-mid-checkpoint',
-  'agent-crash-mid-recovery',
-  'agent-restart-flags',
-  'host-reboot',
-  'executor-crash',
-  'agent-pause',
-  'corrupt-record',
-  'recovery-timeout',
-]);
+const AIMS_AT_AGENT: ReadonlySet<Fault['kind']> = new Set(FAULT_KINDS.filter((kind) => !['drop-messages', 'master-crash', 'master-restart', 'disk-fill', 'disk-free'].includes(kind)));
 
 /** What a skipped record takes along: everything in its directory (a task's, a run's, an executor's, a framework's). */
 function scopeOf(key: string): string {

@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InProcessOptions, RunResult } from './in-process.js';
+import type { InProcessOptions } from './in-process.js';
+import type { RunResult } from './run-dir.js';
 import { readLog, readSideLog } from './event-log.js';
 import { check } from './invariants.js';
 
@@ -18,7 +19,10 @@ const STDERR_TAIL = 2_000;
 export async function runIsolated(options: InProcessOptions): Promise<RunResult> {
   const root = mkdtempSync(join(tmpdir(), 'mesolith-chaos-'));
   const started = Date.now();
-  const child = spawn(process.execPath, [TRIAL.pathname, JSON.stringify({ ...options, root })], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  // In a file: a schedule of thousands of faults is more than a command line holds (E2BIG).
+  const optionsFile = join(root, 'options.json');
+  writeFileSync(optionsFile, JSON.stringify({ ...options, root }));
+  const child = spawn(process.execPath, [TRIAL.pathname, optionsFile], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-20 * STDERR_TAIL);

@@ -1,17 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AGENTS, SMALL_DISK_BYTES } from './config.js';
-import { EventLog, readLog, readSideLog } from './event-log.js';
-import type { RunResult } from './in-process.js';
-import { check } from './invariants.js';
+import { AGENTS } from './config.js';
+import { EventLog } from './event-log.js';
 import type { KnownIssue } from './known-issues.js';
 import { Prng } from './prng.js';
+import { type RunResult, inRunDir } from './run-dir.js';
 import { type Fault, schedule } from './schedule.js';
-import { runPaths } from './session.js';
-import { SmallDisk } from './small-disk.js';
 
 /** What the parent hands a child process (as JSON, its one argument). */
 export interface ChildArgs {
@@ -52,19 +47,14 @@ const STUCK_MS = 30_000;
  * frameworks over (`failoverFrom`) and carries on. The last one quiesces and stops. The
  * invariants are then checked over the log every process appended to.
  */
-export async function runProcessMode(options: ProcessModeOptions): Promise<RunResult> {
-  const root = mkdtempSync(join(tmpdir(), 'mesolith-chaos-process-'));
-  const paths = runPaths(root);
-  const started = Date.now();
-  const mounted = SmallDisk.mount(join(paths.workDir, 'host-1'), SMALL_DISK_BYTES);
-  const disk = mounted instanceof SmallDisk ? mounted : undefined;
+export function runProcessMode(options: ProcessModeOptions): Promise<RunResult> {
   const prng = new Prng(options.seed, 'kills');
-  try {
+  return inRunDir({ prefix: 'mesolith-chaos-process-', avoid: options.avoid, ...(options.keep === undefined ? {} : { keep: options.keep }) }, async (paths, disk) => {
     for (let gen = 0; gen <= options.kills; gen++) {
       const final = gen === options.kills;
       const moment: Moment = prng.chance(0.25) ? { afterMs: prng.int(0, 2_500) } : { completions: prng.int(3, 40) };
       const faults = schedule({ seed: options.seed + gen * 1_000_003, faults: options.faultsPerProcess, agents: AGENTS, ...(options.only ? { only: options.only } : {}), ...(options.without ? { without: options.without } : {}) });
-      const args: ChildArgs = { root, seed: options.seed, gen, faults, final, disk: disk?.dir, avoid: options.avoid };
+      const args: ChildArgs = { root: dirname(paths.log), seed: options.seed, gen, faults, final, disk: disk?.dir, avoid: options.avoid };
       const child = spawn(process.execPath, [CHILD.pathname, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
       if (final) {
         await finish(child, paths.log, gen);
@@ -78,14 +68,7 @@ export async function runProcessMode(options: ProcessModeOptions): Promise<RunRe
         options.progress?.(`process ${gen}: kill -9 (${how})`);
       }
     }
-  } finally {
-    if (disk !== undefined) cpSync(join(disk.dir, 'meta'), join(root, 'host-1-meta'), { recursive: true, force: true });
-    disk?.unmount();
-  }
-  const report = check(readLog(paths.log), readSideLog(paths.sideLog), options.avoid);
-  const keep = options.keep === true || report.violations.length > 0;
-  if (!keep) rmSync(root, { recursive: true, force: true });
-  return { report, ms: Date.now() - started, root: keep ? root : undefined, ...(disk === undefined ? { diskSkipped: (mounted as { reason: string }).reason } : {}) };
+  });
 }
 
 /** Lines the child prints: `completions N` as tasks end, `end` once it has quiesced. */

@@ -7,7 +7,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AGENTS } from './config.js';
-import type { RunResult } from './in-process.js';
+import type { RunResult } from './run-dir.js';
 import { runIsolated } from './isolated.js';
 import type { InvariantId } from './invariants.js';
 import { ALL_KNOWN, KNOWN_ISSUES, type KnownIssue } from './known-issues.js';

@@ -38,8 +38,8 @@ export interface SessionOptions {
   /** A final session first waits for this many completions (process mode: the last process runs a while before it quiesces). */
   readonly completionsBeforeEnd?: number;
   readonly settleMs?: number;
-  /** Told each completion and each framework registration (process mode reports them to its parent). */
-  readonly onProgress?: (what: { completions?: number; frameworks?: Record<string, string> }) => void;
+  /** Told each task completion (process mode reports them to its parent). */
+  readonly onProgress?: (completions: number) => void;
   /** Known bugs the run steps around (see known-issues.ts). */
   readonly avoid: readonly KnownIssue[];
   /** An earlier process damaged a checkpoint record (`corrupt-record`): agents start with `strict: false`. */
@@ -96,9 +96,8 @@ export async function runSession(options: SessionOptions): Promise<boolean> {
       avoid: options.avoid,
       ...(options.failoverFrom === undefined ? {} : { failoverFrom: options.failoverFrom }),
     });
-    options.onProgress?.({ frameworks: workload.frameworkIds() });
     const running = workload;
-    running.on('completion', (completions) => options.onProgress?.({ completions }));
+    running.on('completion', (completions) => options.onProgress?.(completions));
     if (options.adopt !== undefined) running.adopt(options.adopt);
     running.reconcile();
     const injector = new FaultInjector({ cluster, workload: running, log, gen, watch, disk: options.disk, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, pingIntervalMs: PING_TIMEOUT_MS, avoid: new Set(options.avoid) });

@@ -33,10 +33,6 @@ export class SmallDisk {
     return disk;
   }
 
-  get full(): boolean {
-    return this.filler !== undefined;
-  }
-
   fill(): void {
     this.filler ??= fillDisk(this.dir);
   }

@@ -94,11 +94,6 @@ export class Workload extends EventEmitter<Events> {
     return workload;
   }
 
-  /** Frameworks registered so far, by name (what a later process fails over to). */
-  frameworkIds(): Record<string, string> {
-    return Object.fromEntries(this.streams.map((s) => [s.info.name, s.framework.frameworkId]));
-  }
-
   private async register(info: Omit<FrameworkRecord, 'frameworkId'>): Promise<void> {
     const { log, gen } = this.options;
     const failoverFrom = this.options.failoverFrom?.[info.name];
