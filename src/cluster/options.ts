@@ -1,43 +1,59 @@
 import * as v from 'valibot';
+import { durationMs } from '../actor/index.js';
 import { validateOptions } from '../actor/options.js';
 import type { AgentFlags } from '../agent/options.js';
-import type { FrameworkInfo } from '../protocol/index.js';
+import { type FrameworkInfo, FrameworkInfoSchema } from '../protocol/index.js';
 import type { LocalClusterOptions } from './local-cluster.js';
 
 const nonNegativeInt = v.pipe(v.number(), v.integer(), v.minValue(0));
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
-const resources = v.strictObject({ cpus: v.pipe(v.number(), v.minValue(0)), mem: v.pipe(v.number(), v.minValue(0)), disk: v.optional(v.pipe(v.number(), v.minValue(0))) });
+/** A duration option: whole ms up to ten years (longer waits are scheduled in steps); `Infinity` where it means "never". */
+const duration = v.optional(durationMs());
+const positiveDuration = v.optional(durationMs({ min: 1 }));
+const finite = v.pipe(v.number(), v.finite(), v.minValue(0));
+const resources = v.strictObject({ cpus: finite, mem: finite, disk: v.optional(finite) });
 const host = v.strictObject({ resources: v.optional(resources), attributes: v.optional(v.record(v.string(), v.string())) });
 
 const AgentFlagsSchema = v.strictObject({
-  statusUpdateRetry: v.optional(v.strictObject({ initialMs: positiveInt, maxMs: positiveInt })),
-  registrationRetryMs: v.optional(positiveInt),
-  executorShutdownGracePeriodMs: v.optional(nonNegativeInt),
+  statusUpdateRetry: v.optional(v.strictObject({ initialMs: durationMs({ min: 1 }), maxMs: durationMs({ min: 1 }) })),
+  registrationRetryMs: positiveDuration,
+  executorShutdownGracePeriodMs: duration,
   executorPoolThreads: v.optional(positiveInt),
   executorTasksPerThread: v.optional(positiveInt),
   strict: v.optional(v.boolean()),
-  executorRegistrationTimeoutMs: v.optional(positiveInt),
-  executorReregistrationTimeoutMs: v.optional(positiveInt),
-  recoveryTimeoutMs: v.optional(positiveInt),
+  executorRegistrationTimeoutMs: positiveDuration,
+  executorReregistrationTimeoutMs: positiveDuration,
+  recoveryTimeoutMs: positiveDuration,
   reconfigurationPolicy: v.optional(v.picklist(['equal', 'additive'])),
   recover: v.optional(v.picklist(['reconnect', 'cleanup'])),
-  executorReregistrationRetryIntervalMs: v.optional(positiveInt),
-  gcDelayMs: v.optional(nonNegativeInt),
+  executorReregistrationRetryIntervalMs: positiveDuration,
+  gcDelayMs: duration,
+  checkpointRetryMs: positiveDuration,
+  executorIdleTimeoutMs: duration,
+});
+
+const MasterFlagsSchema = v.strictObject({
+  agentPingTimeoutMs: positiveDuration,
+  maxAgentPingTimeouts: v.optional(positiveInt),
+  offerTimeoutMs: positiveDuration,
+  maxCompletedTasksPerFramework: v.optional(nonNegativeInt),
+  completedTaskRetentionMs: duration,
+  maxCompletedFrameworks: v.optional(nonNegativeInt),
 });
 
 const ClusterOptionsSchema = v.strictObject({
   workDir: v.optional(v.pipe(v.string(), v.minLength(1))),
   agents: v.optional(v.union([positiveInt, v.pipe(v.array(host), v.minLength(1))])),
-  master: v.optional(v.strictObject({ agentPingTimeoutMs: v.optional(positiveInt), maxAgentPingTimeouts: v.optional(positiveInt), offerTimeoutMs: v.optional(positiveInt) })),
+  master: v.optional(MasterFlagsSchema),
   agent: v.optional(AgentFlagsSchema),
   system: v.optional(v.record(v.string(), v.unknown())),
   executorsPerSharedWorker: v.optional(positiveInt),
-  startTimeoutMs: v.optional(positiveInt),
+  startTimeoutMs: positiveDuration,
   autoRestartAgents: v.optional(v.boolean()),
   agentRestarts: v.optional(
     v.strictObject({
-      intensity: v.optional(v.strictObject({ maxRestarts: nonNegativeInt, withinMs: positiveInt })),
-      backoff: v.optional(v.strictObject({ initialMs: nonNegativeInt, maxMs: nonNegativeInt, jitter: v.pipe(v.number(), v.minValue(0), v.maxValue(1)) })),
+      intensity: v.optional(v.strictObject({ maxRestarts: nonNegativeInt, withinMs: durationMs({ min: 1, infinite: true }) })),
+      backoff: v.optional(v.strictObject({ initialMs: durationMs(), maxMs: durationMs(), jitter: v.pipe(v.number(), v.minValue(0), v.maxValue(1)) })),
     }),
   ),
 });
@@ -52,15 +68,8 @@ export function validateAgentFlags(flags: AgentFlags | undefined): void {
   if (flags !== undefined) validateOptions('agent flags', AgentFlagsSchema, flags);
 }
 
-const FrameworkInfoSchema = v.strictObject({
-  name: v.pipe(v.string(), v.minLength(1)),
-  checkpoint: v.optional(v.boolean()),
-  role: v.optional(v.pipe(v.string(), v.minLength(1))),
-  partitionAware: v.optional(v.boolean()),
-  failoverTimeoutMs: v.optional(nonNegativeInt),
-});
 
 /** Checks a framework's info as `registerFramework` is given it. */
 export function validateFrameworkInfo(info: Partial<FrameworkInfo>): void {
-  validateOptions('framework info', FrameworkInfoSchema, info);
+  validateOptions('framework info', FrameworkInfoSchema, { checkpoint: false, ...info });
 }

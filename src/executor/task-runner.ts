@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { type LongTimer, setLongTimeout } from '../actor/index.js';
 import type { PoolSize, TaskRun } from '../protocol/index.js';
 import { KILL_SLOTS, type PoolControl, type PoolJob, type PoolWorkerData, slotOf } from './pool-protocol.js';
 
@@ -60,11 +61,11 @@ class TaskPool {
     this.nextTask = (this.nextTask % 0x7fffffff) + 1;
     const task = this.nextTask;
     this.progress.set(task, onProgress);
-    let forceTimer: ReturnType<typeof setTimeout> | undefined;
+    let forceTimer: LongTimer | undefined;
     const onKill = () => {
       Atomics.store(this.killed, slotOf(task), task);
       this.channel.postMessage({ type: 'kill', task } satisfies PoolControl);
-      forceTimer = setTimeout(() => this.force(task), graceMs());
+      forceTimer = setLongTimeout(() => this.force(task), graceMs());
     };
     signal.addEventListener('abort', onKill, { once: true });
     const job: PoolJob = { module: run.module, export: run.export, args: run.args, task };
@@ -79,7 +80,7 @@ class TaskPool {
       }
       return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
     } finally {
-      clearTimeout(forceTimer);
+      forceTimer?.cancel();
       signal.removeEventListener('abort', onKill);
       this.progress.delete(task);
     }
@@ -133,10 +134,10 @@ export class TaskRunner {
 function runCommand(command: string, signal: AbortSignal, graceMs: () => number): Promise<TaskOutcome> {
   return new Promise((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], { stdio: 'ignore' });
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    let killTimer: LongTimer | undefined;
     const onAbort = () => {
       child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs());
+      killTimer = setLongTimeout(() => child.kill('SIGKILL'), graceMs());
     };
     signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
@@ -144,7 +145,7 @@ function runCommand(command: string, signal: AbortSignal, graceMs: () => number)
       resolve({ kind: 'failed', message: `cannot run "${command}": ${error.message}` });
     });
     child.on('exit', (code, exitSignal) => {
-      clearTimeout(killTimer);
+      killTimer?.cancel();
       signal.removeEventListener('abort', onAbort);
       if (signal.aborted) resolve({ kind: 'killed' });
       else if (code === 0) resolve({ kind: 'finished' });

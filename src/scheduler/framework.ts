@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import * as v from 'valibot';
-import { type ActorRef, type ActorSystem, behaviour, canEncode, isDown } from '../actor/index.js';
+import { type ActorRef, type ActorSystem, behaviour, canEncode, checkDuration, isDown, setLongTimeout } from '../actor/index.js';
 import {
   type FrameworkId,
   type FrameworkInfo,
@@ -145,9 +145,9 @@ export class Framework extends EventEmitter<Events> {
 
   /** Sends the subscription and waits for the master's answer. */
   private subscribe(frameworkId: FrameworkId | undefined): Promise<FrameworkId> {
-    const timeoutMs = this.options.registrationTimeoutMs ?? 30_000;
+    const timeoutMs = checkDuration('framework options', 'registrationTimeoutMs', this.options.registrationTimeoutMs ?? 30_000, { infinite: true });
     return new Promise<FrameworkId>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         cleanup();
         reject(new FrameworkError('ERR_REGISTRATION_TIMEOUT', `the master did not admit framework ${this.info.name} within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -160,7 +160,7 @@ export class Framework extends EventEmitter<Events> {
         reject(new FrameworkError('ERR_REGISTRATION_REFUSED', error.message, { cause: error }));
       };
       const cleanup = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.off('registered', onRegistered);
         this.off('error', onError);
       };
@@ -241,7 +241,9 @@ export class Framework extends EventEmitter<Events> {
     this.send({ type: 'master.accept', frameworkId: this.frameworkId, offerId: offerId as OfferId, tasks: [...tasks] });
   }
 
+  /** Declines an offer; its agent is not offered to this framework again for `refuseMs` (default 5 s) unless it revives. */
   decline(offerId: OfferId | string, refuseMs?: number): void {
+    if (refuseMs !== undefined) checkDuration('decline', 'refuseMs', refuseMs);
     this.held.delete(offerId as OfferId);
     const id = offerId as OfferId;
     this.send(refuseMs === undefined ? { type: 'master.decline', frameworkId: this.frameworkId, offerId: id } : { type: 'master.decline', frameworkId: this.frameworkId, offerId: id, refuseMs });
@@ -358,6 +360,11 @@ export class Framework extends EventEmitter<Events> {
    * `timeoutMs` (default 30 s), `ERR_ABORTED` when `signal` fires.
    */
   waitFor(taskId: TaskId | string, state: TaskStateName, options: WaitOptions = {}): Promise<TaskStatus> {
+    try {
+      checkDuration('wait options', 'timeoutMs', options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS, { infinite: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const check = (): TaskStatus | FrameworkError | undefined => {
       const updates = this.history.of(taskId);
       const found = updates.find((s) => s.state === state);
@@ -400,20 +407,25 @@ export class Framework extends EventEmitter<Events> {
     timeoutCode: 'ERR_LAUNCH_TIMEOUT' | 'ERR_WAIT_TIMEOUT' = 'ERR_WAIT_TIMEOUT',
     detail: () => string = () => '',
   ): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    let timeoutMs: number;
+    try {
+      timeoutMs = checkDuration('wait options', 'timeoutMs', options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS, { infinite: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (options.signal?.aborted === true) return Promise.reject(new FrameworkError('ERR_ABORTED', `waiting for ${what} was aborted`, { cause: options.signal.reason }));
     return new Promise<T>((resolve, reject) => {
       let done = false;
       const finish = (outcome: () => void) => {
         if (done) return;
         done = true;
-        if (timer !== undefined) clearTimeout(timer);
+        timer.cancel();
         options.signal?.removeEventListener('abort', onAbort);
         undo();
         outcome();
       };
       const onAbort = () => finish(() => reject(new FrameworkError('ERR_ABORTED', `waiting for ${what} was aborted`, { cause: options.signal?.reason })));
-      const timer = timeoutMs === Infinity ? undefined : setTimeout(() => finish(() => reject(new FrameworkError(timeoutCode, `no ${what} within ${timeoutMs} ms${detail()}`))), timeoutMs);
+      const timer = setLongTimeout(() => finish(() => reject(new FrameworkError(timeoutCode, `no ${what} within ${timeoutMs} ms${detail()}`))), timeoutMs);
       options.signal?.addEventListener('abort', onAbort, { once: true });
       const undo = start(
         (value) => finish(() => resolve(value)),
