@@ -1,8 +1,11 @@
 /** The cluster benchmarks' tasks (short, and long-running), and how a run is laid out. */
 export const module = import.meta.url;
 
-/** N tasks spread over E executors of one isolation kind. */
-export interface Layout {
+/** N tasks spread over E executors of one isolation kind, or launched without one (`default`: the framework's default executor on each agent). */
+export type Layout = ExecutorLayout | { readonly tasks: number; readonly executors: 'default' };
+
+/** N tasks spread over E named executors of one isolation kind. */
+export interface ExecutorLayout {
   readonly tasks: number;
   readonly executors: number;
   readonly isolation: 'worker' | 'shared';
