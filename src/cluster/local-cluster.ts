@@ -74,6 +74,13 @@ export interface LocalClusterOptions {
    * `startAgent` starts it again.
    */
   readonly agentRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
+  /**
+   * A supervisor restarts the master when its worker dies or it throws; the new master reads
+   * its registry, and agents and frameworks are pointed at it. Default true; restart intensity
+   * and backoff as for agents (`masterRestarts`).
+   */
+  readonly autoRestartMaster?: boolean;
+  readonly masterRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
 }
 
 /**
@@ -100,6 +107,11 @@ interface Host {
   flags: AgentFlags | undefined;
 }
 
+/** A supervisor's restart intensity and backoff: the given ones, or 5 restarts in 60 s, 10 ms doubling to 5 s. */
+function restartsOf(restarts: { readonly intensity?: Intensity; readonly backoff?: Backoff } | undefined): Pick<SupervisorArgs, 'intensity' | 'backoff'> {
+  return { intensity: restarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 }, backoff: restarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 } };
+}
+
 const MASTER = behaviourRef(new URL('../master/behaviour.js', import.meta.url), 'master');
 const AGENT = behaviourRef(new URL('../agent/behaviour.js', import.meta.url), 'agent');
 
@@ -121,6 +133,8 @@ export class LocalCluster {
   private launcher!: ActorRef<LauncherMsg | LauncherSelfMsg>;
   /** The root: one supervisor per host under it, each supervising that host's agent. */
   private supervisor!: ActorRef<SupervisorMsg>;
+  /** Supervises the master, whose restarts move it to a new worker. */
+  private masterSupervisor!: ActorRef<SupervisorMsg>;
   private stopped = false;
   /** Waits for admissions (`start`, `startAgent`, `nextRecovery`): each is rejected if the cluster stops first. */
   private readonly admissions = new Set<(error: Error) => void>();
@@ -143,6 +157,10 @@ export class LocalCluster {
     });
     this.events.on('agent.registered', admitted);
     system.events.on('supervisor.restarted', (event) => {
+      if (event.supervisor === this.masterSupervisor?.address) {
+        void this.masterMoved(system.ref<MasterMsg>(event.ref));
+        return;
+      }
       if (this.hostSupervisors.get(event.child)?.address !== event.supervisor) return;
       const host = this.hosts.find((h) => h.spec.hostId === event.child);
       if (host !== undefined) host.agent = system.ref<AgentMsg>(event.ref);
@@ -179,7 +197,8 @@ export class LocalCluster {
     // The master keeps its registry under the work dir, so that a restarted master readmits
     // the agents and frameworks it had admitted.
     this.masterArgs = { ...options.master, workDir: join(workDir, 'master') };
-    this.currentMaster = await system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: this.masterArgs });
+    this.masterSupervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'masters', args: { strategy: 'one_for_one', ...restartsOf(options.masterRestarts), children: [] } });
+    this.currentMaster = await this.startMaster();
     this.directory = await system.spawn<DirectoryMsg>(directory(this.currentMaster), { name: 'directory' });
     this.launcher = await system.spawn(launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 256 }), { name: 'launcher' });
     this.supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'agents', args: { strategy: 'one_for_one', children: [] } });
@@ -282,19 +301,9 @@ export class LocalCluster {
     const running = await this.supervisor.ask<ChildInfo[]>({ type: 'supervisor.which_children' });
     const current = running.find((child) => child.id === hostId)?.ref;
     if (current !== undefined && current !== null) return this.system.ref<SupervisorMsg>(current);
-    const restarts = this.options.agentRestarts;
     const spec: ChildSpec = {
       id: hostId,
-      start: {
-        behaviour: SUPERVISOR,
-        name: `supervisor-${hostId}`,
-        args: {
-          strategy: 'one_for_one',
-          intensity: restarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 },
-          backoff: restarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 },
-          children: [],
-        } satisfies SupervisorArgs,
-      },
+      start: { behaviour: SUPERVISOR, name: `supervisor-${hostId}`, args: { strategy: 'one_for_one', ...restartsOf(this.options.agentRestarts), children: [] } satisfies SupervisorArgs },
       // Given up after too many restarts: the host stays down until startAgent.
       restart: 'temporary',
       shutdownMs: 10_000,
@@ -411,7 +420,33 @@ export class LocalCluster {
     return this.currentMaster;
   }
 
-  /** Fault injection: the master's worker is terminated abruptly. Agents and executors keep running. */
+  /** The master as the child of its supervisor, in a worker of its own. */
+  private async startMaster(): Promise<ActorRef<MasterMsg>> {
+    const child: ChildSpec = {
+      id: 'master',
+      start: { behaviour: MASTER, args: this.masterArgs, name: 'master', worker: 'new' },
+      restart: this.options.autoRestartMaster === false ? 'temporary' : 'permanent',
+      shutdownMs: 10_000,
+    };
+    const address = await this.masterSupervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
+    return this.system.ref<MasterMsg>(address);
+  }
+
+  /**
+   * A new master runs (restarted by its supervisor, or by `restartMaster`): agents, frameworks
+   * and the directory are pointed at it, and the worker of the one it replaces is ended.
+   */
+  private async masterMoved(master: ActorRef<MasterMsg>): Promise<void> {
+    const old = this.currentMaster;
+    this.currentMaster = master;
+    if (old.node !== master.node && this.system.workers().includes(old.node)) await this.system.terminateWorker(old.node);
+    this.directory.tell({ type: 'directory.set_master', master });
+    for (const host of this.hosts) host.agent.tell({ type: 'agent.master_changed', master });
+    // A framework that cannot subscribe again in time hears it from its own registration error.
+    await Promise.all(this.frameworks.map((framework) => framework.masterChanged(master).catch(() => undefined)));
+  }
+
+  /** Fault injection: the master's worker is terminated abruptly. Agents and executors keep running; with `autoRestartMaster` its supervisor starts a new one. */
   async crashMaster(): Promise<void> {
     await this.system.terminateWorker(this.currentMaster.node);
   }
@@ -419,14 +454,11 @@ export class LocalCluster {
   /**
    * Starts a new master (stopping the old one gracefully if it runs). It reads its registry;
    * agents and frameworks are pointed at it and reregister, and it learns the running tasks
-   * from the agents.
+   * from the agents. Resolves once the frameworks have subscribed to it again.
    */
   async restartMaster(): Promise<void> {
-    await this.system.stopActor(this.currentMaster);
-    this.currentMaster = await this.system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: this.masterArgs });
-    this.directory.tell({ type: 'directory.set_master', master: this.currentMaster });
-    for (const host of this.hosts) host.agent.tell({ type: 'agent.master_changed', master: this.currentMaster });
-    await Promise.all(this.frameworks.map((framework) => framework.masterChanged(this.currentMaster)));
+    await this.masterSupervisor.ask({ type: 'supervisor.terminate_child', id: 'master' }, { timeoutMs: 60_000 });
+    await this.masterMoved(await this.startMaster());
   }
 
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {

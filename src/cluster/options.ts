@@ -14,6 +14,13 @@ const finite = v.pipe(v.number(), v.finite(), v.minValue(0));
 const resources = v.strictObject({ cpus: finite, mem: finite, disk: v.optional(finite) });
 const host = v.strictObject({ resources: v.optional(resources), attributes: v.optional(v.record(v.string(), v.string())) });
 
+const restarts = v.optional(
+  v.strictObject({
+    intensity: v.optional(v.strictObject({ maxRestarts: nonNegativeInt, withinMs: durationMs({ min: 1, infinite: true }) })),
+    backoff: v.optional(v.strictObject({ initialMs: durationMs(), maxMs: durationMs(), jitter: v.pipe(v.number(), v.minValue(0), v.maxValue(1)) })),
+  }),
+);
+
 const AgentFlagsSchema = v.strictObject({
   statusUpdateRetry: v.optional(v.strictObject({ initialMs: durationMs({ min: 1 }), maxMs: durationMs({ min: 1 }) })),
   registrationRetryMs: positiveDuration,
@@ -50,12 +57,9 @@ const ClusterOptionsSchema = v.strictObject({
   executorsPerSharedWorker: v.optional(positiveInt),
   startTimeoutMs: positiveDuration,
   autoRestartAgents: v.optional(v.boolean()),
-  agentRestarts: v.optional(
-    v.strictObject({
-      intensity: v.optional(v.strictObject({ maxRestarts: nonNegativeInt, withinMs: durationMs({ min: 1, infinite: true }) })),
-      backoff: v.optional(v.strictObject({ initialMs: durationMs(), maxMs: durationMs(), jitter: v.pipe(v.number(), v.minValue(0), v.maxValue(1)) })),
-    }),
-  ),
+  agentRestarts: restarts,
+  autoRestartMaster: v.optional(v.boolean()),
+  masterRestarts: restarts,
 });
 
 /** Checks cluster options before anything starts; the error names the offending key. */
