@@ -517,11 +517,12 @@ export class Master {
       if (entry === undefined) agent?.ref.tell({ type: 'agent.shutdown_framework', frameworkId: status.frameworkId });
       return;
     }
-    if (entry !== undefined) {
-      const wasTerminal = isTerminal(entry.state);
+    // A terminal state is never overwritten (Mesos Master::updateTask): an older update of the
+    // task's stream (resent after a restart) still reaches the framework, but the task stays ended.
+    if (entry !== undefined && !isTerminal(entry.state)) {
       this.setState(entry, status.state, status.reason, status.source);
       if (status.executorId !== undefined) entry.executorId = status.executorId;
-      if (!wasTerminal && isTerminal(status.state)) {
+      if (isTerminal(status.state)) {
         this.agents.get(entry.agentId)?.resources.unuse(entry.allocation);
         this.offers.soon();
       }
