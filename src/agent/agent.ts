@@ -500,7 +500,7 @@ export class Agent implements AgentCore {
       }),
       tasksByState,
       unacknowledgedUpdates: this.updates.pendingCount(),
-      checkpoint: { healthy: failure === undefined, ...(failure === undefined ? {} : { failure }), writes: this.setup.writer.latency() },
+      checkpoint: { healthy: failure === undefined, ...(failure === undefined ? {} : { failure }), failedWrites: this.setup.writer.failedWrites, writes: this.setup.writer.latency() },
     };
   }
 }

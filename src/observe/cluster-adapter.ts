@@ -172,6 +172,7 @@ export async function clusterView(cluster: LocalCluster): Promise<ClusterView> {
 export interface AgentMetrics {
   readonly agentId: string;
   readonly checkpointHealthy: boolean;
+  readonly checkpointFailedWrites: number;
   readonly checkpointWrites: AgentSnapshot['checkpoint']['writes'];
   readonly unacknowledgedUpdates: number;
 }
@@ -186,7 +187,15 @@ export async function agentMetrics(cluster: LocalCluster, timeoutMs = 1_000): Pr
       const snapshot = await cluster.agentState(agentId, timeoutMs).catch(() => undefined);
       return snapshot === undefined
         ? []
-        : [{ agentId, checkpointHealthy: snapshot.checkpoint.healthy, checkpointWrites: snapshot.checkpoint.writes, unacknowledgedUpdates: snapshot.unacknowledgedUpdates }];
+        : [
+            {
+              agentId,
+              checkpointHealthy: snapshot.checkpoint.healthy,
+              checkpointFailedWrites: snapshot.checkpoint.failedWrites,
+              checkpointWrites: snapshot.checkpoint.writes,
+              unacknowledgedUpdates: snapshot.unacknowledgedUpdates,
+            },
+          ];
     }),
   );
   return answers.flat();

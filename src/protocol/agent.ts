@@ -78,6 +78,8 @@ export interface AgentSnapshot {
   readonly checkpoint: {
     readonly healthy: boolean;
     readonly failure?: StorageFailure;
+    /** Writes that did not become durable since the agent started. */
+    readonly failedWrites: number;
     /** Durable-write latency, cumulative (Prometheus histogram buckets, seconds). */
     readonly writes: { readonly count: number; readonly sumSeconds: number; readonly buckets: readonly { readonly le: number; readonly count: number }[] };
   };
