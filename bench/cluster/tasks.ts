@@ -19,3 +19,14 @@ export function square(args: { n: number }): number {
 export function hold(_args: unknown, ctx: { signal: AbortSignal }): Promise<string> {
   return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('stopped')));
 }
+
+/** Sleeps `ms` (stopping early when killed): a long task for the soak. */
+export function sleepFor(args: { ms: number }, ctx: { signal: AbortSignal }): Promise<string> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('slept'), args.ms);
+    ctx.signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve('stopped');
+    });
+  });
+}
