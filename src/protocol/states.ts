@@ -1,11 +1,7 @@
 import * as v from 'valibot';
 
-/** Task states, as Mesos's v1 API names them. */
-export const TASK_STATES = [
-  'TASK_STAGING',
-  'TASK_STARTING',
-  'TASK_RUNNING',
-  'TASK_KILLING',
+/** States a task does not leave. */
+const ENDED = [
   'TASK_FINISHED',
   'TASK_FAILED',
   'TASK_KILLED',
@@ -14,23 +10,17 @@ export const TASK_STATES = [
   'TASK_DROPPED',
   'TASK_GONE',
   'TASK_GONE_BY_OPERATOR',
-  'TASK_UNREACHABLE',
-  'TASK_UNKNOWN',
 ] as const;
+
+/**
+ * Task states, as Mesos's v1 API names them: live ones, ended ones, and the two a task is in
+ * while nobody can tell (UNREACHABLE, UNKNOWN): not terminal, since its agent may come back.
+ */
+export const TASK_STATES = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', ...ENDED, 'TASK_UNREACHABLE', 'TASK_UNKNOWN'] as const;
 export const TaskStateSchema = v.picklist(TASK_STATES);
 export type TaskStateName = v.InferOutput<typeof TaskStateSchema>;
 
-/** States a task does not leave. (UNREACHABLE and UNKNOWN are not terminal: the agent may come back.) */
-export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
+export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>(ENDED);
 
 export const isTerminal = (state: TaskStateName): boolean => TERMINAL_STATES.has(state);
 
