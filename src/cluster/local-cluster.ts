@@ -12,17 +12,14 @@ import {
   SUPERVISOR,
   type SupervisorArgs,
   type SupervisorMsg,
-  type SystemOptions,
   behaviourRef,
-  setLongTimeout,
 } from '../actor/index.js';
 import type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
-import type { MasterArgs, MasterFlags } from '../master/options.js';
+import type { MasterArgs } from '../master/options.js';
 import type {
   AgentId,
   AgentMsg,
   AgentSnapshot,
-  ClusterEventOf,
   DirectoryMsg,
   FrameworkInfo,
   LauncherMsg,
@@ -33,67 +30,14 @@ import type {
 } from '../protocol/index.js';
 import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
 import { directory } from './directory.js';
+import { Admissions, type AgentRecovery } from './admissions.js';
 import { ClusterError } from './errors.js';
 import { ClusterEvents } from './events.js';
 import { launcher } from './launcher.js';
-import { validateAgentFlags, validateClusterOptions, validateFrameworkInfo } from './options.js';
+import { type HostOptions, type LocalClusterOptions, validateAgentFlags, validateClusterOptions, validateFrameworkInfo } from './options.js';
+
+export type { AgentRecovery, HostOptions, LocalClusterOptions };
 import { claimWorkDir, releaseWorkDir } from './work-dirs.js';
-
-export interface HostOptions {
-  readonly resources?: Resources;
-  readonly attributes?: Readonly<Record<string, string>>;
-}
-
-export interface LocalClusterOptions {
-  /**
-   * Where the master's registry and each host's checkpoint live. Default: a fresh temp dir,
-   * removed by `stop()`. A work dir that holds a previous cluster is recovered from.
-   */
-  readonly workDir?: string;
-  /** A count of identical hosts, or one entry per host. Default 1. */
-  readonly agents?: number | readonly HostOptions[];
-  readonly master?: MasterFlags;
-  readonly agent?: AgentFlags;
-  readonly system?: SystemOptions;
-  /**
-   * Executors per shared worker with `isolation: 'shared'`. Default 256: each shared worker
-   * brings its task pool's threads, and on few cores fewer, fuller workers switch less (10k
-   * tasks over 1,000 executors on 2 cores: 6.6k tasks/s at 64, 10.9k at 256, no gain above).
-   */
-  readonly executorsPerSharedWorker?: number;
-  /** How long `start()` waits for every agent to be admitted. Default 30 s. */
-  readonly startTimeoutMs?: number;
-  /**
-   * Each host's supervisor restarts its crashed agent (the role systemd plays for mesos-agent),
-   * which then recovers from its checkpoint. Default true.
-   */
-  readonly autoRestartAgents?: boolean;
-  /**
-   * Restart intensity and backoff of each host's supervisor. Default 5 restarts in 60 s, 10 ms
-   * doubling. An agent that exceeds it is given up (`supervisor.escalated`) on its host only;
-   * `startAgent` starts it again.
-   */
-  readonly agentRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
-  /**
-   * A supervisor restarts the master when its worker dies or it throws; the new master reads
-   * its registry, and agents and frameworks are pointed at it. Default true; restart intensity
-   * and backoff as for agents (`masterRestarts`).
-   */
-  readonly autoRestartMaster?: boolean;
-  readonly masterRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
-}
-
-/**
- * What a restarted agent reported (`agent.recovered`); `fresh` for an agent that registered
- * anew; `cleanedUp` for one started with `recover: 'cleanup'` (it destroyed its executors and
- * does not register).
- */
-export interface AgentRecovery extends Partial<Omit<ClusterEventOf<'agent.recovered'>, 'type' | 'agentId' | 'hostId'>> {
-  readonly agentId: AgentId;
-  readonly hostId: string;
-  readonly fresh?: boolean;
-  readonly cleanedUp?: boolean;
-}
 
 /** `state()`: the master's view, plus what each host's last agent recovery did. */
 export interface ClusterState extends MasterState {
@@ -137,7 +81,7 @@ export class LocalCluster {
   private masterSupervisor!: ActorRef<SupervisorMsg>;
   private stopped = false;
   /** Waits for admissions (`start`, `startAgent`, `nextRecovery`): each is rejected if the cluster stops first. */
-  private readonly admissions = new Set<(error: Error) => void>();
+  private readonly admissions: Admissions;
 
   private constructor(
     readonly system: ActorSystem,
@@ -147,6 +91,7 @@ export class LocalCluster {
     private readonly ownsWorkDir: boolean,
   ) {
     this.events = new ClusterEvents(system);
+    this.admissions = new Admissions(this.events);
     const admitted = (event: { hostId: string; agentId: AgentId }) => {
       const host = this.hosts.find((h) => h.spec.hostId === event.hostId);
       if (host !== undefined) host.agentId = event.agentId;
@@ -216,7 +161,7 @@ export class LocalCluster {
         attributes: host.attributes ?? {},
       };
     });
-    const admitted = specs.map((spec) => this.nextAdmission(spec.hostId, timeoutMs));
+    const admitted = specs.map((spec) => this.admissions.next(spec.hostId, timeoutMs));
     try {
       for (const spec of specs) {
         mkdirSync(spec.workDir, { recursive: true });
@@ -227,49 +172,6 @@ export class LocalCluster {
     } finally {
       for (const admission of admitted) admission.cancel();
     }
-  }
-
-  /**
-   * Resolves once the host's agent is admitted: registered anew, or recovered (a work dir that
-   * held an earlier cluster), or done cleaning up (`recover: 'cleanup'`). Rejects after
-   * `timeoutMs`, or with `ERR_CLUSTER_STOPPED` if the cluster stops first. `cancel()` gives up
-   * the wait without settling it, for a caller that rejects on its own. Never left unhandled.
-   */
-  private nextAdmission(hostId: string, timeoutMs: number): Promise<AgentRecovery> & { cancel(): void } {
-    let off = () => {};
-    const admitted = new Promise<AgentRecovery>((resolve, reject) => {
-      const settle = (outcome: () => void) => {
-        off();
-        outcome();
-      };
-      const timer = setLongTimeout(
-        () => settle(() => reject(new ClusterError('ERR_CLUSTER_START_TIMEOUT', `the agent of ${hostId} was not admitted by the master within ${timeoutMs} ms`))),
-        timeoutMs,
-      );
-      const onRegistered = (event: ClusterEventOf<'agent.registered'>) => {
-        if (event.hostId === hostId) settle(() => resolve({ agentId: event.agentId, hostId, fresh: true }));
-      };
-      const onRecovered = ({ type: _, ...recovery }: ClusterEventOf<'agent.recovered'>) => {
-        if (recovery.hostId === hostId) settle(() => resolve(recovery));
-      };
-      const onCleanedUp = (event: ClusterEventOf<'agent.cleaned_up'>) => {
-        if (event.hostId === hostId) settle(() => resolve({ agentId: event.agentId, hostId, cleanedUp: true }));
-      };
-      const onStop = (error: Error) => settle(() => reject(error));
-      off = () => {
-        timer.cancel();
-        this.admissions.delete(onStop);
-        this.events.off('agent.registered', onRegistered);
-        this.events.off('agent.recovered', onRecovered);
-        this.events.off('agent.cleaned_up', onCleanedUp);
-      };
-      this.admissions.add(onStop);
-      this.events.on('agent.registered', onRegistered);
-      this.events.on('agent.recovered', onRecovered);
-      this.events.on('agent.cleaned_up', onCleanedUp);
-    });
-    admitted.catch(() => undefined);
-    return Object.assign(admitted, { cancel: () => off() });
   }
 
   /** Agent ids in host order. */
@@ -351,7 +253,7 @@ export class LocalCluster {
   /** Resolves with the next recovery (or fresh registration) reported by that host's agent; rejects after `timeoutMs` (default 60 s). */
   nextRecovery(agentId: AgentId | string, timeoutMs = 60_000): Promise<AgentRecovery> {
     // A fresh registration after a reboot changes the agent id; the host stays the key.
-    return this.nextAdmission(this.host(agentId).spec.hostId, timeoutMs);
+    return this.admissions.next(this.host(agentId).spec.hostId, timeoutMs);
   }
 
   /**
@@ -383,7 +285,7 @@ export class LocalCluster {
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     // The supervisor may not have handled the old agent's death yet: retire its child first.
     await this.retireAgent(host);
-    const recovered = this.nextAdmission(host.spec.hostId, 60_000);
+    const recovered = this.admissions.next(host.spec.hostId, 60_000);
     try {
       host.agent = await this.spawnAgent(host.spec, host.flags);
     } catch (error) {
@@ -478,7 +380,7 @@ export class LocalCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const reject of [...this.admissions]) reject(new ClusterError('ERR_CLUSTER_STOPPED', 'the cluster stopped before the agent was admitted'));
+    this.admissions.rejectAll(new ClusterError('ERR_CLUSTER_STOPPED', 'the cluster stopped before the agent was admitted'));
     await this.system.stop();
     this.events.removeAllListeners();
     releaseWorkDir(this.claim);
