@@ -1,5 +1,5 @@
-export type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
-export type { MasterArgs, MasterFlags } from '../master/options.js';
+export { AGENT_DEFAULTS, type AgentArgs, type AgentFlags, type HostSpec } from '../agent/options.js';
+export { MASTER_DEFAULTS, type MasterArgs, type MasterFlags } from '../master/options.js';
 export { Framework, type FrameworkOptions, type LaunchOptions, type LaunchRequest, type Launched, type WaitOptions } from '../scheduler/framework.js';
 export { FrameworkError, type FrameworkErrorCode } from '../scheduler/errors.js';
 export { ClusterError, type ClusterErrorCode } from './errors.js';
