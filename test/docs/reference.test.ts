@@ -65,6 +65,18 @@ test('docs/ERRORS.md: every error code in src/ has a row', () => {
   assert.equal(missing, [], 'codes without a row in docs/ERRORS.md');
 });
 
+test("the README's Layout names every directory of src/, and only files that exist", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const layout = /^## Layout\n\n```\n([\s\S]*?)^```$/m.exec(readme)?.[1];
+  assert.ok(layout, 'the README has a Layout block');
+  for (const dir of readdirSync(join(ROOT, 'src')).filter((entry) => statSync(join(ROOT, 'src', entry)).isDirectory())) {
+    assert.match(layout, new RegExp(`^src/${dir}/ `, 'm'), `the Layout lists src/${dir}/`);
+  }
+  const names = new Set([...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'bench')), ...sourceFiles(join(ROOT, 'test'))].map((file) => file.slice(file.lastIndexOf('/') + 1)));
+  const named = layout.match(/[a-z][a-z0-9-]*\.ts\b/g) ?? [];
+  assert.equal(named.filter((name) => !names.has(name)), [], 'files the Layout names that do not exist');
+});
+
 test('docs/STATE-AND-EVENTS.md: every cluster event has a row', () => {
   const text = doc('STATE-AND-EVENTS.md');
   const types = ClusterEventSchema.options.map((option) => option.entries.type.literal);
