@@ -3,15 +3,9 @@
  * calls the named export as `fn(args, ctx)`; what it returns is the task's result
  * (`TASK_FINISHED`'s `data`), what it throws fails it.
  */
-export const jobsModule = import.meta.url;
+import type { TaskContext } from 'mesolith';
 
-/** What a task function gets besides its arguments. */
-interface TaskContext {
-  /** Fires when the task is killed: stop soon, or the pool thread is ended after the grace period. */
-  readonly signal: AbortSignal;
-  /** Sent to the framework as a TASK_RUNNING update. */
-  progress(data: unknown): void;
-}
+export const jobsModule = import.meta.url;
 
 /** Counts the words of a text, reporting progress halfway. */
 export async function countWords(args: { text: string }, ctx: TaskContext): Promise<number> {

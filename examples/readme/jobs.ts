@@ -1,8 +1,5 @@
 // examples/readme/jobs.ts: the task functions of the README's cluster snippets.
-interface TaskContext {
-  readonly signal: AbortSignal;     // fires when the task is killed
-  progress(data: unknown): void;    // sent to the framework as a TASK_RUNNING update
-}
+import type { TaskContext } from 'mesolith';   // ctx.signal fires when the task is killed; ctx.progress(data) sends a TASK_RUNNING update
 
 export async function resize(args: { id: number }, ctx: TaskContext): Promise<{ id: number; width: number }> {
   ctx.progress('resizing');

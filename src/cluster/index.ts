@@ -5,3 +5,6 @@ export { FrameworkError, type FrameworkErrorCode } from '../scheduler/errors.js'
 export { ClusterError, type ClusterErrorCode } from './errors.js';
 export { ClusterEvents, type ClusterEventMap, type ReceivedEvent } from './events.js';
 export { type AgentRecovery, type ClusterState, LocalCluster, type HostOptions, type LocalClusterOptions } from './local-cluster.js';
+export { IncompatibleAgentError, type ReconfigurationPolicy } from '../agent/recovery.js';
+export type { RetryPolicy } from '../agent/status-update-manager.js';
+export type { TaskContext } from '../executor/pool-protocol.js';

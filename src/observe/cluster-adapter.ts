@@ -10,7 +10,7 @@ import type { AgentRecovery, AgentSnapshot, ClusterEvent as RoleEvent, LocalClus
 type Named<E> = E extends { readonly type: infer T } ? { readonly name: T } & Omit<E, 'type'> : never;
 
 /** A cluster event as the front door sees it; `at` is when the main thread received it (ms since the epoch). */
-export type ClusterEvent = { readonly at: number; readonly source: string } & (
+export type ObservedEvent = { readonly at: number; readonly source: string } & (
   | Named<Exclude<RoleEvent, { type: 'agent.recovered' | 'agent.checkpoint_failed' }>>
   | { readonly name: 'agent.recovered'; readonly agentId: string; readonly hostId: string; readonly recovery: AgentRecovery }
   | { readonly name: 'agent.checkpoint_failed'; readonly hostId: string; readonly error: string; readonly failure: StorageFailure }
@@ -23,7 +23,7 @@ export type ClusterEvent = { readonly at: number; readonly source: string } & (
   | { readonly name: 'actor.crashed'; readonly actor: string; readonly reason: string; readonly error: string | undefined }
 );
 
-export type ClusterEventName = ClusterEvent['name'];
+export type ObservedEventName = ObservedEvent['name'];
 
 const optionalStr = (value: unknown): string | undefined => (value === undefined ? undefined : String(value));
 
@@ -31,18 +31,18 @@ const optionalStr = (value: unknown): string | undefined => (value === undefined
 const HOST_SUPERVISOR = /^supervisor-host-\d+@/;
 
 /** A role's event in the front door's terms. */
-export function fromRoleEvent({ event, source, at }: ReceivedEvent): ClusterEvent {
+export function fromRoleEvent({ event, source, at }: ReceivedEvent): ObservedEvent {
   const { type, ...fields } = event;
   if (event.type === 'agent.recovered') {
     const { type: _, ...recovery } = event;
     return { at, source, name: 'agent.recovered', agentId: event.agentId, hostId: event.hostId, recovery };
   }
   if (event.type === 'agent.checkpoint_failed') return { at, source, name: 'agent.checkpoint_failed', hostId: event.hostId, error: event.failure.message, failure: event.failure };
-  return { at, source, name: type, ...fields } as ClusterEvent;
+  return { at, source, name: type, ...fields } as ObservedEvent;
 }
 
 /** Translates one runtime event; undefined for those the front door does not report. */
-export function toClusterEvent(event: SystemEvent): ClusterEvent | undefined {
+export function toClusterEvent(event: SystemEvent): ObservedEvent | undefined {
   const at = Date.now();
   switch (event.type) {
     case 'supervisor.crashed':
@@ -68,7 +68,7 @@ export function toClusterEvent(event: SystemEvent): ClusterEvent | undefined {
  * the start of the cluster is seen), then with every cluster event from now on; returns the
  * unsubscribe function.
  */
-export function watchCluster(cluster: LocalCluster, listener: (event: ClusterEvent) => void): () => void {
+export function watchCluster(cluster: LocalCluster, listener: (event: ObservedEvent) => void): () => void {
   for (const received of cluster.events.recent()) listener(fromRoleEvent(received));
   const onRoleEvent = (_: RoleEvent, received: ReceivedEvent) => listener(fromRoleEvent(received));
   const onSystemEvent = (event: SystemEvent) => {

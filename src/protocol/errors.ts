@@ -1,7 +1,7 @@
 import { CodedError } from './coded-error.js';
 
 /** Why a value was refused where it entered the cluster: a stable `code`, and the field at fault. */
-export type ProtocolErrorCode = 'ERR_INVALID_ID' | 'ERR_INVALID_TASK' | 'ERR_INVALID_FRAMEWORK' | 'ERR_INVALID_RESOURCES';
+export type ProtocolErrorCode = 'ERR_INVALID_ID' | 'ERR_INVALID_TASK';
 
 export class ProtocolError extends CodedError<ProtocolErrorCode> {
   constructor(
