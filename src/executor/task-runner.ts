@@ -131,13 +131,33 @@ export class TaskRunner {
   }
 }
 
+/**
+ * What a shell task runs in: the command in the background, and a watcher that kills the whole
+ * process group when the wrapper's stdin closes. The executor holds that stdin, so when its
+ * worker dies (a crash, a reboot, `kill -9` of the whole process) the pipe closes and no
+ * process of the task outlives its executor (Mesos's containerizer destroys the container).
+ * Background jobs of a non-interactive shell read /dev/null, hence stdin is kept as fd 3. The
+ * wrapper exits with the command's status.
+ */
+const COMMAND_WRAPPER =
+  'exec 3<&0; /bin/sh -c "$1" & task=$!; (cat <&3 >/dev/null; kill -KILL 0) & watcher=$!; wait $task; status=$?; kill $watcher 2>/dev/null; exit $status';
+
 function runCommand(command: string, signal: AbortSignal, graceMs: () => number): Promise<TaskOutcome> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: 'ignore' });
+    // A process group of its own (detached), so that a kill reaches everything the command started.
+    const child = spawn('/bin/sh', ['-c', COMMAND_WRAPPER, 'mesolith-task', command], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    const group = (sig: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // Already gone.
+      }
+    };
     let killTimer: LongTimer | undefined;
     const onAbort = () => {
-      child.kill('SIGTERM');
-      killTimer = setLongTimeout(() => child.kill('SIGKILL'), graceMs());
+      group('SIGTERM');
+      killTimer = setLongTimeout(() => group('SIGKILL'), graceMs());
     };
     signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
@@ -147,6 +167,8 @@ function runCommand(command: string, signal: AbortSignal, graceMs: () => number)
     child.on('exit', (code, exitSignal) => {
       killTimer?.cancel();
       signal.removeEventListener('abort', onAbort);
+      // The watcher reads this pipe to its end.
+      child.stdin?.destroy();
       if (signal.aborted) resolve({ kind: 'killed' });
       else if (code === 0) resolve({ kind: 'finished' });
       else resolve({ kind: 'failed', message: exitSignal ? `killed by ${exitSignal}` : `exited with code ${code}` });
