@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { durationMs } from '../actor/index.js';
 import { validateOptions } from '../actor/options.js';
 import type { AgentFlags } from '../agent/options.js';
-import { type FrameworkInfo, FrameworkInfoSchema } from '../protocol/index.js';
+import { AttributesSchema, type FrameworkInfo, FrameworkInfoSchema, ResourcesSchema } from '../protocol/index.js';
 import type { Backoff, Intensity, SystemOptions } from '../actor/index.js';
 import type { MasterFlags } from '../master/options.js';
 import type { Resources } from '../protocol/index.js';
@@ -56,9 +56,8 @@ const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 /** A duration option: whole ms up to ten years (longer waits are scheduled in steps); `Infinity` where it means "never". */
 const duration = v.optional(durationMs());
 const positiveDuration = v.optional(durationMs({ min: 1 }));
-const finite = v.pipe(v.number(), v.finite(), v.minValue(0));
-const resources = v.strictObject({ cpus: finite, mem: finite, disk: v.optional(finite) });
-const host = v.strictObject({ resources: v.optional(resources), attributes: v.optional(v.record(v.string(), v.string())) });
+// What the master checks an agent's registration against: a host it would refuse must not start.
+const host = v.strictObject({ resources: v.optional(ResourcesSchema), attributes: v.optional(AttributesSchema) });
 
 const restarts = v.optional(
   v.strictObject({
@@ -119,7 +118,11 @@ export function validateAgentFlags(flags: AgentFlags | undefined): void {
 }
 
 
+/** The master's framework info, but `checkpoint` may be left out (default false). */
+const FrameworkInfoOptionsSchema = v.strictObject({ ...FrameworkInfoSchema.entries, checkpoint: v.optional(v.boolean()) });
+
 /** Checks a framework's info as `registerFramework` is given it. */
 export function validateFrameworkInfo(info: Partial<FrameworkInfo>): void {
-  validateOptions('framework info', FrameworkInfoSchema, { checkpoint: false, ...info });
+  // Checked as given (not spread into a copy first: reading a hostile value must fail inside the check).
+  validateOptions('framework info', FrameworkInfoOptionsSchema, info);
 }

@@ -145,7 +145,15 @@ const COMMAND_WRAPPER =
 function runCommand(command: string, signal: AbortSignal, graceMs: () => number): Promise<TaskOutcome> {
   return new Promise((resolve) => {
     // A process group of its own (detached), so that a kill reaches everything the command started.
-    const child = spawn('/bin/sh', ['-c', COMMAND_WRAPPER, 'mesolith-task', command], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn('/bin/sh', ['-c', COMMAND_WRAPPER, 'mesolith-task', command], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    } catch (error) {
+      // spawn throws (rather than emitting 'error') for arguments it refuses, a NUL byte say:
+      // thrown here it would reject unhandled and end the worker with every executor in it.
+      resolve({ kind: 'failed', message: `cannot run the command: ${error instanceof Error ? error.message : String(error)}` });
+      return;
+    }
     const group = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {

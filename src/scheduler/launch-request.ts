@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { canEncode } from '../actor/index.js';
+import { cut } from '../actor/errors.js';
 import { ProtocolError, type Resources, TaskDescriptionSchema, type TaskDescription, fits } from '../protocol/index.js';
 
 /** A task to launch: its resources, what it runs, and optionally its id, name and executor. */
@@ -29,7 +30,7 @@ const LaunchRequestSchema = v.strictObject({
  * agents' totals (`agentTotals`, none known: not checked): `ERR_INVALID_TASK` naming the field.
  */
 export function describeLaunch(request: LaunchRequest, agentTotals: readonly Resources[]): TaskDescription {
-  const shape = v.safeParse(LaunchRequestSchema, request);
+  const shape = readSafely(() => v.safeParse(LaunchRequestSchema, request));
   if (!shape.success) throw invalid(shape.issues);
   const { cpus, mem, run, taskId, name, executor } = request;
   const task = {
@@ -55,7 +56,7 @@ export function executorIdOf(task: TaskDescription): string {
 
 /** Checks a task as the master will, and that it can cross to the master's thread: `ERR_INVALID_TASK` naming the field. */
 export function checkTask(task: TaskDescription): void {
-  const parsed = v.safeParse(TaskDescriptionSchema, task);
+  const parsed = readSafely(() => v.safeParse(TaskDescriptionSchema, task));
   if (!parsed.success) throw invalid(parsed.issues);
   const encodable = canEncode(task);
   if (encodable !== null) {
@@ -64,10 +65,20 @@ export function checkTask(task: TaskDescription): void {
   }
 }
 
+/** A value whose getters or proxy traps throw is refused like any other bad task, not with its own error. */
+function readSafely<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new ProtocolError('ERR_INVALID_TASK', '', `the task cannot be read: ${cut(error instanceof Error ? error.message : String(error))}`);
+  }
+}
+
 /** A launch field's name as the caller wrote it (`cpus`, not `resources.cpus`). */
 function invalid(issues: readonly v.BaseIssue<unknown>[]): ProtocolError {
   const first = issues[0]!;
   const path = (v.getDotPath(first) ?? 'task').replace(/^resources\./, '');
-  const detail = issues.map((issue) => `${(v.getDotPath(issue) ?? 'task').replace(/^resources\./, '')}: ${issue.message}`).join('; ');
+  // An issue quotes the value it is about: cut, so that a huge value cannot make a huge error.
+  const detail = issues.slice(0, 10).map((issue) => cut(`${(v.getDotPath(issue) ?? 'task').replace(/^resources\./, '')}: ${issue.message}`)).join('; ');
   return new ProtocolError('ERR_INVALID_TASK', path, `invalid task: ${detail}`);
 }
