@@ -150,6 +150,12 @@ export class CheckpointStore {
     return this.removePrefix(keys.executorPrefix(run.agentId, run.frameworkId, run.executorId));
   }
 
+  /** Deletes `agents/latest`: the next start is a new agent (Mesos: a rebooted agent whose info changed removes meta/slaves/latest). */
+  async forgetAgent(): Promise<number> {
+    if (this.closed) throw new CheckpointError('ERR_CHECKPOINT_CLOSED', 'the checkpoint store is closed');
+    return this.removePrefix(keys.latestAgent());
+  }
+
   private async removePrefix(prefix: string): Promise<number> {
     let removed = 0;
     for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {

@@ -213,6 +213,8 @@ export class LocalCluster {
         off();
         reject(new ClusterError('ERR_CLUSTER_START_TIMEOUT', `the agent of ${hostId} was not admitted by the master within ${timeoutMs} ms (startTimeoutMs)`));
       }, timeoutMs);
+      // An agent that never registers (recover: 'cleanup') must not hold the process open.
+      timer.unref();
       const onRegistered = (event: ClusterEventOf<'agent.registered'>) => {
         if (event.hostId !== hostId) return;
         off();

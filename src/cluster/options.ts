@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { validateOptions } from '../actor/options.js';
 import type { AgentFlags } from '../agent/options.js';
+import { MasterFlagsSchema } from '../master/options.js';
 import type { FrameworkInfo } from '../protocol/index.js';
 import type { LocalClusterOptions } from './local-cluster.js';
 
@@ -28,7 +29,7 @@ const AgentFlagsSchema = v.strictObject({
 const ClusterOptionsSchema = v.strictObject({
   workDir: v.optional(v.pipe(v.string(), v.minLength(1))),
   agents: v.optional(v.union([positiveInt, v.pipe(v.array(host), v.minLength(1))])),
-  master: v.optional(v.strictObject({ agentPingTimeoutMs: v.optional(positiveInt), maxAgentPingTimeouts: v.optional(positiveInt), offerTimeoutMs: v.optional(positiveInt) })),
+  master: v.optional(MasterFlagsSchema),
   agent: v.optional(AgentFlagsSchema),
   system: v.optional(v.record(v.string(), v.unknown())),
   executorsPerSharedWorker: v.optional(positiveInt),

@@ -86,6 +86,8 @@ export const TaskStatusSchema = v.strictObject({
   reason: v.optional(ReasonSchema),
   message: v.optional(v.pipe(v.string(), v.maxLength(65_536))),
   data: v.optional(v.unknown()),
+  /** When the task's agent was marked unreachable (ms since the epoch), on the master's updates that say so (Mesos unreachable_time). */
+  unreachableTime: v.optional(v.pipe(v.number(), v.finite())),
 });
 export type TaskStatus = v.InferOutput<typeof TaskStatusSchema>;
 

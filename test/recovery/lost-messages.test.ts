@@ -12,22 +12,25 @@ import { sleep, testHost, withCluster } from '../helpers.js';
 const test = suite('lost messages');
 const host = testHost;
 
-test('RecoverUnregisteredExecutor: the agent dies before its executor registers; after restart the task fails, the agent keeps its id and all resources', () =>
+test('SlaveRecoveryTest.RecoverUnregisteredExecutor: the agent dies before its executor registers; after restart the task is lost (REASON_EXECUTOR_REREGISTRATION_TIMEOUT), the agent keeps its id and all resources', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'unregistered', checkpoint: true });
     const workersBefore = cluster.system.workers().length;
     const lostRegistration = await cluster.system.dropMessages({ type: 'agent.register_executor' });
+    const started = cluster.events.next('agent.executor_started');
     const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: sleep(60_000) });
     await lostRegistration.dropped;
+    // Its address is durable: the restarted agent tries to reconnect to it, as Mesos's does.
+    await started;
     await cluster.crashAgent(agentId);
     const recovery = await cluster.startAgent(agentId);
     assert.is(recovery.agentId, agentId, 'same agent id');
-    const failed = await fw.waitFor(taskId, 'TASK_FAILED');
-    // Our executors notice a dead agent; one that never registered ends at once (SCENARIOS.md
-    // §6 allows this: "if yours self-terminate, expect TASK_FAILED").
-    assert.is(failed.source, 'SOURCE_AGENT');
-    assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
-    assert.equal(fw.updatesOf(taskId).map((s) => s.state), ['TASK_FAILED'], 'the task never started');
+    // An executor that never registered ends with its agent; the restarted one finds it gone
+    // at once, where Mesos's waits executorReregistrationTimeoutMs for it (MESOS-7539).
+    const lost = await fw.waitFor(taskId, 'TASK_LOST');
+    assert.is(lost.source, 'SOURCE_AGENT');
+    assert.is(lost.reason, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
+    assert.equal(fw.updatesOf(taskId).map((s) => s.state), ['TASK_LOST'], 'the task never started');
     const state = await cluster.state();
     assert.equal(state.agents.find((a) => a.agentId === agentId)?.free, host.resources, 'the original resources are offered again');
     assert.is(cluster.system.workers().length, workersBefore, 'no executor worker left behind');
@@ -115,7 +118,7 @@ test('RecoveryTimeout with a hung executor: one that does not end itself is dest
     assert.not.ok(cluster.system.workers().includes(executorWorker), 'the executor\'s worker is gone');
     const recovery = await cluster.startAgent(agentId);
     assert.is(recovery.reconnected, 0);
-    assert.is((await fw.waitFor(taskId, 'TASK_FAILED')).reason, 'REASON_EXECUTOR_TERMINATED');
+    assert.is((await fw.waitFor(taskId, 'TASK_LOST')).reason, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
   }));
 
 test('a status update whose forward to the master is lost is resent by the status update manager, and reported once', () =>
