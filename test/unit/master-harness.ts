@@ -25,13 +25,14 @@ import type {
 } from '../../src/index.js';
 import { describeStorageFailure } from '../../src/index.js';
 
-export class FakeTimers implements Timers<MasterSelfMsg> {
-  readonly active = new Map<string, { at: number; every?: number; message: MasterSelfMsg }>();
+/** Timers that fire only when a test moves `clock` on (and reads `active`). */
+export class FakeTimers<M = MasterSelfMsg> implements Timers<M> {
+  readonly active = new Map<string, { at: number; every?: number; message: M }>();
   constructor(private readonly clock: { now: number }) {}
-  once(key: string, delayMs: number, message: MasterSelfMsg): void {
+  once(key: string, delayMs: number, message: M): void {
     this.active.set(key, { at: this.clock.now + delayMs, message });
   }
-  repeat(key: string, intervalMs: number, message: MasterSelfMsg): void {
+  repeat(key: string, intervalMs: number, message: M): void {
     this.active.set(key, { at: this.clock.now + intervalMs, every: intervalMs, message });
   }
   cancel(key: string): void {
@@ -42,17 +43,20 @@ export class FakeTimers implements Timers<MasterSelfMsg> {
   }
 }
 
-/** A peer that records what it is told; asks are answered by `answer` (agents answer pings unless `silent`). */
+/** A peer that records what it is told; asks are answered by `answer` (by default a pong) unless it is `silent`. */
 export class FakePeer<K extends keyof Inboxes> implements Peer<K> {
   readonly inbox: Inboxes[K][] = [];
   silent = false;
-  constructor(readonly address: string) {}
+  constructor(
+    readonly address: string,
+    private readonly answer: (message: Inboxes[K]) => unknown = () => 'pong',
+  ) {}
   tell(message: Inboxes[K]): void {
     this.inbox.push(message);
   }
   ask<R = unknown>(message: Inboxes[K]): Promise<R> {
     this.inbox.push(message);
-    return this.silent ? Promise.reject(new Error('no answer')) : Promise.resolve('pong' as R);
+    return this.silent ? Promise.reject(new Error('no answer')) : Promise.resolve(this.answer(message) as R);
   }
   equals(other: { readonly address: string } | null | undefined): boolean {
     return other?.address === this.address;
