@@ -177,6 +177,16 @@ export class ActorSystem {
     return this.host.setDrops(rules);
   }
 
+  /**
+   * For tests that assert nothing more happens (Mesos's Clock::settle): resolves once every
+   * mailbox is empty and every batch sent has been received, on two checks in a row, or after
+   * `timeoutMs` (default 5 s). Work an actor awaits outside its mailbox (a disk write) is not seen.
+   */
+  async settle(timeoutMs = 5_000): Promise<void> {
+    if (this.state !== 'running') throw errors.systemStopped();
+    await this.drain(Date.now() + timeoutMs);
+  }
+
   /** Stops one actor anywhere in the system; resolves once it is gone. */
   stopActor(ref: ActorRef): Promise<void> {
     return this.node.stopActor(ref.address, 'normal');

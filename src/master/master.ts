@@ -540,7 +540,9 @@ export class Master {
     this.persist(
       (registry) => registry.pruneUnreachable(ids),
       (written) => {
-        if (written) for (const id of ids) this.unreachable.delete(id);
+        if (!written) return;
+        for (const id of ids) this.unreachable.delete(id);
+        this.env.publish({ type: 'master.agents_pruned', agentIds: ids });
       },
     );
   }

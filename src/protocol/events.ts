@@ -63,6 +63,8 @@ export const ClusterEventSchema = v.variant('type', [
   /** `cause`: why (missed pings, or no reregistration in time). */
   message('master.agent_unreachable', { agentId: AgentIdSchema, missedPings: count, cause: v.optional(text(256)) }),
   message('master.agent_removed', { agentId: AgentIdSchema, reason: text(256) }),
+  /** Unreachable agents pruned from the registry (too old, or beyond the count): their tasks are unknown from now on. */
+  message('master.agents_pruned', { agentIds: v.array(AgentIdSchema) }),
   message('master.framework_registered', { frameworkId: FrameworkIdSchema, name: text(200) }),
   message('master.framework_disconnected', { frameworkId: FrameworkIdSchema, failoverTimeoutMs: v.number() }),
   message('master.framework_removed', { frameworkId: FrameworkIdSchema, reason: text(256) }),
