@@ -278,8 +278,14 @@ export class Agent implements AgentCore {
     if (this.registration !== 'registering') return;
     this.admitted(pingTimeoutMs);
     this.id = agentId;
-    this.persistOrRetry([{ type: 'agent', agentId, info: this.info }]);
-    this.effects.publish({ type: 'agent.registered', agentId, hostId: this.hostId });
+    // Reported once its id is durable (Mesos checkpoints the slave info on registration): a
+    // crash after this point restarts as this agent.
+    const record: CheckpointRecord = { type: 'agent', agentId, info: this.info };
+    const announce = () => this.effects.publish({ type: 'agent.registered', agentId, hostId: this.hostId });
+    this.persist([record]).then(announce, () => {
+      this.retryRecords.push(record);
+      announce();
+    });
   }
 
   private resume(recovered: Extract<RecoveryDecision, { kind: 'recover' }>['agent']): void {
