@@ -51,15 +51,35 @@ export class FakePeer<K extends keyof Inboxes> implements Peer<K> {
     readonly address: string,
     private readonly answer: (message: Inboxes[K]) => unknown = () => 'pong',
   ) {}
+  private waiters: (() => void)[] = [];
   tell(message: Inboxes[K]): void {
-    this.inbox.push(message);
+    this.receive(message);
   }
   ask<R = unknown>(message: Inboxes[K]): Promise<R> {
-    this.inbox.push(message);
+    this.receive(message);
     return this.silent ? Promise.reject(new Error('no answer')) : Promise.resolve(this.answer(message) as R);
   }
   equals(other: { readonly address: string } | null | undefined): boolean {
     return other?.address === this.address;
+  }
+  private receive(message: Inboxes[K]): void {
+    this.inbox.push(message);
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+  /** Resolves once `count` messages of a type have been received (rejects after 5 s). */
+  async received<T extends Inboxes[K]['type']>(type: T, count = 1): Promise<Extract<Inboxes[K], { type: T }>[]> {
+    const deadline = Date.now() + 5_000;
+    while (this.of(type).length < count) {
+      if (Date.now() > deadline) throw new Error(`${this.address}: ${count} × ${type} not received; got ${this.inbox.map((m) => m.type).join(', ')}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.of(type);
   }
   /** Messages of a type, in order. */
   of<T extends Inboxes[K]['type']>(type: T): Extract<Inboxes[K], { type: T }>[] {
