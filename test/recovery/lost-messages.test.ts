@@ -36,7 +36,7 @@ test('SlaveRecoveryTest.RecoverUnregisteredExecutor: the agent dies before its e
     assert.is(cluster.system.workers().length, workersBefore, 'no executor worker left behind');
   }));
 
-test('RestartBeforeContainerizerLaunch: the agent dies while its executor launch is pending; after restart the task fails EXECUTOR_TERMINATED', () =>
+test('SlaveRecoveryTest.RestartBeforeContainerizerLaunch: the agent dies while its executor launch is pending; after restart the task fails EXECUTOR_TERMINATED', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'never-launched', checkpoint: true });
     const workersBefore = cluster.system.workers().length;
@@ -54,7 +54,7 @@ test('RestartBeforeContainerizerLaunch: the agent dies while its executor launch
     assert.is(cluster.system.workers().length, workersBefore, 'no executor was ever started');
   }));
 
-test('ReconnectExecutorRetry: the first reregistration is lost; the reconnect is resent after one interval and the executor is back', () =>
+test('SlaveRecoveryTest.ReconnectExecutorRetry: the first reregistration is lost; the reconnect is resent after one interval and the executor is back', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'retry', checkpoint: true });
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
@@ -73,7 +73,7 @@ test('ReconnectExecutorRetry: the first reregistration is lost; the reconnect is
     await fw.waitFor(taskId, 'TASK_KILLED');
   }));
 
-test('ReconnectExecutorRetry: with retries every millisecond, a duplicate reregistration is ignored', () =>
+test('variant of SlaveRecoveryTest.ReconnectExecutorRetry: with retries every millisecond, a duplicate reregistration is ignored', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'retry-often', checkpoint: true });
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
@@ -99,7 +99,7 @@ test('an executor whose registration is lost is destroyed after executorRegistra
     while (cluster.system.workers().length > workersBefore) await new Promise((resolve) => cluster.system.events.once('worker.exit', resolve));
   }));
 
-test('RecoveryTimeout with a hung executor: one that does not end itself is destroyed when its agent has been away recoveryTimeoutMs', () =>
+test('variant of SlaveRecoveryTest.DISABLED_RecoveryTimeout, a hung executor: one that does not end itself is destroyed when its agent has been away recoveryTimeoutMs', () =>
   withCluster({ agent: { recoveryTimeoutMs: 500 } }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'hung', checkpoint: true });
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
