@@ -227,4 +227,16 @@ test('an orphan executor is removed from the checkpoint after gcDelayMs (SlaveRe
   await a.store.close();
 });
 
+test('OneWayPartitionTest.MasterToSlave (the agent\'s side): a ping that says the master holds it as disconnected makes an admitted agent reregister; a recovering one does not', async ({ dir }) => {
+  const a = await agentOn(dir);
+  a.agent.receive({ type: 'agent.registered', agentId: AGENT, pingTimeoutMs: 60_000 });
+  assert.is(a.agent.receive({ type: 'agent.ping', connected: true }), 'pong');
+  assert.equal(a.master.of('master.reregister_agent'), []);
+  assert.is(a.agent.receive({ type: 'agent.ping', connected: false }), 'pong');
+  assert.is(a.master.of('master.reregister_agent').length, 1);
+  a.agent.receive({ type: 'agent.ping', connected: false });
+  assert.is(a.master.of('master.reregister_agent').length, 1, 'already reregistering: not again');
+  await a.store.close();
+});
+
 test.run();

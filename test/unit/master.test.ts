@@ -358,4 +358,56 @@ test('a launch on an offer no longer valid (its agent was removed since): TASK_L
   assert.equal(updatesTo(aware.scheduler).map(brief), ['s:TASK_DROPPED:SOURCE_MASTER:REASON_INVALID_OFFERS']);
 });
 
+test('PartitionTest.RegistryGcRace: a reregistration (MarkSlaveReachable) and a prune of the same agent, both pending, applied in that order: the agent is back', async () => {
+  const h = new MasterHarness({ registryMaxAgentCount: 1, registryGcIntervalMs: 60_000 });
+  const fw = await h.registerFramework({ partitionAware: true });
+  const agents = [await h.registerAgent('host-1'), await h.registerAgent('host-2'), await h.registerAgent('host-3')];
+  for (const agent of agents) {
+    agent.peer.silent = true;
+    await h.advance(3_000);
+  }
+  const held = (m: { type: string }) => m.type === 'master.registry_done';
+  const two = agents[1]!;
+  h.reregister(two.peer, two.agentId, two.info, []);
+  await h.advance(60_000, held);
+  assert.is(h.selfQueue.filter(held).length, 2, 'MarkSlaveReachable, then Prune, both pending');
+  await h.pump();
+  const answers = new Map<string, string>();
+  h.send({ type: 'master.reconcile', frameworkId: fw.frameworkId, tasks: agents.map((a, i) => ({ taskId: `t${i + 1}` as TaskId, agentId: a.agentId })) }, fw.scheduler);
+  for (const status of updatesTo(fw.scheduler)) answers.set(status.taskId, status.state);
+  assert.equal(Object.fromEntries(answers), { t1: 'TASK_UNKNOWN', t2: 'TASK_GONE', t3: 'TASK_UNREACHABLE' });
+});
+
+test('PartitionTest.RegistryGcByCountManySlaves: of 50 unreachable agents in the registry a restarted master keeps only the newest', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mesolith-registry-'));
+  try {
+    const registry = MasterRegistry.open(dir);
+    const info = (n: number) => ({ hostname: `host-${n}`, resources: { cpus: 1, mem: 1 }, attributes: {} });
+    for (let n = 1; n <= 50; n++) await registry.markAgentUnreachable(`agent-${n}` as AgentId, info(n), 1_000 + n);
+    const h = new MasterHarness({ registryMaxAgentCount: 1, registryGcIntervalMs: 60_000 }, registry, registry.read());
+    const fw = await h.registerFramework({ partitionAware: true });
+    await h.advance(60_000);
+    h.send({ type: 'master.reconcile', frameworkId: fw.frameworkId, tasks: [{ taskId: 'newest' as TaskId, agentId: 'agent-50' as AgentId }, { taskId: 'next' as TaskId, agentId: 'agent-49' as AgentId }] }, fw.scheduler);
+    const [newest, next] = updatesTo(fw.scheduler);
+    assert.equal([newest!.state, newest!.unreachableTime], ['TASK_UNREACHABLE', 1_050]);
+    assert.equal([next!.state, next!.unreachableTime], ['TASK_UNKNOWN', undefined]);
+    assert.equal([...registry.read().unreachable.keys()], ['agent-50'], 'pruned in the registry too');
+    assert.is(registry.read().lastAgent, 50, 'pruned ids are never handed out again');
+    await registry.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('OneWayPartitionTest.MasterToSlave: the master loses its link to a live agent: it pings it as disconnected until it reregisters', async () => {
+  const { h, agent } = await withTask();
+  h.master.down(agent.peer.address, false);
+  await h.advance(1_000);
+  assert.equal(agent.peer.take('agent.ping').map((p) => p.connected), [false]);
+  h.reregister(agent.peer, agent.agentId, agent.info, []);
+  await h.advance(1_000);
+  assert.equal(agent.peer.take('agent.ping').map((p) => p.connected), [true]);
+  assert.is(h.state().agents[0]!.status, 'active');
+});
+
 test.run();
