@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tasksModule } from '../fixtures/tasks.js';
 import { sleep, testHost, withCluster } from '../helpers.js';
+import { nextSystemEvent } from '../probe.js';
 
 const test = suite('lost messages');
 const host = testHost;
@@ -102,9 +103,12 @@ test('an executor whose registration is lost is destroyed after executorRegistra
 test('variant of SlaveRecoveryTest.DISABLED_RecoveryTimeout, a hung executor: one that does not end itself is destroyed when its agent has been away recoveryTimeoutMs', () =>
   withCluster({ agent: { recoveryTimeoutMs: 500 } }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'hung', checkpoint: true });
+    const before = new Set(cluster.system.workers());
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
     await fw.waitFor(taskId, 'TASK_RUNNING');
-    const executorWorker = cluster.system.workers().at(-1)!;
+    const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
+    // A shared worker ends once its last executor is gone, just after the destruction is reported.
+    const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
     // The executor's own recovery timer never fires: it stands for task code that hangs it.
     const hung = await cluster.system.dropMessages({ type: 'executor.recovery_timeout' });
     const destroyed = cluster.events.next('launcher.executor_destroyed');
@@ -115,6 +119,7 @@ test('variant of SlaveRecoveryTest.DISABLED_RecoveryTimeout, a hung executor: on
     assert.is(event.reason, 'its agent did not come back within recoveryTimeoutMs');
     // Whichever timer fires first, the executor's (lost) or the launcher's, it is gone now.
     await hung.remove();
+    await executorExit;
     assert.not.ok(cluster.system.workers().includes(executorWorker), 'the executor\'s worker is gone');
     const recovery = await cluster.startAgent(agentId);
     assert.is(recovery.reconnected, 0);
