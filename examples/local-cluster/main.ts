@@ -40,11 +40,10 @@ const failed = await framework.waitFor(failing.taskId, 'TASK_FAILED');
 console.log(`result: ${failing.taskId} failed: ${failed.message}`);
 
 await framework.waitFor(server.taskId, 'TASK_RUNNING');
-framework.kill(server.taskId);
-await framework.waitFor(server.taskId, 'TASK_KILLED');
 
-// Explicit reconciliation: the master answers with what it knows of each task (TASK_LOST for
-// one it never heard of); every answer carries REASON_RECONCILIATION.
+// Explicit reconciliation: the master answers with the state of each task it knows, and
+// TASK_LOST for one it does not (never launched, or finished and acknowledged: Mesos forgets
+// those); every answer carries REASON_RECONCILIATION.
 const answers = new Promise<TaskStatus[]>((resolve) => {
   const got: TaskStatus[] = [];
   const onUpdate = (status: TaskStatus) => {
@@ -57,8 +56,11 @@ const answers = new Promise<TaskStatus[]>((resolve) => {
   };
   framework.on('update', onUpdate);
 });
-framework.reconcile([words.taskId, 'never-launched']);
+framework.reconcile([server.taskId, 'never-launched']);
 for (const status of await answers) console.log(`reconciled: ${status.taskId} is ${status.state}`);
+
+framework.kill(server.taskId);
+await framework.waitFor(server.taskId, 'TASK_KILLED');
 
 const state = await cluster.state();
 const byState: Record<string, number> = {};

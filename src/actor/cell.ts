@@ -119,8 +119,10 @@ export class ActorCell implements ActorContext<unknown> {
     askId: number,
     replyNode: NodeId | null,
     fromOtherThread: boolean,
+    /** Already past the fault rules (a held message being released). */
+    released = false,
   ): void {
-    if (this.runtime.drops.active && this.runtime.dropped(this, message)) return;
+    if (!released && this.runtime.drops.active && this.runtime.intercepted(this, message, sender, askId, replyNode, fromOtherThread)) return;
     if (this.status >= Status.Stopping) {
       this.reject(message, sender, askId, replyNode, 'stopped', errors.noSuchActor(this.address));
       return;

@@ -4,7 +4,7 @@ import { validateOptions } from '../actor/options.js';
 import type { AgentFlags } from '../agent/options.js';
 import { AttributesSchema, type FrameworkInfo, FrameworkInfoSchema, ResourcesSchema } from '../protocol/index.js';
 import type { Backoff, Intensity, SystemOptions } from '../actor/index.js';
-import type { MasterFlags } from '../master/options.js';
+import { type MasterFlags, MasterFlagsSchema } from '../master/options.js';
 import type { Resources } from '../protocol/index.js';
 
 export interface HostOptions {
@@ -84,14 +84,6 @@ const AgentFlagsSchema = v.strictObject({
   executorIdleTimeoutMs: duration,
 });
 
-const MasterFlagsSchema = v.strictObject({
-  agentPingTimeoutMs: positiveDuration,
-  maxAgentPingTimeouts: v.optional(positiveInt),
-  offerTimeoutMs: positiveDuration,
-  maxCompletedTasksPerFramework: v.optional(nonNegativeInt),
-  completedTaskRetentionMs: duration,
-  maxCompletedFrameworks: v.optional(nonNegativeInt),
-});
 
 const ClusterOptionsSchema = v.strictObject({
   workDir: v.optional(v.pipe(v.string(), v.minLength(1))),

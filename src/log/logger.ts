@@ -60,6 +60,12 @@ function describe(event: ObservedEvent): Line {
       return { level: 'info', msg: 'checkpoint writes succeed again', fields: { hostId: event.hostId, failedForMs: event.failedForMs } };
     case 'agent.resources_checkpointed':
       return { level: 'debug', msg: 'agent checkpointed its reservations', fields: { hostId: event.hostId, reservations: event.reservations } };
+    case 'agent.executor_started':
+      return { level: 'debug', msg: 'executor started', fields: { hostId: event.hostId, agentId: event.agentId, frameworkId: event.frameworkId, executorId: event.executorId, address: event.address } };
+    case 'agent.executor_removed':
+      return { level: 'debug', msg: 'unrecoverable executor removed from the checkpoint', fields: { hostId: event.hostId, frameworkId: event.frameworkId, executorId: event.executorId, records: event.records } };
+    case 'master.agents_pruned':
+      return { level: 'info', msg: 'unreachable agents pruned from the registry: their tasks are unknown from now on', fields: { agentIds: event.agentIds } };
     case 'agent.run_removed':
       return { level: 'debug', msg: 'finished executor run removed from the checkpoint', fields: { hostId: event.hostId, frameworkId: event.frameworkId, executorId: event.executorId, runId: event.runId, records: event.records } };
     case 'agent.cleaned_up':

@@ -89,8 +89,8 @@ export interface AgentView {
   /** The agent actor's address (Mesos's `pid`), if the cluster still has it. */
   readonly pid: string | undefined;
   readonly attributes: Readonly<Record<string, string>>;
-  /** As the master sees it. */
-  readonly masterStatus: 'active' | 'disconnected' | 'unreachable';
+  /** As the master sees it (unreachable agents are listed apart: `unreachableAgents`). */
+  readonly masterStatus: 'active' | 'disconnected';
   readonly resources: Resources;
   readonly used: Resources;
   readonly reserved: Readonly<Record<string, Resources>>;
@@ -126,6 +126,8 @@ export interface ClusterView {
   readonly agents: readonly AgentView[];
   readonly frameworks: readonly FrameworkView[];
   readonly completedFrameworks: readonly { readonly id: string; readonly name: string; readonly removedAt: number; readonly reason: string }[];
+  /** Agents the master marked unreachable (they may come back), since when. */
+  readonly unreachableAgents: readonly { readonly id: string; readonly hostname: string; readonly unreachableAt: number }[];
   readonly tasks: readonly TaskView[];
   /** The last recovery each host's agent reported, by host id. */
   readonly recoveries: Readonly<Record<string, AgentRecovery>>;
@@ -151,6 +153,7 @@ export async function clusterView(cluster: LocalCluster): Promise<ClusterView> {
     })),
     frameworks: state.frameworks.map((f) => ({ id: f.frameworkId, name: f.name, role: f.role, checkpoint: f.checkpoint, partitionAware: f.partitionAware, connected: f.connected, registeredAt: f.registeredAt })),
     completedFrameworks: state.completedFrameworks.map((f) => ({ id: f.frameworkId, name: f.name, removedAt: f.removedAt, reason: f.reason })),
+    unreachableAgents: state.unreachableAgents.map((a) => ({ id: a.agentId, hostname: a.hostname, unreachableAt: a.unreachableAt })),
     tasks: state.tasks.map((t) => ({
       id: t.taskId,
       name: t.name,

@@ -91,6 +91,8 @@ export const TaskStatusSchema = v.strictObject({
    */
   message: v.optional(v.pipe(v.string(), v.transform((text: string) => (text.length > MAX_STATUS_MESSAGE ? `${text.slice(0, MAX_STATUS_MESSAGE - 1)}…` : text)))),
   data: v.optional(v.unknown()),
+  /** When the task's agent was marked unreachable (ms since the epoch), on the master's updates that say so (Mesos unreachable_time). */
+  unreachableTime: v.optional(v.pipe(v.number(), v.finite())),
 });
 export type TaskStatus = v.InferOutput<typeof TaskStatusSchema>;
 

@@ -30,7 +30,7 @@ export type Source = v.InferOutput<typeof SourceSchema>;
 
 /**
  * Why a task is in its state (Mesos v1 TaskStatus.Reason), the ones mesolith produces. v0's
- * REASON_AGENT_* names are v1's REASON_AGENT_*; the old names are read back from checkpoints
+ * REASON_SLAVE_* names are v1's REASON_AGENT_*; the old names are read back from checkpoints
  * written before the rename (`reasonFromCheckpoint`) and accepted nowhere else.
  */
 export const REASONS = [
@@ -62,6 +62,7 @@ export type Reason = v.InferOutput<typeof ReasonSchema>;
 const V0_NAMES: Readonly<Record<string, Reason>> = {
   REASON_SLAVE_DISCONNECTED: 'REASON_AGENT_DISCONNECTED',
   REASON_SLAVE_REMOVED: 'REASON_AGENT_REMOVED',
+  REASON_SLAVE_REMOVED_BY_OPERATOR: 'REASON_AGENT_REMOVED_BY_OPERATOR',
   REASON_SLAVE_REREGISTERED: 'REASON_AGENT_REREGISTERED',
   REASON_SLAVE_RESTARTED: 'REASON_AGENT_RESTARTED',
   REASON_SLAVE_UNKNOWN: 'REASON_AGENT_UNKNOWN',

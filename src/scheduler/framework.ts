@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { type ActorRef, type ActorSystem, behaviour, checkDuration, isDown, setLongTimeout } from '../actor/index.js';
 import {
+  type AgentId,
   type FrameworkId,
   type FrameworkInfo,
   type MasterMsg,
@@ -71,6 +72,8 @@ type Events = {
   duplicate: [status: TaskStatus];
   /** The master refused something or ended this scheduler (`error.code` says what). */
   error: [error: FrameworkError];
+  /** An agent was removed or marked unreachable (Mesos's slaveLost). */
+  agentLost: [agentId: AgentId];
 };
 
 const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
@@ -166,6 +169,9 @@ export class Framework extends EventEmitter<Events> {
       case 'scheduler.agents':
         this.agentTotals = message.totals;
         return;
+      case 'scheduler.agent_lost':
+        this.emit('agentLost', message.agentId);
+        return;
       case 'scheduler.update': {
         const { status } = message;
         // Updates are delivered at least once (an agent resends what it cannot prove was
@@ -239,13 +245,19 @@ export class Framework extends EventEmitter<Events> {
     await this.master.ask({ type: 'master.unreserve', frameworkId: this.frameworkId, offerId: offerId as OfferId, resources });
   }
 
-  kill(taskId: TaskId | string): void {
-    this.send({ type: 'master.kill_task', frameworkId: this.frameworkId, taskId: taskId as TaskId });
+  /** `agentId`: where the task is believed to be; it decides the master's answer for a task it does not know (as reconciliation). */
+  kill(taskId: TaskId | string, agentId?: AgentId | string): void {
+    this.send({ type: 'master.kill_task', frameworkId: this.frameworkId, taskId: taskId as TaskId, ...(agentId === undefined ? {} : { agentId: agentId as AgentId }) });
   }
 
-  /** Explicit reconciliation for the given tasks; none given: implicit, every task the master knows. */
-  reconcile(taskIds: readonly (TaskId | string)[] = []): void {
-    this.send({ type: 'master.reconcile', frameworkId: this.frameworkId, taskIds: taskIds as TaskId[] });
+  /**
+   * Explicit reconciliation for the given tasks, each a task id or `{ taskId, agentId }` (the
+   * agent it is believed to be on decides the answer for a task the master does not know);
+   * none given: implicit, every task the master holds as active.
+   */
+  reconcile(tasks: readonly (TaskId | string | { readonly taskId: TaskId | string; readonly agentId?: AgentId | string })[] = []): void {
+    const asked = tasks.map((t) => (typeof t === 'string' ? { taskId: t as TaskId } : { taskId: t.taskId as TaskId, ...(t.agentId === undefined ? {} : { agentId: t.agentId as AgentId }) }));
+    this.send({ type: 'master.reconcile', frameworkId: this.frameworkId, tasks: asked });
   }
 
   /**

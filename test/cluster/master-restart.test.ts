@@ -7,7 +7,7 @@ import { tasksModule } from '../fixtures/tasks.js';
 const test = suite('cluster: the master is supervised');
 
 test('a crashed master is restarted by its supervisor: agents and frameworks follow it, tasks and offers flow again', () =>
-  withCluster({}, async (cluster) => {
+  withCluster({ autoRestartMaster: true }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'follows', checkpoint: true });
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
     await fw.waitFor(taskId, 'TASK_RUNNING');

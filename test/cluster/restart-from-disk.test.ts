@@ -74,9 +74,11 @@ test('after kill -9 of a process running a cluster, a new process on its work di
     assert.equal(cluster.agentIds(), before.agentIds, 'the same agent ids');
     const fw = await cluster.registerFramework({ name: 'survivor', checkpoint: true, failoverTimeoutMs: 3_600_000 }, { failoverFrom: before.frameworkId! as never });
     // The process took every executor with it: the agent reports each task as Mesos reports the
-    // tasks of a rebooted agent (an update it had not delivered before the kill comes first).
+    // tasks of a rebooted agent (an update it had not delivered before the kill comes first),
+    // and pushes it to the framework when the framework comes back (Mesos UpdateFrameworkMessage),
+    // not at the next status update resend, 10 s later.
     for (const taskId of before.taskIds!) {
-      const ended = await fw.waitFor(taskId, 'TASK_FAILED', { timeoutMs: 15_000 });
+      const ended = await fw.waitFor(taskId, 'TASK_FAILED', { timeoutMs: 5_000 });
       assert.is(ended.source, 'SOURCE_AGENT');
       assert.is(ended.reason, 'REASON_EXECUTOR_TERMINATED');
     }

@@ -16,7 +16,7 @@ test('local-cluster: JS and shell tasks run to their ends, a kill and a reconcil
     'result: exit-3 failed: exited with code 3',
     'update: server TASK_RUNNING',
     'update: server TASK_KILLED',
-    'reconciled: count-words is TASK_FINISHED',
+    'reconciled: server is TASK_RUNNING',
     'reconciled: never-launched is TASK_LOST',
     'state: 2 agents, 1 framework, tasks {"TASK_FINISHED":2,"TASK_FAILED":1,"TASK_KILLED":1}',
   ]) {
