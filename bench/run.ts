@@ -14,6 +14,7 @@ import { renderChart } from './charts.js';
 import type { BenchContext, Benchmark, ChartSpec } from './context.js';
 import { mailboxBenchmark } from './mailbox/index.js';
 import { recoveryBenchmark } from './recovery/index.js';
+import { soakBenchmark } from './soak/index.js';
 import { formatTable } from './stats.js';
 
 /** A benchmark with its result type erased: run it, get its JSON and its chart. */
@@ -32,8 +33,10 @@ const runnable = <R extends object>(b: Benchmark<R>): Runnable => ({
   },
 });
 
-const BENCHMARKS: readonly Runnable[] = [runnable(mailboxBenchmark), runnable(checkpointBenchmark), runnable(clusterBenchmark), runnable(recoveryBenchmark)];
+const BENCHMARKS: readonly Runnable[] = [runnable(mailboxBenchmark), runnable(checkpointBenchmark), runnable(clusterBenchmark), runnable(recoveryBenchmark), runnable(soakBenchmark)];
 export const BENCHMARK_NAMES = BENCHMARKS.map((b) => b.name);
+/** Run only when named: an hour long. */
+const OPT_IN = new Set(['soak']);
 
 /** bench/results/ of the source tree (this file runs from dist/bench/). */
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
@@ -66,7 +69,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchOu
   const quick = options.quick ?? false;
   const print = options.print ?? ((line: string) => console.log(line));
   for (const name of options.names ?? []) if (!BENCHMARK_NAMES.includes(name)) throw new UnknownBenchmarkError(name);
-  const selected = BENCHMARKS.filter((b) => (options.names ?? []).length === 0 || options.names!.includes(b.name));
+  const selected = BENCHMARKS.filter((b) => ((options.names ?? []).length === 0 ? !OPT_IN.has(b.name) : options.names!.includes(b.name)));
   const out = options.out ?? (quick ? join(RESULTS_DIR, 'quick') : RESULTS_DIR);
   mkdirSync(out, { recursive: true });
   // The file baseline does its I/O on libuv's thread pool; give it room for concurrent fsyncs

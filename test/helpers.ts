@@ -15,11 +15,11 @@ export async function withSystem<T>(options: SystemOptions, body: (system: Actor
 export const testHost = { resources: { cpus: 4, mem: 1_024 }, attributes: { rack: 'r1' } };
 
 /**
- * Runs `body` on a one-agent cluster whose agent the test restarts itself (no auto-restart),
- * and always stops it.
+ * Runs `body` on a one-agent cluster whose agent and master the test restarts itself (no
+ * auto-restart of either), and always stops it.
  */
 export async function withCluster(options: LocalClusterOptions, body: (cluster: LocalCluster) => Promise<void>): Promise<void> {
-  const cluster = await LocalCluster.start({ agents: [testHost], autoRestartAgents: false, ...options });
+  const cluster = await LocalCluster.start({ agents: [testHost], autoRestartAgents: false, autoRestartMaster: false, ...options });
   try {
     await body(cluster);
   } finally {

@@ -15,12 +15,22 @@ type Config = Layout;
 
 const configs = (quick: boolean): Config[] =>
   quick
-    ? [{ tasks: 200, executors: 4, isolation: 'shared' }]
+    ? [
+        { tasks: 200, executors: 'default' },
+        { tasks: 200, executors: 4, isolation: 'shared' },
+      ]
     : [
+        // First, so that the process's peak RSS after it is this configuration's alone.
+        { tasks: 10_000, executors: 'default' },
         { tasks: 1_000, executors: 100, isolation: 'worker' },
         { tasks: 10_000, executors: 100, isolation: 'worker' },
         { tasks: 10_000, executors: 1_000, isolation: 'shared' },
       ];
+
+const labelOf = (config: Config) =>
+  config.executors === 'default'
+    ? `${config.tasks.toLocaleString('en-US')} tasks / plain launch (default executor)`
+    : `${config.tasks.toLocaleString('en-US')} tasks / ${config.executors} executors (${config.isolation})`;
 
 const WARM_ROUNDS = 3;
 
@@ -39,7 +49,7 @@ async function runConfig(config: Config, checkpoint: boolean): Promise<{ cold: n
             cpus: 0.001,
             mem: 0.01,
             run: { kind: 'js', module: tasksModule, export: 'square', args: { n } },
-            executor: { executorId: `exec-${n % config.executors}` as ExecutorId, isolation: config.isolation },
+            ...(config.executors === 'default' ? {} : { executor: { executorId: `exec-${n % config.executors}` as ExecutorId, isolation: config.isolation } }),
           }),
         ),
       );
@@ -57,12 +67,15 @@ async function run(ctx: BenchContext) {
   const rows: Row[] = [];
   const ratios: Record<string, number> = {};
   const CONFIGS = configs(ctx.quick);
+  let defaultPeakRssMb = 0;
   for (const config of CONFIGS) {
-    const label = `${config.tasks.toLocaleString('en-US')} tasks / ${config.executors} executors (${config.isolation})`;
+    const label = labelOf(config);
     const off = await runConfig(config, false);
     ctx.step(`${label}, checkpointing off: ${Math.round(off.warm)}/s warm (median of ${WARM_ROUNDS})`);
     const on = await runConfig(config, true);
     ctx.step(`${label}, checkpointing on: ${Math.round(on.warm)}/s warm`);
+    // The process's peak so far (maxRSS, KiB): the default path runs first, so this is its own.
+    if (config.executors === 'default') defaultPeakRssMb = process.resourceUsage().maxRSS / 1024;
     rows.push({ config: label, checkpoint: 'off', 'cold tasks/s': off.cold, 'first warm tasks/s': off.firstWarm, 'warm tasks/s': off.warm });
     rows.push({ config: label, checkpoint: 'on', 'cold tasks/s': on.cold, 'first warm tasks/s': on.firstWarm, 'warm tasks/s': on.warm });
     ratios[`${label}: on/off warm`] = on.warm / off.warm;
@@ -74,7 +87,17 @@ async function run(ctx: BenchContext) {
     { target: '>= 5k tasks/s, checkpointing on', measured: best('on'), met: best('on') >= 5_000 ? 'yes' : 'NO' },
   ];
   ctx.table('Targets (issue #5), best configuration, median of the warm rounds', targets);
-  return { configs: CONFIGS, rows, ratios, targets };
+  const warmOf = (config: Config | undefined, checkpoint: string) => Number(rows.find((r) => config !== undefined && r.config === labelOf(config) && r.checkpoint === checkpoint)?.['warm tasks/s'] ?? 0);
+  const plainConfig = CONFIGS.find((c) => c.executors === 'default');
+  const sharedConfig = CONFIGS.find((c) => c.executors !== 'default' && c.isolation === 'shared');
+  const defaultPath = (['off', 'on'] as const).map((checkpoint) => {
+    const plain = warmOf(plainConfig, checkpoint);
+    const shared = warmOf(sharedConfig, checkpoint);
+    return { checkpoint, 'plain launch tasks/s': plain, 'explicit shared tasks/s': shared, ratio: plain / shared, 'target ratio': 0.5, met: plain / shared >= 0.5 ? 'yes' : 'NO' };
+  });
+  ctx.table('The default launch path against explicit shared executors, same run (target >= 0.5x)', defaultPath);
+  ctx.table('Peak RSS of the process after the plain-launch configuration (target <= 500 MB)', [{ 'peak RSS MB': defaultPeakRssMb, met: defaultPeakRssMb <= 500 ? 'yes' : 'NO' }]);
+  return { configs: CONFIGS, rows, ratios, targets, defaultPath, defaultPeakRssMb };
 }
 
 export const clusterBenchmark: Benchmark<Awaited<ReturnType<typeof run>>> = {

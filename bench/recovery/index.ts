@@ -8,9 +8,9 @@
 import { type ExecutorId, LocalCluster } from '../../src/index.js';
 import type { BenchContext, Benchmark } from '../context.js';
 import type { Row } from '../stats.js';
-import { type Layout, module as tasksModule } from '../cluster/tasks.js';
+import { type ExecutorLayout, module as tasksModule } from '../cluster/tasks.js';
 
-type Config = Layout;
+type Config = ExecutorLayout;
 
 const configs = (quick: boolean): Config[] =>
   quick

@@ -2,7 +2,7 @@ import { type Address, type NodeId, isAddress } from './address.js';
 import type { Behaviour, BehaviourRef, Handlers } from './behaviour.js';
 import type { ActorContext, Replier, SpawnOptions } from './context.js';
 import { checkDuration } from './duration.js';
-import { errors } from './errors.js';
+import { cut, errors } from './errors.js';
 import { setLongTimeout } from './long-timer.js';
 import type { SystemEvent } from './events.js';
 import { Mailbox } from './mailbox.js';
@@ -10,6 +10,9 @@ import { DOWN, isDown, type DownReason, type StopReason } from './messages.js';
 import type { LocalNode, Monitor } from './node.js';
 import type { AskOptions, ActorRef } from './ref.js';
 import { ActorTimers } from './timers.js';
+
+/** Validation issues a refusal lists; the rest are counted. */
+const MAX_ISSUES = 10;
 
 const enum Status {
   Starting,
@@ -116,8 +119,10 @@ export class ActorCell implements ActorContext<unknown> {
     askId: number,
     replyNode: NodeId | null,
     fromOtherThread: boolean,
+    /** Already past the fault rules (a held message being released). */
+    released = false,
   ): void {
-    if (this.runtime.drops.active && this.runtime.dropped(this, message)) return;
+    if (!released && this.runtime.drops.active && this.runtime.intercepted(this, message, sender, askId, replyNode, fromOtherThread)) return;
     if (this.status >= Status.Stopping) {
       this.reject(message, sender, askId, replyNode, 'stopped', errors.noSuchActor(this.address));
       return;
@@ -152,9 +157,9 @@ export class ActorCell implements ActorContext<unknown> {
     const result = this.schema!['~standard'].validate(message);
     if (result instanceof Promise) return 'async schemas are not supported; use a synchronous schema';
     if (result.issues !== undefined) {
-      return result.issues
-        .map((issue) => (issue.path?.length ? `${issue.path.map(pathKey).join('.')}: ` : '') + issue.message)
-        .join('; ');
+      // An issue quotes the value it is about: a hostile message must not make a huge dead letter or error.
+      const listed = result.issues.slice(0, MAX_ISSUES).map((issue) => cut((issue.path?.length ? `${cut(issue.path.map(pathKey).join('.'), 200)}: ` : '') + issue.message));
+      return listed.join('; ') + (result.issues.length > MAX_ISSUES ? `; and ${result.issues.length - MAX_ISSUES} more` : '');
     }
     return { value: result.value };
   }

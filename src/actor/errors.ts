@@ -19,7 +19,8 @@ export type RuntimeErrorCode =
   | 'ERR_SPAWN_TIMEOUT'
   | 'ERR_SPAWN_ABORTED'
   | 'ERR_INVALID_ADDRESS'
-  | 'ERR_SUPERVISOR_ESCALATED';
+  | 'ERR_SUPERVISOR_ESCALATED'
+  | 'ERR_FAULT_TIMEOUT';
 
 export class MesolithError extends Error {
   readonly code: RuntimeErrorCode;
@@ -109,6 +110,7 @@ export const errors = {
     new MesolithError('ERR_SPAWN_ABORTED', `spawn of ${what} was aborted`, { cause: reason }),
   invalidAddress: (value: unknown) =>
     new MesolithError('ERR_INVALID_ADDRESS', `${shown(value)} is not an actor address: expected "name@node"`),
+  faultTimeout: (type: string, ms: number) => new MesolithError('ERR_FAULT_TIMEOUT', `no message of type ${type} within ${ms} ms`),
   supervisorEscalated: (name: string, restarts: number, withinMs: number, cause?: unknown) =>
     new MesolithError(
       'ERR_SUPERVISOR_ESCALATED',

@@ -25,6 +25,10 @@ export type SystemEvent =
   | { readonly type: 'worker.exit'; readonly node: NodeId; readonly exitCode: number; readonly error?: string }
   /** A drop rule (`system.dropMessages`) lost this message on its way into `actor`'s mailbox. */
   | { readonly type: 'message.dropped'; readonly rule: number; readonly actor: Address; readonly messageType: string; readonly node: NodeId }
+  /** A hold rule (`system.holdMessages`) keeps this message from `actor`'s mailbox until released. */
+  | { readonly type: 'message.held'; readonly rule: number; readonly actor: Address; readonly sender: Address | null; readonly messageType: string; readonly node: NodeId; readonly message: unknown }
+  /** A tap (`system.tapMessages`) saw this message go into `actor`'s mailbox. */
+  | { readonly type: 'message.tapped'; readonly rule: number; readonly actor: Address; readonly sender: Address | null; readonly messageType: string; readonly node: NodeId; readonly message: unknown }
   | { readonly type: 'custom'; readonly source: Address; readonly name: string; readonly data?: unknown };
 
 /** What a worker node forwards to the main thread. */

@@ -21,7 +21,7 @@ export {
 } from './long-timer.js';
 export { MesolithError, type RuntimeErrorCode, type SerializedError } from './errors.js';
 export type { SystemEvent } from './events.js';
-export type { DropSpec, DroppedMessage, MessageDrop } from './faults.js';
+export type { DropSpec, DroppedMessage, HeldMessage, MessageDrop, MessageHold, MessageSpec, MessageTap, TappedMessage } from './faults.js';
 export {
   DOWN,
   type DeadLetter,

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { abortable } from './abortable.js';
-import { type Address, type NodeId, makeAddress } from './address.js';
+import { type Address, MAIN_NODE, type NodeId, makeAddress } from './address.js';
 import { AskDispatcher, askTimeoutOf } from './ask.js';
 import {
   type Behaviour,
@@ -26,7 +26,7 @@ import { type ResolvedSystemOptions, unreadable } from './options.js';
 import { ActorRef, type AskOptions, type Router, kCell, kLink } from './ref.js';
 import { SpawnDeadline } from './spawn-deadline.js';
 import { checkSpawn, spawnTarget } from './spawn-options.js';
-import { decodeValue, encodeValue } from './transport/codec.js';
+import { canEncode, decodeValue, encodeValue } from './transport/codec.js';
 import { ARITY, Kind } from './transport/envelope.js';
 import { type InboundHandler, dispatchBatch } from './transport/inbound.js';
 import { type Monitor, Watches } from './watches.js';
@@ -96,6 +96,8 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
   current: ActorCell | null = null;
   /** Fault injection rules (`system.dropMessages`); normally none. */
   readonly drops = new DropRules();
+  /** Messages hold rules keep out of their mailboxes, by rule id. */
+  private readonly held = new Map<number, { cell: ActorCell; message: unknown; sender: Address | null; askId: number; replyNode: NodeId | null; fromOtherThread: boolean }[]>();
   private readonly links = new Map<NodeId, Link>();
   private readonly refs = new Map<Address, ActorRef>();
   private readonly watches: Watches;
@@ -546,12 +548,38 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
     this.sink.deadLetter(letter);
   }
 
-  /** Fault injection: a message a drop rule claims is lost, and the loss is published. */
-  dropped(cell: ActorCell, message: unknown): boolean {
-    const rule = this.drops.claim(cell.name, message);
+  /**
+   * Fault injection, as a message enters a mailbox: a drop rule that claims it loses it, a hold
+   * rule keeps it here until released, a tap lets it through; each publishes what it did (holds
+   * and taps with the payload). True if the message must not be delivered now.
+   */
+  intercepted(cell: ActorCell, message: unknown, sender: Address | null, askId: number, replyNode: NodeId | null, fromOtherThread: boolean): boolean {
+    const rule = this.drops.claim(cell.name, sender, message);
     if (rule === undefined) return false;
-    this.publish({ type: 'message.dropped', rule: rule.id, actor: cell.address, messageType: rule.type, node: this.id });
+    const seen = { rule: rule.id, actor: cell.address, messageType: rule.type, node: this.id };
+    if (rule.action === 'drop') {
+      this.publish({ type: 'message.dropped', ...seen });
+      return true;
+    }
+    // Published across threads, the payload must encode; a same-thread one may hold anything.
+    const payload = this.id === MAIN_NODE || canEncode(message) === null ? message : '(a message that cannot cross threads)';
+    if (rule.action === 'tap') {
+      this.publish({ type: 'message.tapped', ...seen, sender, message: payload });
+      return false;
+    }
+    let held = this.held.get(rule.id);
+    if (held === undefined) this.held.set(rule.id, (held = []));
+    held.push({ cell, message, sender, askId, replyNode, fromOtherThread });
+    this.publish({ type: 'message.held', ...seen, sender, message: payload });
     return true;
+  }
+
+  /** Ends a hold rule here: what it held is delivered (in the order it was held), or lost. */
+  releaseHeld(ruleId: number, deliver: boolean): void {
+    const held = this.held.get(ruleId) ?? [];
+    this.held.delete(ruleId);
+    if (!deliver) return;
+    for (const h of held) h.cell.enqueue(h.message, h.sender, h.askId, h.replyNode, h.fromOtherThread, true);
   }
 
   publish(event: SystemEvent): void {

@@ -8,7 +8,7 @@ import { WORKER_KIND, type WorkerBoot } from './control/protocol.js';
 import { DeadLetterStream } from './dead-letters.js';
 import { errors } from './errors.js';
 import type { ForwardedEvents, SystemEvent } from './events.js';
-import { type DropRule, type DropSpec, type DroppedMessage, MessageDrop, makeDropRule } from './faults.js';
+import { type DropRule, type DropSpec, type FaultAction, MessageDrop, MessageHold, type MessageSpec, MessageTap, makeFaultRule } from './faults.js';
 import { LocalNode, type NodeStats, quiescent } from './node.js';
 import * as v from 'valibot';
 import { durationMs } from './duration.js';
@@ -127,24 +127,64 @@ export class ActorSystem {
 
   /**
    * Fault injection: loses the next `count` messages of this `type` (to the actor named `to`,
-   * if given) as they arrive, on whichever thread, including workers started later; each loss
-   * is a `message.dropped` event. Resolves once the rule is in force on every thread.
+   * from the one named `from`, if given) as they arrive, on whichever thread, including workers
+   * started later; each loss is a `message.dropped` event. Resolves once the rule is in force on
+   * every thread.
    */
-  async dropMessages(spec: DropSpec): Promise<MessageDrop> {
+  dropMessages(spec: DropSpec): Promise<MessageDrop> {
+    return this.addRule('drop', spec, 'message.dropped', (rule, subscribe, lift) => new MessageDrop(rule, subscribe, lift));
+  }
+
+  /**
+   * Fault injection: keeps the next `count` matching messages out of their mailboxes — a
+   * message delayed, not lost (Mesos's tests hold a future and satisfy it later) — until
+   * `release()` delivers them; each is a `message.held` event with its payload and sender.
+   */
+  holdMessages(spec: MessageSpec): Promise<MessageHold> {
+    return this.addRule('hold', spec, 'message.held', (rule, subscribe, lift) => new MessageHold(rule, subscribe, lift, (r, deliver) => this.host.releaseHeld(r.id, deliver)));
+  }
+
+  /**
+   * Fault injection's observer: every matching message (default `count`: all, until removed) is
+   * delivered as usual and reported with its payload and sender (`message.tapped` events), as
+   * Mesos's tests await FUTURE_PROTOBUF and let the message through.
+   */
+  tapMessages(spec: MessageSpec): Promise<MessageTap> {
+    return this.addRule('tap', spec, 'message.tapped', (rule, subscribe, lift) => new MessageTap(rule, subscribe, lift));
+  }
+
+  private async addRule<K extends 'message.dropped' | 'message.held' | 'message.tapped', H>(
+    action: FaultAction,
+    spec: MessageSpec,
+    event: K,
+    handle: (rule: DropRule, subscribe: (listener: (event: Extract<SystemEvent, { type: K }>) => void) => () => void, lift: (rule: DropRule) => Promise<void>) => H,
+  ): Promise<H> {
     if (this.state !== 'running') throw errors.systemStopped();
-    const rule = makeDropRule(spec);
-    const subscribe = (listener: (event: DroppedMessage) => void) => {
-      this.events.on('message.dropped', listener);
-      return () => void this.events.off('message.dropped', listener);
+    const rule = makeFaultRule(action, spec);
+    const subscribe = (listener: (e: Extract<SystemEvent, { type: K }>) => void) => {
+      const on = this.events.on as (type: K, fn: typeof listener) => unknown;
+      const off = this.events.off as (type: K, fn: typeof listener) => unknown;
+      on.call(this.events, event, listener);
+      return () => void off.call(this.events, event, listener);
     };
-    const drop = new MessageDrop(rule, subscribe, (lifted) => this.setDrops(this.drops.filter((r) => r !== lifted)));
+    const made = handle(rule, subscribe, (lifted) => this.setDrops(this.drops.filter((r) => r !== lifted)));
     await this.setDrops([...this.drops, rule]);
-    return drop;
+    return made;
   }
 
   private setDrops(rules: readonly DropRule[]): Promise<void> {
     this.drops = rules;
     return this.host.setDrops(rules);
+  }
+
+  /**
+   * For tests that assert nothing more happens (Mesos's Clock::settle): resolves once every
+   * mailbox is empty and every batch sent has been received, on two checks in a row, or after
+   * `timeoutMs` (default 5 s). Work an actor awaits outside its mailbox (a disk write) is not seen.
+   */
+  async settle(timeoutMs = 5_000): Promise<void> {
+    if (this.state !== 'running') throw errors.systemStopped();
+    await this.drain(Date.now() + timeoutMs);
   }
 
   /** Stops one actor anywhere in the system; resolves once it is gone. */

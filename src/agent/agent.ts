@@ -5,16 +5,23 @@ import {
   type AgentMsg,
   type AgentSelfMsg,
   type AgentSnapshot,
+  type ExecutorId,
   type FrameworkId,
+  type FrameworkInfo,
+  type MasterMsg,
   type Peer,
   type Reason,
   type Reservations,
   type RunPath,
   type StorageFailure,
+  type TaskId,
   type TaskStateName,
   type TaskStatus,
   isTerminal,
 } from '../protocol/index.js';
+
+/** Tasks the master has on this agent that its reregistration did not report. */
+type Reconciliation = NonNullable<Extract<AgentMsg, { type: 'agent.reregistered' }>['reconcile']>;
 import { AgentBook, type ExecutorEntry, type TaskEntry, addressOf } from './book.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 import type { AgentCore, AgentEffects, UpdateOptions } from './core.js';
@@ -94,7 +101,7 @@ export class Agent implements AgentCore {
           return this.setup.writer.write(entry === 'update' ? { type: 'update', task: path, seq, update: status } : { type: 'ack', task: path, seq, uuid: status.uuid });
         },
         forward: (status) => {
-          if (this.registration === 'admitted') this.master.tell({ type: 'master.status_update', agentId: this.id!, status });
+          if (this.registration === 'admitted') this.toMaster({ type: 'master.status_update', agentId: this.id!, status });
         },
         durable: (status) => {
           const path = this.book.task(status.frameworkId, status.taskId)?.path;
@@ -120,12 +127,22 @@ export class Agent implements AgentCore {
       // Mesos --recover=cleanup: kill every old executor, do not register, and exit.
       const addresses = decision.agent.executors.flatMap((ex) => (ex.address === undefined ? [] : [ex.address]));
       for (const address of addresses) this.effects.launcher.tell({ type: 'launcher.destroy', address });
+      this.recordBootId();
       this.effects.publish({ type: 'agent.cleaned_up', hostId: this.hostId, agentId: decision.agent.agentId, destroyed: addresses.length });
       return false;
     }
-    if (decision.kind === 'recover') this.resume(decision.agent);
-    else this.register();
+    if (decision.kind === 'recover') {
+      this.resume(decision.agent);
+      return true;
+    }
+    this.recordBootId();
+    this.register();
     return true;
+  }
+
+  /** The boot id is checkpointed once recovery is over (Mesos Slave::__recover), so that a crash before then still sees the reboot. */
+  private recordBootId(): void {
+    this.persistOrRetry([{ type: 'boot-id', bootId: this.setup.host.bootId }]);
   }
 
   agentId(): AgentId {
@@ -149,7 +166,7 @@ export class Agent implements AgentCore {
       case 'agent.registered':
         return this.registered(message.agentId, message.pingTimeoutMs);
       case 'agent.reregistered':
-        return this.reregistered(message.pingTimeoutMs);
+        return this.reregistered(message.pingTimeoutMs, message.reconcile ?? []);
       case 'agent.register_retry':
         if (this.registration === 'registering') this.register();
         else if (this.registration === 'reregistering') this.reregister();
@@ -157,8 +174,11 @@ export class Agent implements AgentCore {
       case 'agent.master_changed':
         return this.masterChanged(message.master);
       case 'agent.ping':
-        if (this.pingTimeoutMs !== undefined) this.expectPings(this.pingTimeoutMs);
-        return 'pong';
+        return this.ping(message.connected);
+      case 'agent.update_framework':
+        return this.updateFramework(message.frameworkId, message.framework);
+      case 'agent.gc_executor':
+        return this.gcExecutor(message.frameworkId, message.executorId);
       case 'agent.master_silent':
         return this.masterSilent();
       case 'agent.run_task':
@@ -174,13 +194,13 @@ export class Agent implements AgentCore {
       case 'agent.reregistration_timeout':
         return this.reconnection.timeout();
       case 'agent.executor_update':
-        return this.executorUpdate(message.status);
+        return this.executorUpdate(message.executorId, message.status);
       case 'agent.status_update_ack':
         return this.acknowledged(message.frameworkId, message.taskId, message.uuid);
       case 'agent.kill_task':
         return this.kill(message.frameworkId, message.taskId);
       case 'agent.shutdown_framework':
-        return void this.endFrameworks((id) => id === message.frameworkId, 'REASON_FRAMEWORK_REMOVED', 'the framework was shut down');
+        return void this.endFrameworks((id) => id === message.frameworkId);
       case 'agent.shutdown':
         return this.shutdown();
       case 'agent.checkpoint_resources':
@@ -200,8 +220,7 @@ export class Agent implements AgentCore {
   /** A watched actor is gone: one of its executors. */
   down(address: string, why: string): void {
     const ex = this.book.executorAt(address);
-    if (ex === undefined) return;
-    this.reconnection.executorDown(ex);
+    if (ex === undefined || this.reconnection.executorDown(ex)) return;
     this.executorGone(ex, 'REASON_EXECUTOR_TERMINATED', `executor ${ex.executorId} terminated (${why})`);
   }
 
@@ -226,20 +245,28 @@ export class Agent implements AgentCore {
 
   private register(): void {
     this.registration = 'registering';
-    this.master.tell({ type: 'master.register_agent', agent: this.effects.self, info: this.info, reservations: this.reservations });
+    this.toMaster({ type: 'master.register_agent', agent: this.effects.self, info: this.info, reservations: this.reservations });
     this.retryRegistrationLater();
+  }
+
+  /** To the master, as this agent (also from a promise's callback, where no actor is running). */
+  private toMaster(message: MasterMsg): void {
+    this.master.tell(message, this.effects.self);
   }
 
   /** Tells the master who we are and what runs here (after recovery, or to a new master). */
   private reregister(): void {
     this.registration = 'reregistering';
-    this.master.tell({
+    this.toMaster({
       type: 'master.reregister_agent',
       agentId: this.id!,
       agent: this.effects.self,
       info: this.info,
       reservations: this.reservations,
-      tasks: [...this.book.tasks()].map((t) => ({ frameworkId: t.frameworkId, taskId: t.task.taskId, state: t.state, resources: t.task.resources })),
+      tasks: [...this.book.tasks()].map((t) => {
+        const forwarding = this.updates.unacknowledged(t.frameworkId, t.task.taskId)[0]?.state;
+        return { frameworkId: t.frameworkId, taskId: t.task.taskId, state: t.state, ...(forwarding === undefined ? {} : { statusUpdateState: forwarding }), resources: t.task.resources };
+      }),
       frameworks: [...this.book.frameworks()].map(([frameworkId, info]) => ({ frameworkId, info })),
     });
     this.retryRegistrationLater();
@@ -254,8 +281,14 @@ export class Agent implements AgentCore {
     if (this.registration !== 'registering') return;
     this.admitted(pingTimeoutMs);
     this.id = agentId;
-    this.persistOrRetry([{ type: 'agent', agentId, info: this.info }]);
-    this.effects.publish({ type: 'agent.registered', agentId, hostId: this.hostId });
+    // Reported once its id is durable (Mesos checkpoints the slave info on registration): a
+    // crash after this point restarts as this agent.
+    const record: CheckpointRecord = { type: 'agent', agentId, info: this.info };
+    const announce = () => this.effects.publish({ type: 'agent.registered', agentId, hostId: this.hostId });
+    this.persist([record]).then(announce, () => {
+      this.retryRecords.push(record);
+      announce();
+    });
   }
 
   private resume(recovered: Extract<RecoveryDecision, { kind: 'recover' }>['agent']): void {
@@ -263,11 +296,23 @@ export class Agent implements AgentCore {
     this.phaseMark = performance.now();
     this.id = recovered.agentId;
     // Pings must reach this worker while it waits for its executors.
-    this.master.tell({ type: 'master.agent_recovering', agentId: recovered.agentId, agent: this.effects.self });
+    this.toMaster({ type: 'master.agent_recovering', agentId: recovered.agentId, agent: this.effects.self });
     // A compatible reconfiguration (policy `additive`) becomes the agent's recorded info.
     this.persistOrRetry([{ type: 'agent', agentId: recovered.agentId, info: this.info }]);
     for (const [frameworkId, info] of recovered.frameworks) this.book.addFramework(frameworkId, info);
+    // Mesos schedules the work and meta dirs of an executor it cannot recover for GC.
+    for (const { frameworkId, executorId } of recovered.orphans) {
+      this.effects.timers.once(`gc-executor:${frameworkId}/${executorId}`, this.options.gcDelayMs, { type: 'agent.gc_executor', frameworkId, executorId });
+    }
     this.reconnection.begin(recovered);
+  }
+
+  private gcExecutor(frameworkId: FrameworkId, executorId: ExecutorId): Promise<void> {
+    const agentId = this.id!;
+    return this.setup.store.removeExecutor({ agentId, frameworkId, executorId }).then(
+      (records) => this.effects.publish({ type: 'agent.executor_removed', hostId: this.hostId, agentId, frameworkId, executorId, records }),
+      () => undefined,
+    );
   }
 
   /** Every executor is back (or was given up on): reregister. */
@@ -275,13 +320,15 @@ export class Agent implements AgentCore {
     const now = performance.now();
     this.phases.reconnectMs = now - this.phaseMark;
     this.phaseMark = now;
+    this.recordBootId();
     this.reregister();
   }
 
-  private reregistered(pingTimeoutMs: number): void {
+  private reregistered(pingTimeoutMs: number, reconcile: Reconciliation): void {
     if (this.registration !== 'reregistering') return;
     this.admitted(pingTimeoutMs);
     this.updates.resendAll();
+    this.reconcile(reconcile);
     if (this.recoveryReported || this.setup.decision.kind !== 'recover') {
       this.effects.publish({ type: 'agent.reregistered', agentId: this.id!, hostId: this.hostId });
       return;
@@ -299,6 +346,34 @@ export class Agent implements AgentCore {
       recoveryMs: now - this.setup.startedAt,
       phases: { ...this.phases, reregisterMs: now - this.phaseMark },
     });
+  }
+
+  /**
+   * Mesos Slave::reregistered: the master has tasks here that this agent did not report (its
+   * launch was lost, or raced the report). For each the agent really does not know, it says so
+   * itself — TASK_DROPPED (partition-aware) or TASK_LOST, REASON_RECONCILIATION — reliably,
+   * through its status update manager; for one it knows (a launch in flight), nothing.
+   */
+  private reconcile(reconcile: Reconciliation): void {
+    for (const { frameworkId, framework, taskIds } of reconcile) {
+      for (const taskId of taskIds) {
+        if (this.book.task(frameworkId, taskId) !== undefined) continue;
+        this.submit(
+          {
+            taskId,
+            frameworkId,
+            agentId: this.id!,
+            uuid: this.effects.newUuid(),
+            state: framework.partitionAware === true ? 'TASK_DROPPED' : 'TASK_LOST',
+            timestamp: this.effects.now(),
+            source: 'SOURCE_AGENT',
+            reason: 'REASON_RECONCILIATION',
+            message: 'Reconciliation: task unknown to the agent',
+          },
+          false,
+        );
+      }
+    }
   }
 
   private admitted(pingTimeoutMs: number): void {
@@ -319,6 +394,25 @@ export class Agent implements AgentCore {
     if (this.registration === 'recovering' || this.registration === 'shut-down') return;
     if (this.id === undefined) this.register();
     else this.reregister();
+  }
+
+  /**
+   * Mesos Slave::ping: each ping restarts the agent's window. A master that pings this agent as
+   * disconnected while it believes itself admitted has lost its link to it (a one-way partition):
+   * it reregisters.
+   */
+  private ping(connected: boolean | undefined): string {
+    if (this.pingTimeoutMs !== undefined) this.expectPings(this.pingTimeoutMs);
+    if (connected === false && this.registration === 'admitted') this.reregister();
+    return 'pong';
+  }
+
+  /** Mesos Slave::updateFramework: the framework's scheduler is back; its updates not yet acknowledged are resent now. */
+  private updateFramework(frameworkId: FrameworkId, info: FrameworkInfo): void {
+    if (this.registration !== 'admitted' || this.book.framework(frameworkId) === undefined) return;
+    this.book.addFramework(frameworkId, info);
+    if (info.checkpoint) this.persistOrRetry([{ type: 'framework', agentId: this.id!, frameworkId, info }]);
+    this.updates.resendAll(frameworkId);
   }
 
   /**
@@ -356,21 +450,26 @@ export class Agent implements AgentCore {
 
   executorGone(ex: ExecutorEntry, reason: Reason, why: string): void {
     this.book.removeExecutor(ex);
-    this.effects.timers.cancel(`idle:${ex.key}`);
     for (const entry of this.book.tasksOf(ex)) if (!isTerminal(entry.state)) this.taskUpdate(entry, 'TASK_FAILED', reason, why);
+    this.executorEnded(ex);
+  }
+
+  executorEnded(ex: ExecutorEntry): void {
+    this.effects.timers.cancel(`idle:${ex.key}`);
     if (this.book.checkpointing(ex.frameworkId) && this.id !== undefined) this.persistOrRetry([{ type: 'sentinel', run: this.runPath(ex) }]);
   }
 
-  private executorUpdate(status: TaskStatus): void {
+  private executorUpdate(executorId: ExecutorId, status: TaskStatus): void {
     const entry = this.book.task(status.frameworkId, status.taskId);
-    const ex = entry === undefined ? undefined : this.book.executorOf(entry);
+    const ex = this.book.executor(status.frameworkId, executorId);
     const executor = ex?.phase.kind === 'registered' ? ex.phase.ref : undefined;
-    if (entry !== undefined && isTerminal(entry.state)) {
-      // Already ended here (killed by the agent itself): the executor's late word is not news.
+    if (entry === undefined || isTerminal(entry.state)) {
+      // A task this agent does not run (its framework was shut down, or it was acknowledged
+      // already), or one it ended itself (killed before launch): the executor's word is not news.
       executor?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid });
       return;
     }
-    if (entry !== undefined) entry.state = status.state;
+    entry.state = status.state;
     // Not acknowledged to the executor unless durable: if the write fails, the executor keeps
     // the update and sends it again when the agent asks (`executor.resend`).
     this.updates.update(status, this.book.checkpointing(status.frameworkId)).then(
@@ -379,12 +478,13 @@ export class Agent implements AgentCore {
     );
   }
 
-  private acknowledged(frameworkId: FrameworkId, taskId: string, uuid: string): void {
+  private acknowledged(frameworkId: FrameworkId, taskId: TaskId, uuid: string): void {
     const entry = this.book.task(frameworkId, taskId);
-    if (entry === undefined) return;
-    this.updates.acknowledge(frameworkId, entry.task.taskId, uuid).then((acked) => {
+    this.updates.acknowledge(frameworkId, taskId, uuid).then((acked) => {
       if (acked === null || !isTerminal(acked.state)) return;
-      this.updates.remove(frameworkId, entry.task.taskId);
+      this.updates.remove(frameworkId, taskId);
+      // A task the agent answered a reconciliation for has no entry here.
+      if (entry === undefined) return;
       this.book.removeTask(entry);
       const ex = this.book.executorOf(entry);
       // A long-lived executor's finished task leaves the checkpoint now, so that recovery reads
@@ -431,12 +531,15 @@ export class Agent implements AgentCore {
   }
 
   /**
-   * Ends the executors of the frameworks `which` selects and kills their tasks (the agent's own
-   * TASK_KILLED with `reason`); resolves once the runs' ends are checkpointed.
+   * Mesos Slave::shutdownFramework: ends the executors of the frameworks `which` selects and
+   * forgets their tasks, with no update of its own (the framework is going away: the master
+   * records its tasks' end); resolves once the runs' ends are checkpointed.
    */
-  private endFrameworks(which: (frameworkId: FrameworkId) => boolean, reason: Reason, message: string): Promise<unknown> {
-    for (const entry of this.book.tasks()) {
-      if (which(entry.frameworkId) && !isTerminal(entry.state)) this.taskUpdate(entry, 'TASK_KILLED', reason, message);
+  private endFrameworks(which: (frameworkId: FrameworkId) => boolean): Promise<unknown> {
+    for (const entry of [...this.book.tasks()]) {
+      if (!which(entry.frameworkId)) continue;
+      this.updates.remove(entry.frameworkId, entry.task.taskId);
+      this.book.removeTask(entry);
     }
     const written: Promise<unknown>[] = [];
     for (const ex of [...this.book.executors()]) {
@@ -456,17 +559,16 @@ export class Agent implements AgentCore {
   }
 
   /**
-   * Mesos: an agent told to shut down (not a crash, not an upgrade) kills its tasks, ends its
-   * executors and unregisters; the master removes it at once.
+   * Mesos Slave::shutdown: an agent told to shut down (not a crash, not an upgrade) unregisters
+   * first, then ends its executors with no update of its own; the master removes it and reports
+   * its tasks TASK_LOST, REASON_AGENT_REMOVED.
    */
   private shutdown(): Promise<boolean> {
-    return this.endFrameworks(() => true, 'REASON_AGENT_REMOVED', 'the agent was shut down').then(() => {
-      if (this.id !== undefined) this.master.tell({ type: 'master.unregister_agent', agentId: this.id });
-      this.registration = 'shut-down';
-      this.effects.timers.cancel('master-pings');
-      this.effects.timers.cancel('register');
-      return true;
-    });
+    if (this.id !== undefined) this.toMaster({ type: 'master.unregister_agent', agentId: this.id });
+    this.registration = 'shut-down';
+    this.effects.timers.cancel('master-pings');
+    this.effects.timers.cancel('register');
+    return this.endFrameworks(() => true).then(() => true);
   }
 
   private checkpointResources(reservations: Reservations): Promise<void> {
@@ -500,7 +602,7 @@ export class Agent implements AgentCore {
       }),
       tasksByState,
       unacknowledgedUpdates: this.updates.pendingCount(),
-      checkpoint: { healthy: failure === undefined, ...(failure === undefined ? {} : { failure }), writes: this.setup.writer.latency() },
+      checkpoint: { healthy: failure === undefined, ...(failure === undefined ? {} : { failure }), failedWrites: this.setup.writer.failedWrites, writes: this.setup.writer.latency() },
     };
   }
 }

@@ -29,14 +29,16 @@ export const agent = behaviour<AgentMsg | AgentSelfMsg, AgentArgs>({
     try {
       state = await readState(store, { strict: options.strict });
       decision = decideRecovery(state, host.bootId, { hostname: host.hostname, resources: host.resources, attributes: host.attributes }, options.reconfigurationPolicy);
+      // Rebooted with an incompatible info: the old agent is given up on disk before anything
+      // else, so that a restart before registration starts over again (Mesos removes
+      // meta/slaves/latest) rather than find the old agent with no reboot to excuse the change.
+      if (decision.kind === 'fresh' && decision.startOver === true) await store.forgetAgent();
     } catch (error) {
       // Refusing to start must not leave the work dir locked.
       await store.close();
       throw error;
     }
     const checkpointReadMs = performance.now() - startedAt;
-    // The boot id is recorded after recovery has read the old one (Mesos writes it at the end of recovery).
-    await writer.write({ type: 'boot-id', bootId: host.bootId }).catch(() => undefined);
     core = new Agent({
       host,
       options,

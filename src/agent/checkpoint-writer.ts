@@ -29,6 +29,8 @@ export class CheckpointWriter {
   private readonly counts = new Array<number>(WRITE_LATENCY_BUCKETS.length).fill(0);
   private written = 0;
   private sumSeconds = 0;
+  /** Writes that did not become durable (a full disk, an I/O error, a refused record). */
+  failedWrites = 0;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -61,7 +63,13 @@ export class CheckpointWriter {
 
   write(records: CheckpointRecord | readonly CheckpointRecord[]): Promise<void> {
     const started = performance.now();
-    return this.store.write(records).then(() => this.observe((performance.now() - started) / 1000));
+    return this.store.write(records).then(
+      () => this.observe((performance.now() - started) / 1000),
+      (error: unknown) => {
+        this.failedWrites++;
+        throw error;
+      },
+    );
   }
 
   /** Tries a small idempotent write (the boot id); resolves whether writes succeed again. */

@@ -41,4 +41,6 @@ export interface AgentCore {
   taskUpdate(entry: TaskEntry, state: TaskStateName, reason: Reason, message: string, options?: UpdateOptions): void;
   /** The executor ended (or never started): its unfinished tasks fail with `reason`. */
   executorGone(ex: ExecutorEntry, reason: Reason, why: string): void;
+  /** The executor is no more (its tasks reported): its run's end is checkpointed. */
+  executorEnded(ex: ExecutorEntry): void;
 }

@@ -55,9 +55,9 @@ export class Launches {
     records.push({ type: 'task', task: entry.path, info: toTaskInfo(task) });
     const executor = ex;
     const proceed = () => {
-      if (isNew) this.launch(executor, placement.isolation);
-      // Killed while its records were being written: it never reaches the executor.
-      if (isTerminal(entry.state)) return;
+      if (isNew && book.executor(frameworkId, executor.executorId) === executor) this.launch(executor, placement.isolation);
+      // Killed, or its framework shut down, while its records were being written: it never reaches the executor.
+      if (isTerminal(entry.state) || book.task(frameworkId, task.taskId) !== entry) return;
       if (executor.phase.kind === 'registered') executor.phase.ref.tell({ type: 'executor.run_task', task });
       else executor.queued.push(task);
     };
@@ -129,7 +129,10 @@ export class Launches {
           if (ex.phase.kind === 'launching') book.setPhase(ex, { kind: 'started', address });
           if (!checkpoint) return;
           const workerId = address.slice(address.lastIndexOf('@') + 1);
-          void this.agent.persist([{ type: 'run', run: this.agent.runPath(ex), pid: { workerId, startedAt: effects.now(), address } }]).catch(() => undefined);
+          void this.agent.persist([{ type: 'run', run: this.agent.runPath(ex), pid: { workerId, startedAt: effects.now(), address } }]).then(
+            () => effects.publish({ type: 'agent.executor_started', hostId: this.agent.hostId, agentId: this.agent.agentId(), frameworkId, executorId, address }),
+            () => undefined,
+          );
         },
         (error: unknown) => {
           if (book.executor(frameworkId, executorId) !== ex) return;

@@ -6,8 +6,12 @@ import type { RecoveredAgent } from './recovery.js';
 /**
  * The reconnect phase of a restarted agent (Mesos: the RECOVERING state): executors are asked
  * to reregister, each answers with its tasks and unacknowledged updates, which are replayed;
- * tasks an executor never saw are lost; executors already dead are failed at once, silent ones
- * are destroyed after the reregistration timeout. Then `done()`.
+ * tasks an executor never saw are lost. An executor that cannot come back — dead (noticed at
+ * once, where Mesos waits the timeout: MESOS-7539), or silent past the reregistration timeout
+ * (then destroyed) — has its tasks TASK_LOST (TASK_GONE for partition-aware frameworks),
+ * REASON_EXECUTOR_REREGISTRATION_TIMEOUT, as Mesos's agent reports them. Executors never
+ * started, already ended, or gone with a reboot fail their tasks, REASON_EXECUTOR_TERMINATED.
+ * Then `done()` — as soon as every executor is accounted for (Mesos waits the whole timeout).
  */
 export class Reconnection {
   /** What it did, for the `agent.recovered` report. */
@@ -89,9 +93,12 @@ export class Reconnection {
     if (this.awaiting.size === 0) this.finish();
   }
 
-  /** A watched executor is gone: during recovery there is nothing to wait for from it. */
-  executorDown(ex: ExecutorEntry): void {
-    if (this.awaiting.delete(ex) && this.awaiting.size === 0) this.finish();
+  /** A watched executor is gone; true if it was one this recovery waited for (its tasks are then reported here). */
+  executorDown(ex: ExecutorEntry): boolean {
+    if (!this.awaiting.delete(ex)) return false;
+    this.giveUp(ex, `executor ${ex.executorId} had terminated when the agent restarted`);
+    if (this.awaiting.size === 0) this.finish();
+    return true;
   }
 
   /** A reconnect (or its answer) may have been lost: ask the missing executors again. */
@@ -102,21 +109,28 @@ export class Reconnection {
 
   /** The reregistration timeout: executors still silent are destroyed, their tasks lost. */
   timeout(): void {
-    const { book, effects } = this.agent;
+    const { effects } = this.agent;
     for (const ex of this.awaiting) {
       this.report.destroyed++;
       if (ex.phase.kind === 'reconnecting') {
         effects.unwatch(ex.phase.ref);
         effects.launcher.tell({ type: 'launcher.destroy', address: ex.phase.ref.address });
       }
-      book.removeExecutor(ex);
-      for (const entry of book.tasksOf(ex)) {
-        if (isTerminal(entry.state)) continue;
-        this.agent.taskUpdate(entry, book.partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', `executor ${ex.executorId} did not reregister in time`);
-      }
+      this.giveUp(ex, `executor ${ex.executorId} did not reregister within ${this.agent.options.executorReregistrationTimeoutMs} ms`);
     }
     this.awaiting.clear();
     this.finish();
+  }
+
+  /** An executor that will not come back: forgotten, its unfinished tasks lost (Mesos reregisterExecutorTimeout). */
+  private giveUp(ex: ExecutorEntry, why: string): void {
+    const { book } = this.agent;
+    book.removeExecutor(ex);
+    for (const entry of book.tasksOf(ex)) {
+      if (isTerminal(entry.state)) continue;
+      this.agent.taskUpdate(entry, book.partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', why);
+    }
+    this.agent.executorEnded(ex);
   }
 
   private finish(): void {

@@ -23,6 +23,8 @@ export interface RecoveredAgent {
   readonly rebooted: boolean;
   readonly frameworks: ReadonlyMap<FrameworkId, FrameworkInfo>;
   readonly executors: readonly RecoveredExecutor[];
+  /** Executors with no `latest` run (it was deleted, or names a run with no records): they cannot be resumed, and are garbage-collected. */
+  readonly orphans: readonly { readonly frameworkId: FrameworkId; readonly executorId: ExecutorId }[];
 }
 
 export interface RecoveredExecutor {
@@ -50,7 +52,8 @@ export interface RecoveredTask {
 export type ReconfigurationPolicy = 'equal' | 'additive';
 
 export type RecoveryDecision =
-  | { readonly kind: 'fresh'; readonly why: string }
+  /** `startOver`: the checkpoint holds an agent this host must not resume (rebooted with incompatible info); it is forgotten first. */
+  | { readonly kind: 'fresh'; readonly why: string; readonly startOver?: boolean }
   | { readonly kind: 'recover'; readonly agent: RecoveredAgent };
 
 /** Why a restarted agent refuses to start: its checkpoint and its configuration disagree. */
@@ -85,14 +88,6 @@ export function incompatibilities(before: AgentInfo, now: AgentInfo, policy: Rec
 }
 
 /**
- * Decides from a checkpoint whether the agent resumes as itself and what it resumes
- * (DESIGN.md §3). No agent in the checkpoint: a fresh host. Agent info changed beyond the
- * policy: after a reboot the agent starts as a new agent; without one, recovery fails (the
- * operator must drain the agent and remove its work dir). A reboot with compatible info keeps
- * the agent id but no executor. Executors without a `latest` run are skipped; a completed run
- * is kept only while it has updates not yet acknowledged (they are resent).
- */
-/**
  * Why a recorded executor cannot be reconnected to, or undefined if it may still be there. After
  * a reboot its recorded address may name another actor now (Mesos: a reused pid), so it is not contacted.
  */
@@ -103,13 +98,22 @@ function whyGone(rebooted: boolean, completed: boolean, pid: ExecutorPid | null 
   return undefined;
 }
 
+/**
+ * Decides from a checkpoint whether the agent resumes as itself and what it resumes
+ * (DESIGN.md §3). No agent in the checkpoint: a fresh host. Agent info changed beyond the
+ * policy: after a reboot the agent starts as a new agent; without one, recovery fails (the
+ * operator must drain the agent and remove its work dir). A reboot with compatible info keeps
+ * the agent id but no executor. Executors without a `latest` run cannot be resumed (`orphans`,
+ * garbage-collected); a completed run is kept only while it has updates not yet acknowledged
+ * (they are resent).
+ */
 export function decideRecovery(state: CheckpointState, bootId: string, info: AgentInfo, policy: ReconfigurationPolicy): RecoveryDecision {
   checkReservations(state.reservations ?? {}, info.resources);
   if (state.agent === undefined) return { kind: 'fresh', why: 'no agent in the checkpoint' };
   const rebooted = state.bootId !== undefined && state.bootId !== bootId;
   const problems = state.agent.info === undefined ? [] : incompatibilities(state.agent.info, info, policy);
   if (problems.length > 0) {
-    if (rebooted) return { kind: 'fresh', why: `the host rebooted with an incompatible agent info (${problems.join(', ')})` };
+    if (rebooted) return { kind: 'fresh', why: `the host rebooted with an incompatible agent info (${problems.join(', ')})`, startOver: true };
     throw new IncompatibleAgentError(
       `agent ${state.agent.id} cannot recover: its configuration changed incompatibly under the '${policy}' reconfiguration policy (${problems.join(', ')}). ` +
         `Drain the agent (kill or move its tasks), then delete its work dir to start it as a new agent, or restart it with its previous configuration.`,
@@ -117,12 +121,16 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
   }
   const frameworks = new Map<FrameworkId, FrameworkInfo>();
   const executors: RecoveredExecutor[] = [];
+  const orphans: RecoveredAgent['orphans'][number][] = [];
   for (const framework of state.agent.frameworks.values()) {
     if (framework.info === undefined) continue;
     frameworks.set(framework.id, framework.info);
     for (const executor of framework.executors.values()) {
       const run = executor.latestRunId === undefined ? undefined : executor.runs.get(executor.latestRunId);
-      if (run === undefined) continue;
+      if (run === undefined) {
+        orphans.push({ frameworkId: framework.id, executorId: executor.id });
+        continue;
+      }
       const tasks: RecoveredTask[] = [];
       for (const task of run.tasks.values()) {
         if (task.info === undefined) continue;
@@ -153,7 +161,7 @@ export function decideRecovery(state: CheckpointState, bootId: string, info: Age
       });
     }
   }
-  return { kind: 'recover', agent: { agentId: state.agent.id, rebooted, frameworks, executors } };
+  return { kind: 'recover', agent: { agentId: state.agent.id, rebooted, frameworks, executors, orphans } };
 }
 
 /**

@@ -106,9 +106,12 @@ export class StatusUpdateManager {
     });
   }
 
-  /** Forwards every stream's head now (after the agent reregistered with the master). */
-  resendAll(): void {
-    for (const stream of this.streams.values()) if (stream.pending.length > 0 && !stream.acking) this.send(stream);
+  /** Forwards every stream's head now (after the agent reregistered with the master), or only those of one framework (its scheduler is back). */
+  resendAll(frameworkId?: FrameworkId): void {
+    for (const stream of this.streams.values()) {
+      const head = stream.pending[0];
+      if (head !== undefined && !stream.acking && (frameworkId === undefined || head.frameworkId === frameworkId)) this.send(stream);
+    }
   }
 
   /** The framework acknowledged `uuid`; returns that update if it was the one in flight. */

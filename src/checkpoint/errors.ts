@@ -1,3 +1,5 @@
+import { CodedError } from '../protocol/coded-error.js';
+
 /** Checkpoint errors, each with a stable `code`; those about a record name its key. */
 export type CheckpointErrorCode =
   | 'ERR_CHECKPOINT_CORRUPT'
@@ -9,16 +11,7 @@ export type CheckpointErrorCode =
   | 'ERR_CHECKPOINT_CLOSED'
   | 'ERR_CHECKPOINT_INVALID';
 
-export class CheckpointError extends Error {
-  constructor(
-    readonly code: CheckpointErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'CheckpointError';
-  }
-}
+export class CheckpointError extends CodedError<CheckpointErrorCode> {}
 
 /** A record that fails its checksum or cannot be decoded, or one that cannot be there. */
 export class CheckpointCorruptError extends CheckpointError {

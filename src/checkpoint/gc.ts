@@ -1,18 +1,20 @@
 import { EventEmitter } from 'eventemitter3';
-import type { RunPath, TaskPath } from './ids.js';
+import { CheckpointError } from './errors.js';
+import type { RunPath } from './ids.js';
 import { keys } from './paths.js';
 import type { CheckpointStore } from './store.js';
 
+/** Node's timers stop at 2³¹−1 ms (~24.8 days); a longer delay is waited out in steps of at most this. */
+const MAX_STEP_MS = 2 ** 31 - 1;
+
 /**
- * Garbage collection of finished executor runs and finished tasks, after a delay (Mesos's
- * `gc_delay`, default a week there): what is scheduled here is removed when the delay passes,
- * if by then every task in it is terminal and acknowledged (see `isTaskFinished`). Removing
- * finished tasks bounds the checkpoint of a long-lived executor, whose run never ends. The
- * events carry the run or task path given. Timers do not keep the process alive.
+ * Garbage collection of finished executor runs, after a delay (Mesos's `gc_delay`, default a
+ * week there): a run scheduled here is removed when the delay passes, if by then every task in
+ * it is terminal and acknowledged (see `isTaskFinished`). Timers do not keep the process alive.
  */
 export class CheckpointGc extends EventEmitter<{
-  removed: [path: RunPath | TaskPath, records: number];
-  error: [path: RunPath | TaskPath, error: unknown];
+  removed: [path: RunPath, records: number];
+  error: [path: RunPath, error: unknown];
 }> {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -21,7 +23,7 @@ export class CheckpointGc extends EventEmitter<{
     readonly delayMs: number,
   ) {
     super();
-    if (!Number.isInteger(delayMs) || delayMs < 0) throw new RangeError(`gc delayMs must be a non-negative integer, got ${delayMs}`);
+    if (!Number.isInteger(delayMs) || delayMs < 0) throw new CheckpointError('ERR_CHECKPOINT_INVALID', `gc delayMs must be a non-negative integer number of ms, got ${delayMs}`);
   }
 
   get scheduled(): number {
@@ -33,17 +35,8 @@ export class CheckpointGc extends EventEmitter<{
     this.arm(keys.runPrefix(run), run, () => this.store.removeFinishedRun(run));
   }
 
-  /** Removes the task's records after the delay (`CheckpointStore.removeFinishedTask`). */
-  scheduleTask(task: TaskPath): void {
-    this.arm(keys.taskPrefix(task), task, () => this.store.removeFinishedTask(task));
-  }
-
   cancel(run: RunPath): void {
     this.disarm(keys.runPrefix(run));
-  }
-
-  cancelTask(task: TaskPath): void {
-    this.disarm(keys.taskPrefix(task));
   }
 
   stop(): void {
@@ -51,17 +44,21 @@ export class CheckpointGc extends EventEmitter<{
     this.timers.clear();
   }
 
-  private arm(id: string, path: RunPath | TaskPath, remove: () => Promise<number>): void {
+  private arm(id: string, path: RunPath, remove: () => Promise<number>): void {
     this.disarm(id);
-    const timer = setTimeout(() => {
-      this.timers.delete(id);
-      remove().then(
-        (records) => this.emit('removed', path, records),
-        (error: unknown) => this.emit('error', path, error),
-      );
-    }, this.delayMs);
-    timer.unref();
-    this.timers.set(id, timer);
+    const wait = (left: number) => {
+      const timer = setTimeout(() => {
+        if (left > MAX_STEP_MS) return wait(left - MAX_STEP_MS);
+        this.timers.delete(id);
+        remove().then(
+          (records) => this.emit('removed', path, records),
+          (error: unknown) => this.emit('error', path, error),
+        );
+      }, Math.min(left, MAX_STEP_MS));
+      timer.unref();
+      this.timers.set(id, timer);
+    };
+    wait(this.delayMs);
   }
 
   private disarm(id: string): void {

@@ -205,6 +205,11 @@ export class CheckpointStore extends WriteHealth {
     return this.removePrefix(keys.executorPrefix(run.agentId, run.frameworkId, run.executorId));
   }
 
+  /** Deletes `agents/latest`: the next start is a new agent (Mesos: a rebooted agent whose info changed removes meta/slaves/latest). */
+  async forgetAgent(): Promise<number> {
+    return this.removePrefix(keys.latestAgent());
+  }
+
   private finished(task: TaskPath): boolean {
     return isTaskFinished(splitStream(this.stream(keys.taskUpdates(task))));
   }

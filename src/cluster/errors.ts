@@ -1,13 +1,6 @@
-/** Errors of `LocalCluster`, each with a stable `code`. */
-export type ClusterErrorCode = 'ERR_CLUSTER_START_TIMEOUT' | 'ERR_CLUSTER_START_FAILED' | 'ERR_WORK_DIR_IN_USE' | 'ERR_NO_SUCH_AGENT' | 'ERR_CLUSTER_STOPPED' | 'ERR_EVENT_TIMEOUT';
+import { CodedError } from '../protocol/index.js';
 
-export class ClusterError extends Error {
-  constructor(
-    readonly code: ClusterErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ClusterError';
-  }
-}
+/** Errors of `LocalCluster`, each with a stable `code`. */
+export type ClusterErrorCode = 'ERR_CLUSTER_START_TIMEOUT' | 'ERR_WORK_DIR_IN_USE' | 'ERR_NO_SUCH_AGENT' | 'ERR_CLUSTER_STOPPED' | 'ERR_EVENT_TIMEOUT';
+
+export class ClusterError extends CodedError<ClusterErrorCode> {}

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import * as v from 'valibot';
-import type { ActorSystem, SystemEvent } from '../actor/index.js';
+import { type ActorSystem, type SystemEvent, setLongTimeout } from '../actor/index.js';
 import { ClusterError } from './errors.js';
 import { type ClusterEvent, type ClusterEventOf, ClusterEventSchema, type ClusterEventType } from '../protocol/index.js';
 
@@ -47,14 +47,14 @@ export class ClusterEvents extends EventEmitter<ClusterEventMap> {
   next<K extends ClusterEventType>(type: K, matches: (event: ClusterEventOf<K>) => boolean = () => true, timeoutMs = 60_000): Promise<ClusterEventOf<K>> {
     return new Promise((resolve, reject) => {
       const off = () => (this.off as (type: K, fn: typeof listener) => void)(type, listener);
-      const timer = timeoutMs === Infinity ? undefined : setTimeout(() => {
+      const timer = setLongTimeout(() => {
         off();
         reject(new ClusterError('ERR_EVENT_TIMEOUT', `no ${type} event within ${timeoutMs} ms`));
       }, timeoutMs);
       const listener = (event: ClusterEventOf<K>) => {
         if (!matches(event)) return;
         off();
-        clearTimeout(timer);
+        timer.cancel();
         resolve(event);
       };
       (this.on as (type: K, fn: typeof listener) => void)(type, listener);

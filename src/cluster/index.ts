@@ -1,7 +1,10 @@
-export type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
-export type { MasterArgs, MasterFlags } from '../master/options.js';
+export { AGENT_DEFAULTS, type AgentArgs, type AgentFlags, type HostSpec } from '../agent/options.js';
+export { MASTER_DEFAULTS, type MasterArgs, type MasterFlags } from '../master/options.js';
 export { Framework, type FrameworkOptions, type LaunchOptions, type LaunchRequest, type Launched, type WaitOptions } from '../scheduler/framework.js';
 export { FrameworkError, type FrameworkErrorCode } from '../scheduler/errors.js';
 export { ClusterError, type ClusterErrorCode } from './errors.js';
 export { ClusterEvents, type ClusterEventMap, type ReceivedEvent } from './events.js';
 export { type AgentRecovery, type ClusterState, LocalCluster, type HostOptions, type LocalClusterOptions } from './local-cluster.js';
+export { IncompatibleAgentError, type ReconfigurationPolicy } from '../agent/recovery.js';
+export type { RetryPolicy } from '../agent/status-update-manager.js';
+export type { TaskContext } from '../executor/pool-protocol.js';

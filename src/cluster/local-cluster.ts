@@ -12,17 +12,14 @@ import {
   SUPERVISOR,
   type SupervisorArgs,
   type SupervisorMsg,
-  type SystemOptions,
   behaviourRef,
-  setLongTimeout,
 } from '../actor/index.js';
 import type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
-import type { MasterArgs, MasterFlags } from '../master/options.js';
+import type { MasterArgs } from '../master/options.js';
 import type {
   AgentId,
   AgentMsg,
   AgentSnapshot,
-  ClusterEventOf,
   DirectoryMsg,
   FrameworkInfo,
   LauncherMsg,
@@ -33,60 +30,14 @@ import type {
 } from '../protocol/index.js';
 import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
 import { directory } from './directory.js';
+import { Admissions, type AgentRecovery } from './admissions.js';
 import { ClusterError } from './errors.js';
 import { ClusterEvents } from './events.js';
 import { launcher } from './launcher.js';
-import { validateAgentFlags, validateClusterOptions, validateFrameworkInfo } from './options.js';
+import { type HostOptions, type LocalClusterOptions, validateAgentFlags, validateClusterOptions, validateFrameworkInfo } from './options.js';
+
+export type { AgentRecovery, HostOptions, LocalClusterOptions };
 import { claimWorkDir, releaseWorkDir } from './work-dirs.js';
-
-export interface HostOptions {
-  readonly resources?: Resources;
-  readonly attributes?: Readonly<Record<string, string>>;
-}
-
-export interface LocalClusterOptions {
-  /**
-   * Where the master's registry and each host's checkpoint live. Default: a fresh temp dir,
-   * removed by `stop()`. A work dir that holds a previous cluster is recovered from.
-   */
-  readonly workDir?: string;
-  /** A count of identical hosts, or one entry per host. Default 1. */
-  readonly agents?: number | readonly HostOptions[];
-  readonly master?: MasterFlags;
-  readonly agent?: AgentFlags;
-  readonly system?: SystemOptions;
-  /**
-   * Executors per shared worker with `isolation: 'shared'`. Default 256: each shared worker
-   * brings its task pool's threads, and on few cores fewer, fuller workers switch less (10k
-   * tasks over 1,000 executors on 2 cores: 6.6k tasks/s at 64, 10.9k at 256, no gain above).
-   */
-  readonly executorsPerSharedWorker?: number;
-  /** How long `start()` waits for every agent to be admitted. Default 30 s. */
-  readonly startTimeoutMs?: number;
-  /**
-   * Each host's supervisor restarts its crashed agent (the role systemd plays for mesos-agent),
-   * which then recovers from its checkpoint. Default true.
-   */
-  readonly autoRestartAgents?: boolean;
-  /**
-   * Restart intensity and backoff of each host's supervisor. Default 5 restarts in 60 s, 10 ms
-   * doubling. An agent that exceeds it is given up (`supervisor.escalated`) on its host only;
-   * `startAgent` starts it again.
-   */
-  readonly agentRestarts?: { readonly intensity?: Intensity; readonly backoff?: Backoff };
-}
-
-/**
- * What a restarted agent reported (`agent.recovered`); `fresh` for an agent that registered
- * anew; `cleanedUp` for one started with `recover: 'cleanup'` (it destroyed its executors and
- * does not register).
- */
-export interface AgentRecovery extends Partial<Omit<ClusterEventOf<'agent.recovered'>, 'type' | 'agentId' | 'hostId'>> {
-  readonly agentId: AgentId;
-  readonly hostId: string;
-  readonly fresh?: boolean;
-  readonly cleanedUp?: boolean;
-}
 
 /** `state()`: the master's view, plus what each host's last agent recovery did. */
 export interface ClusterState extends MasterState {
@@ -98,6 +49,11 @@ interface Host {
   agent: ActorRef<AgentMsg>;
   agentId: AgentId | undefined;
   flags: AgentFlags | undefined;
+}
+
+/** A supervisor's restart intensity and backoff: the given ones, or 5 restarts in 60 s, 10 ms doubling to 5 s. */
+function restartsOf(restarts: { readonly intensity?: Intensity; readonly backoff?: Backoff } | undefined): Pick<SupervisorArgs, 'intensity' | 'backoff'> {
+  return { intensity: restarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 }, backoff: restarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 } };
 }
 
 const MASTER = behaviourRef(new URL('../master/behaviour.js', import.meta.url), 'master');
@@ -121,9 +77,11 @@ export class LocalCluster {
   private launcher!: ActorRef<LauncherMsg | LauncherSelfMsg>;
   /** The root: one supervisor per host under it, each supervising that host's agent. */
   private supervisor!: ActorRef<SupervisorMsg>;
+  /** Supervises the master, whose restarts move it to a new worker. */
+  private masterSupervisor!: ActorRef<SupervisorMsg>;
   private stopped = false;
   /** Waits for admissions (`start`, `startAgent`, `nextRecovery`): each is rejected if the cluster stops first. */
-  private readonly admissions = new Set<(error: Error) => void>();
+  private readonly admissions: Admissions;
 
   private constructor(
     readonly system: ActorSystem,
@@ -133,6 +91,7 @@ export class LocalCluster {
     private readonly ownsWorkDir: boolean,
   ) {
     this.events = new ClusterEvents(system);
+    this.admissions = new Admissions(this.events);
     const admitted = (event: { hostId: string; agentId: AgentId }) => {
       const host = this.hosts.find((h) => h.spec.hostId === event.hostId);
       if (host !== undefined) host.agentId = event.agentId;
@@ -143,6 +102,10 @@ export class LocalCluster {
     });
     this.events.on('agent.registered', admitted);
     system.events.on('supervisor.restarted', (event) => {
+      if (event.supervisor === this.masterSupervisor?.address) {
+        void this.masterMoved(system.ref<MasterMsg>(event.ref));
+        return;
+      }
       if (this.hostSupervisors.get(event.child)?.address !== event.supervisor) return;
       const host = this.hosts.find((h) => h.spec.hostId === event.child);
       if (host !== undefined) host.agent = system.ref<AgentMsg>(event.ref);
@@ -179,7 +142,8 @@ export class LocalCluster {
     // The master keeps its registry under the work dir, so that a restarted master readmits
     // the agents and frameworks it had admitted.
     this.masterArgs = { ...options.master, workDir: join(workDir, 'master') };
-    this.currentMaster = await system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: this.masterArgs });
+    this.masterSupervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'masters', args: { strategy: 'one_for_one', ...restartsOf(options.masterRestarts), children: [] } });
+    this.currentMaster = await this.startMaster();
     this.directory = await system.spawn<DirectoryMsg>(directory(this.currentMaster), { name: 'directory' });
     this.launcher = await system.spawn(launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 256 }), { name: 'launcher' });
     this.supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'agents', args: { strategy: 'one_for_one', children: [] } });
@@ -197,7 +161,7 @@ export class LocalCluster {
         attributes: host.attributes ?? {},
       };
     });
-    const admitted = specs.map((spec) => this.nextAdmission(spec.hostId, timeoutMs));
+    const admitted = specs.map((spec) => this.admissions.next(spec.hostId, timeoutMs));
     try {
       for (const spec of specs) {
         mkdirSync(spec.workDir, { recursive: true });
@@ -208,49 +172,6 @@ export class LocalCluster {
     } finally {
       for (const admission of admitted) admission.cancel();
     }
-  }
-
-  /**
-   * Resolves once the host's agent is admitted: registered anew, or recovered (a work dir that
-   * held an earlier cluster), or done cleaning up (`recover: 'cleanup'`). Rejects after
-   * `timeoutMs`, or with `ERR_CLUSTER_STOPPED` if the cluster stops first. `cancel()` gives up
-   * the wait without settling it, for a caller that rejects on its own. Never left unhandled.
-   */
-  private nextAdmission(hostId: string, timeoutMs: number): Promise<AgentRecovery> & { cancel(): void } {
-    let off = () => {};
-    const admitted = new Promise<AgentRecovery>((resolve, reject) => {
-      const settle = (outcome: () => void) => {
-        off();
-        outcome();
-      };
-      const timer = setLongTimeout(
-        () => settle(() => reject(new ClusterError('ERR_CLUSTER_START_TIMEOUT', `the agent of ${hostId} was not admitted by the master within ${timeoutMs} ms`))),
-        timeoutMs,
-      );
-      const onRegistered = (event: ClusterEventOf<'agent.registered'>) => {
-        if (event.hostId === hostId) settle(() => resolve({ agentId: event.agentId, hostId, fresh: true }));
-      };
-      const onRecovered = ({ type: _, ...recovery }: ClusterEventOf<'agent.recovered'>) => {
-        if (recovery.hostId === hostId) settle(() => resolve(recovery));
-      };
-      const onCleanedUp = (event: ClusterEventOf<'agent.cleaned_up'>) => {
-        if (event.hostId === hostId) settle(() => resolve({ agentId: event.agentId, hostId, cleanedUp: true }));
-      };
-      const onStop = (error: Error) => settle(() => reject(error));
-      off = () => {
-        timer.cancel();
-        this.admissions.delete(onStop);
-        this.events.off('agent.registered', onRegistered);
-        this.events.off('agent.recovered', onRecovered);
-        this.events.off('agent.cleaned_up', onCleanedUp);
-      };
-      this.admissions.add(onStop);
-      this.events.on('agent.registered', onRegistered);
-      this.events.on('agent.recovered', onRecovered);
-      this.events.on('agent.cleaned_up', onCleanedUp);
-    });
-    admitted.catch(() => undefined);
-    return Object.assign(admitted, { cancel: () => off() });
   }
 
   /** Agent ids in host order. */
@@ -282,19 +203,9 @@ export class LocalCluster {
     const running = await this.supervisor.ask<ChildInfo[]>({ type: 'supervisor.which_children' });
     const current = running.find((child) => child.id === hostId)?.ref;
     if (current !== undefined && current !== null) return this.system.ref<SupervisorMsg>(current);
-    const restarts = this.options.agentRestarts;
     const spec: ChildSpec = {
       id: hostId,
-      start: {
-        behaviour: SUPERVISOR,
-        name: `supervisor-${hostId}`,
-        args: {
-          strategy: 'one_for_one',
-          intensity: restarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 },
-          backoff: restarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 },
-          children: [],
-        } satisfies SupervisorArgs,
-      },
+      start: { behaviour: SUPERVISOR, name: `supervisor-${hostId}`, args: { strategy: 'one_for_one', ...restartsOf(this.options.agentRestarts), children: [] } satisfies SupervisorArgs },
       // Given up after too many restarts: the host stays down until startAgent.
       restart: 'temporary',
       shutdownMs: 10_000,
@@ -342,7 +253,7 @@ export class LocalCluster {
   /** Resolves with the next recovery (or fresh registration) reported by that host's agent; rejects after `timeoutMs` (default 60 s). */
   nextRecovery(agentId: AgentId | string, timeoutMs = 60_000): Promise<AgentRecovery> {
     // A fresh registration after a reboot changes the agent id; the host stays the key.
-    return this.nextAdmission(this.host(agentId).spec.hostId, timeoutMs);
+    return this.admissions.next(this.host(agentId).spec.hostId, timeoutMs);
   }
 
   /**
@@ -374,7 +285,7 @@ export class LocalCluster {
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     // The supervisor may not have handled the old agent's death yet: retire its child first.
     await this.retireAgent(host);
-    const recovered = this.nextAdmission(host.spec.hostId, 60_000);
+    const recovered = this.admissions.next(host.spec.hostId, 60_000);
     try {
       host.agent = await this.spawnAgent(host.spec, host.flags);
     } catch (error) {
@@ -411,7 +322,33 @@ export class LocalCluster {
     return this.currentMaster;
   }
 
-  /** Fault injection: the master's worker is terminated abruptly. Agents and executors keep running. */
+  /** The master as the child of its supervisor, in a worker of its own. */
+  private async startMaster(): Promise<ActorRef<MasterMsg>> {
+    const child: ChildSpec = {
+      id: 'master',
+      start: { behaviour: MASTER, args: this.masterArgs, name: 'master', worker: 'new' },
+      restart: this.options.autoRestartMaster === false ? 'temporary' : 'permanent',
+      shutdownMs: 10_000,
+    };
+    const address = await this.masterSupervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
+    return this.system.ref<MasterMsg>(address);
+  }
+
+  /**
+   * A new master runs (restarted by its supervisor, or by `restartMaster`): agents, frameworks
+   * and the directory are pointed at it, and the worker of the one it replaces is ended.
+   */
+  private async masterMoved(master: ActorRef<MasterMsg>): Promise<void> {
+    const old = this.currentMaster;
+    this.currentMaster = master;
+    if (old.node !== master.node && this.system.workers().includes(old.node)) await this.system.terminateWorker(old.node);
+    this.directory.tell({ type: 'directory.set_master', master });
+    for (const host of this.hosts) host.agent.tell({ type: 'agent.master_changed', master });
+    // A framework that cannot subscribe again in time hears it from its own registration error.
+    await Promise.all(this.frameworks.map((framework) => framework.masterChanged(master).catch(() => undefined)));
+  }
+
+  /** Fault injection: the master's worker is terminated abruptly. Agents and executors keep running; with `autoRestartMaster` its supervisor starts a new one. */
   async crashMaster(): Promise<void> {
     await this.system.terminateWorker(this.currentMaster.node);
   }
@@ -419,14 +356,11 @@ export class LocalCluster {
   /**
    * Starts a new master (stopping the old one gracefully if it runs). It reads its registry;
    * agents and frameworks are pointed at it and reregister, and it learns the running tasks
-   * from the agents.
+   * from the agents. Resolves once the frameworks have subscribed to it again.
    */
   async restartMaster(): Promise<void> {
-    await this.system.stopActor(this.currentMaster);
-    this.currentMaster = await this.system.spawn<MasterMsg, MasterArgs>(MASTER, { name: 'master', worker: 'new', args: this.masterArgs });
-    this.directory.tell({ type: 'directory.set_master', master: this.currentMaster });
-    for (const host of this.hosts) host.agent.tell({ type: 'agent.master_changed', master: this.currentMaster });
-    await Promise.all(this.frameworks.map((framework) => framework.masterChanged(this.currentMaster)));
+    await this.masterSupervisor.ask({ type: 'supervisor.terminate_child', id: 'master' }, { timeoutMs: 60_000 });
+    await this.masterMoved(await this.startMaster());
   }
 
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {
@@ -446,7 +380,7 @@ export class LocalCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const reject of [...this.admissions]) reject(new ClusterError('ERR_CLUSTER_STOPPED', 'the cluster stopped before the agent was admitted'));
+    this.admissions.rejectAll(new ClusterError('ERR_CLUSTER_STOPPED', 'the cluster stopped before the agent was admitted'));
     await this.system.stop();
     this.events.removeAllListeners();
     releaseWorkDir(this.claim);

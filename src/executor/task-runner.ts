@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { type LongTimer, setLongTimeout } from '../actor/index.js';
 import type { PoolSize, TaskRun } from '../protocol/index.js';
 import { KILL_SLOTS, type PoolControl, type PoolJob, type PoolWorkerData, slotOf } from './pool-protocol.js';
 
@@ -60,11 +61,11 @@ class TaskPool {
     this.nextTask = (this.nextTask % 0x7fffffff) + 1;
     const task = this.nextTask;
     this.progress.set(task, onProgress);
-    let forceTimer: ReturnType<typeof setTimeout> | undefined;
+    let forceTimer: LongTimer | undefined;
     const onKill = () => {
       Atomics.store(this.killed, slotOf(task), task);
       this.channel.postMessage({ type: 'kill', task } satisfies PoolControl);
-      forceTimer = setTimeout(() => this.force(task), graceMs());
+      forceTimer = setLongTimeout(() => this.force(task), graceMs());
     };
     signal.addEventListener('abort', onKill, { once: true });
     const job: PoolJob = { module: run.module, export: run.export, args: run.args, task };
@@ -79,7 +80,7 @@ class TaskPool {
       }
       return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
     } finally {
-      clearTimeout(forceTimer);
+      forceTimer?.cancel();
       signal.removeEventListener('abort', onKill);
       this.progress.delete(task);
     }
@@ -130,13 +131,41 @@ export class TaskRunner {
   }
 }
 
+/**
+ * What a shell task runs in: the command in the background, and a watcher that kills the whole
+ * process group when the wrapper's stdin closes. The executor holds that stdin, so when its
+ * worker dies (a crash, a reboot, `kill -9` of the whole process) the pipe closes and no
+ * process of the task outlives its executor (Mesos's containerizer destroys the container).
+ * Background jobs of a non-interactive shell read /dev/null, hence stdin is kept as fd 3. The
+ * wrapper exits with the command's status.
+ */
+const COMMAND_WRAPPER =
+  'exec 3<&0; /bin/sh -c "$1" & task=$!; (cat <&3 >/dev/null; kill -KILL 0) & watcher=$!; wait $task; status=$?; kill $watcher 2>/dev/null; exit $status';
+
 function runCommand(command: string, signal: AbortSignal, graceMs: () => number): Promise<TaskOutcome> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: 'ignore' });
-    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    // A process group of its own (detached), so that a kill reaches everything the command started.
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn('/bin/sh', ['-c', COMMAND_WRAPPER, 'mesolith-task', command], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    } catch (error) {
+      // spawn throws (rather than emitting 'error') for arguments it refuses, a NUL byte say:
+      // thrown here it would reject unhandled and end the worker with every executor in it.
+      resolve({ kind: 'failed', message: `cannot run the command: ${error instanceof Error ? error.message : String(error)}` });
+      return;
+    }
+    const group = (sig: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    let killTimer: LongTimer | undefined;
     const onAbort = () => {
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs());
+      group('SIGTERM');
+      killTimer = setLongTimeout(() => group('SIGKILL'), graceMs());
     };
     signal.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
@@ -144,8 +173,10 @@ function runCommand(command: string, signal: AbortSignal, graceMs: () => number)
       resolve({ kind: 'failed', message: `cannot run "${command}": ${error.message}` });
     });
     child.on('exit', (code, exitSignal) => {
-      clearTimeout(killTimer);
+      killTimer?.cancel();
       signal.removeEventListener('abort', onAbort);
+      // The watcher reads this pipe to its end.
+      child.stdin?.destroy();
       if (signal.aborted) resolve({ kind: 'killed' });
       else if (code === 0) resolve({ kind: 'finished' });
       else resolve({ kind: 'failed', message: exitSignal ? `killed by ${exitSignal}` : `exited with code ${code}` });

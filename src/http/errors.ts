@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { CodedError } from '../protocol/index.js';
 
 /**
  * What a request can get wrong, or what the server cannot do: answered as
@@ -17,16 +18,7 @@ export class HttpError extends Error {
 }
 
 /** The server could not start; `code` is stable (`ERR_ADDRESS_IN_USE`, `ERR_INSECURE_BIND`, …). */
-export class ServerStartError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ServerStartError';
-  }
-}
+export class ServerStartError extends CodedError {}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const text = `${JSON.stringify(body)}\n`;

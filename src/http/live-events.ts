@@ -4,7 +4,7 @@
  * `cluster`, and a new `state` whenever it changed (checked every `pollMs` while anyone listens).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClusterEvent } from '../observe/cluster-adapter.js';
+import type { ObservedEvent } from '../observe/cluster-adapter.js';
 import type { ClusterMonitor } from '../observe/monitor.js';
 
 const KEEPALIVE_MS = 15_000;
@@ -43,7 +43,7 @@ export class LiveEvents {
     this.stopTimers();
   }
 
-  private readonly onClusterEvent = (event: ClusterEvent) => {
+  private readonly onClusterEvent = (event: ObservedEvent) => {
     if (this.clients.size > 0) this.broadcast(frame('cluster', event));
   };
 

@@ -85,6 +85,9 @@ export class ClusterMetrics {
     sampled('gauge', 'mesolith_frameworks', 'Frameworks, by whether their scheduler is connected', 'connected', () => countBy(scrape()?.snapshot.frameworks ?? [], (f) => String(f.connected)));
     sampled('counter', 'mesolith_agent_crashes_total', 'Agent crashes seen by each host supervisor since this server started', 'host_id', () => new Map(this.monitor.hostRecords().map((h) => [h.hostId, h.crashes])));
     sampled('counter', 'mesolith_agent_recoveries_total', 'Agent recoveries from the checkpoint since this server started', 'host_id', () => new Map(this.monitor.hostRecords().map((h) => [h.hostId, h.recoveries])));
+    sampled('counter', 'mesolith_checkpoint_write_failures_total', 'Checkpoint writes that did not become durable (a full disk, an I/O error), by agent', 'agent_id', () => new Map((scrape()?.agents ?? []).map((a) => [a.agentId, a.checkpointFailedWrites])));
+    sampled('gauge', 'mesolith_checkpoint_healthy', 'Whether each agent can write its checkpoint (1) or not (0)', 'agent_id', () => new Map((scrape()?.agents ?? []).map((a) => [a.agentId, a.checkpointHealthy ? 1 : 0])));
+    sampled('gauge', 'mesolith_status_updates_unacknowledged', 'Status updates each agent holds that the framework has not acknowledged', 'agent_id', () => new Map((scrape()?.agents ?? []).map((a) => [a.agentId, a.unacknowledgedUpdates])));
     this.registry.registerMetric(new ReportedHistogram('mesolith_checkpoint_write_duration_seconds', 'Checkpoint write latency of each agent, from the write to its flush (seconds)', () => scrape()?.agents ?? []));
 
     const phases = new Histogram<'phase'>({ name: 'mesolith_agent_recovery_duration_seconds', help: 'Agent recovery time, by phase (checkpoint_read, reconnect, reregister) and in total', labelNames: ['phase'], buckets: RECOVERY_BUCKETS, registers });

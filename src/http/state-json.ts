@@ -114,6 +114,7 @@ export function stateJson(snapshot: ClusterSnapshot, context: StateJsonContext) 
     deactivated_slaves: slaves.filter((s) => !s.active).length,
     executors: snapshot.executors,
     slaves,
+    unreachable_slaves: snapshot.unreachableAgents.map((a) => ({ id: a.id, hostname: a.hostname, unreachable_time: a.unreachableAt / 1000 })),
     frameworks,
     completed_frameworks: completed,
   };

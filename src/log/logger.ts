@@ -5,7 +5,7 @@
  */
 import { type Logger, type LevelWithSilent, pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
-import { type ClusterEvent, watchCluster } from '../observe/cluster-adapter.js';
+import { type ObservedEvent, watchCluster } from '../observe/cluster-adapter.js';
 import type { Framework, LocalCluster, TaskStatus } from '../index.js';
 
 export type { Logger } from 'pino';
@@ -37,7 +37,7 @@ const FAILED = new Set(['TASK_FAILED', 'TASK_LOST', 'TASK_ERROR', 'TASK_DROPPED'
 
 type Line = { level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields: Record<string, unknown> };
 
-function describe(event: ClusterEvent): Line {
+function describe(event: ObservedEvent): Line {
   switch (event.name) {
     case 'agent.registered':
       return { level: 'info', msg: 'agent registered', fields: { agentId: event.agentId, hostId: event.hostId } };
@@ -60,6 +60,12 @@ function describe(event: ClusterEvent): Line {
       return { level: 'info', msg: 'checkpoint writes succeed again', fields: { hostId: event.hostId, failedForMs: event.failedForMs } };
     case 'agent.resources_checkpointed':
       return { level: 'debug', msg: 'agent checkpointed its reservations', fields: { hostId: event.hostId, reservations: event.reservations } };
+    case 'agent.executor_started':
+      return { level: 'debug', msg: 'executor started', fields: { hostId: event.hostId, agentId: event.agentId, frameworkId: event.frameworkId, executorId: event.executorId, address: event.address } };
+    case 'agent.executor_removed':
+      return { level: 'debug', msg: 'unrecoverable executor removed from the checkpoint', fields: { hostId: event.hostId, frameworkId: event.frameworkId, executorId: event.executorId, records: event.records } };
+    case 'master.agents_pruned':
+      return { level: 'info', msg: 'unreachable agents pruned from the registry: their tasks are unknown from now on', fields: { agentIds: event.agentIds } };
     case 'agent.run_removed':
       return { level: 'debug', msg: 'finished executor run removed from the checkpoint', fields: { hostId: event.hostId, frameworkId: event.frameworkId, executorId: event.executorId, runId: event.runId, records: event.records } };
     case 'agent.cleaned_up':
@@ -71,7 +77,7 @@ function describe(event: ClusterEvent): Line {
     case 'agent.given_up':
       return { level: 'error', msg: 'agent keeps crashing: its host is given up until it is started again', fields: { hostId: event.hostId, restarts: event.restarts } };
     case 'master.agent_registered':
-      return { level: 'debug', msg: 'master admitted an agent', fields: { agentId: event.agentId, hostname: event.hostname } };
+      return { level: 'debug', msg: 'master admitted an agent', fields: { agentId: event.agentId, agentHostname: event.hostname } };
     case 'master.agent_reregistered':
       return { level: 'info', msg: 'master readmitted an agent', fields: { agentId: event.agentId, tasks: event.tasks } };
     case 'master.agent_unreachable':
@@ -105,7 +111,7 @@ function describe(event: ClusterEvent): Line {
   }
 }
 
-const roleOf = (event: ClusterEvent) => event.name.split('.')[0];
+const roleOf = (event: ObservedEvent) => event.name.split('.')[0];
 
 export type AttachOptions = LoggerOptions & { readonly logger?: Logger };
 

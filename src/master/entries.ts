@@ -1,4 +1,4 @@
-import { type AgentId, type AgentInfo, type FrameworkId, type FrameworkInfo, type Offer, type Peer, type Reason, type Source, type TaskId, type TaskStateName, UNRESERVED } from '../protocol/index.js';
+import { type AgentId, type AgentInfo, type ExecutorId, type FrameworkId, type FrameworkInfo, type Offer, type Peer, type Reason, type Source, type TaskId, type TaskStateName, UNRESERVED } from '../protocol/index.js';
 import type { Allocation, AgentResources } from './agent-resources.js';
 
 /** An admitted agent. */
@@ -9,11 +9,23 @@ export interface AgentEntry {
   /** Its total, reservations, and what tasks use and offers hold. */
   readonly resources: AgentResources;
   missedPings: number;
-  reachable: boolean;
-  /** False while the agent's actor is gone (crashed or restarting). */
+  /** False while the agent's actor is gone (crashed or restarting), until it reregisters. */
   connected: boolean;
+  /** When it was last disconnected: its reregistration timeout counts from then. */
+  disconnectedAt?: number;
+  /** A registry operation on it is pending: it is being marked unreachable, or removed; meanwhile it is left alone. */
+  busy?: 'unreachable' | 'removing';
+  /** Kills asked for its tasks (keys): sent again when it reregisters with one still running (Mesos killedTasks). */
+  readonly killedTasks: Set<string>;
   readonly registeredAt: number;
   reregisteredAt?: number;
+}
+
+/** An agent marked unreachable, as the registry records it. */
+export interface UnreachableAgent {
+  readonly info: AgentInfo;
+  /** When it was marked unreachable. */
+  readonly time: number;
 }
 
 export interface FrameworkEntry {
@@ -32,19 +44,29 @@ export interface FrameworkEntry {
   readonly registeredAt: number;
 }
 
+/**
+ * Where a task is in the master's books (Mesos: a framework's tasks, unreachableTasks and
+ * completedTasks): `active` until its terminal update is acknowledged (or the master ends it
+ * itself), `unreachable` while its agent is, `completed` after.
+ */
+export type TaskPhase = 'active' | 'unreachable' | 'completed';
+
 export interface TaskEntry {
   readonly taskId: TaskId;
   readonly frameworkId: FrameworkId;
   readonly agentId: AgentId;
   readonly name: string;
-  executorId?: string;
+  executorId?: ExecutorId;
   /** What it takes from its agent, and from which pool. */
   readonly allocation: Allocation;
   state: TaskStateName;
   reason?: Reason;
   source?: Source;
+  /** The state and uuid of the last update from the agent forwarded to the framework (Mesos status_update_state): what reconciliation answers. */
+  statusUpdateState?: TaskStateName;
+  statusUpdateUuid?: string;
+  phase: TaskPhase;
   updatedAt: number;
-  killRequested?: boolean;
 }
 
 /** A framework that was torn down, kept (a bounded number of them) for `state()`. */

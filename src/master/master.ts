@@ -26,23 +26,33 @@ import {
 } from '../protocol/index.js';
 import { AgentResources, sumOf } from './agent-resources.js';
 import { CompletedTasks } from './completed-tasks.js';
-import { type AgentEntry, type CompletedFramework, type FrameworkEntry, type TaskEntry, roleOf, taskKey } from './entries.js';
+import { type AgentEntry, type CompletedFramework, type FrameworkEntry, type TaskEntry, type UnreachableAgent, roleOf, taskKey } from './entries.js';
 import { Offers } from './offers.js';
 import type { MasterOptions } from './options.js';
+import { answerForUnknownTask, unreachableToPrune } from './unknown-tasks.js';
 
 /** Where the master keeps what it admitted (the registry), as the master uses it. */
 export interface RegistryWriter {
   admitAgent(id: AgentId, info: AgentInfo): Promise<void>;
+  updateAgent(id: AgentId, info: AgentInfo): Promise<void>;
+  markAgentUnreachable(id: AgentId, info: AgentInfo, time: number): Promise<void>;
+  markAgentReachable(id: AgentId, info: AgentInfo): Promise<void>;
+  removeAgent(id: AgentId): Promise<void>;
+  pruneUnreachable(ids: readonly AgentId[]): Promise<void>;
   admitFramework(id: FrameworkId, info: FrameworkInfo): Promise<void>;
   removeFramework(id: FrameworkId): Promise<void>;
 }
 
 /** What an earlier master admitted. */
 export interface Admitted {
+  readonly agents: ReadonlyMap<AgentId, AgentInfo>;
+  readonly unreachable: ReadonlyMap<AgentId, UnreachableAgent>;
   readonly frameworks: ReadonlyMap<FrameworkId, FrameworkInfo>;
   readonly lastAgent: number;
   readonly lastFramework: number;
 }
+
+const NOTHING_ADMITTED: Admitted = { agents: new Map(), unreachable: new Map(), frameworks: new Map(), lastAgent: 0, lastFramework: 0 };
 
 /** What the master needs from its actor: time, ids, timers, watches, its event stream and its registry. */
 export interface MasterEnv {
@@ -61,14 +71,26 @@ export interface MasterEnv {
 /** Who sent a message, when it came from an actor. */
 export type Sender = { readonly address: string } | undefined;
 
+type Reregistration = Extract<MasterMsg, { type: 'master.reregister_agent' }>;
+
 /**
  * The master's logic, apart from its actor: admits agents and frameworks, offers each agent's
  * free resources to frameworks in turn, validates and routes launches, forwards status updates
- * and their acknowledgements, answers reconciliation, and marks agents that stop answering
- * pings unreachable. Everything it sends goes to the peers in its tables or to `env`.
+ * and their acknowledgements, answers reconciliation, and follows each agent through
+ * disconnection, unreachability, removal and reregistration as Mesos's master does — the
+ * registry written first, memory changed once it is (`master.registry_done`).
  */
 export class Master {
+  /** Registered agents, connected or not (Mesos slaves.registered). */
   private readonly agents = new Map<AgentId, AgentEntry>();
+  /** Agents of the registry not reregistered since this master started (Mesos slaves.recovered). */
+  private readonly recovered = new Map<AgentId, AgentInfo>();
+  private readonly unreachable = new Map<AgentId, UnreachableAgent>();
+  /** Agents removed since this master started: their updates are dropped. */
+  private readonly removed = new Set<AgentId>();
+  /** Registrations (by agent address) and reregistrations (by id) waiting for their registry write. */
+  private readonly registering = new Set<string>();
+  private readonly reregistering = new Set<AgentId>();
   private readonly frameworks = new Map<FrameworkId, FrameworkEntry>();
   private readonly tasks = new Map<string, TaskEntry>();
   /** Every framework admitted and not torn down, connected or not (after a master failover, or waiting for its scheduler). */
@@ -76,6 +98,9 @@ export class Master {
   private readonly completedFrameworks: CompletedFramework[] = [];
   private readonly completedTasks: CompletedTasks;
   private readonly offers: Offers;
+  /** Registry operations in flight: what to do once each is written (or not). */
+  private readonly pendingOps = new Map<number, (written: boolean) => void>();
+  private nextOp = 0;
   private nextAgent: number;
   private nextFramework: number;
   private registryFailure: { failure: StorageFailure; since: number } | undefined;
@@ -87,13 +112,17 @@ export class Master {
   constructor(
     private readonly options: MasterOptions,
     private readonly env: MasterEnv,
-    admitted: Admitted = { frameworks: new Map(), lastAgent: 0, lastFramework: 0 },
+    admitted: Admitted = NOTHING_ADMITTED,
   ) {
     this.admitted = new Map(admitted.frameworks);
+    for (const [id, info] of admitted.agents) this.recovered.set(id, info);
+    for (const [id, entry] of admitted.unreachable) this.unreachable.set(id, entry);
     this.nextAgent = admitted.lastAgent;
     this.nextFramework = admitted.lastFramework;
     this.agentSilenceMs = options.agentPingTimeoutMs * (options.maxAgentPingTimeouts + 1);
-    this.completedTasks = new CompletedTasks(options.maxCompletedTasksPerFramework, options.completedTaskRetentionMs, (key) => this.tasks.delete(key));
+    this.completedTasks = new CompletedTasks(options.maxCompletedTasksPerFramework, options.completedTaskRetentionMs, (key) => {
+      if (this.tasks.get(key)?.phase === 'completed') this.tasks.delete(key);
+    });
     this.offers = new Offers({
       agents: this.agents,
       frameworks: this.frameworks,
@@ -104,6 +133,9 @@ export class Master {
       publish: (event) => env.publish(event),
     });
     env.timers.repeat('ping', options.agentPingTimeoutMs, { type: 'master.ping_all' });
+    env.timers.repeat('registry-gc', options.registryGcIntervalMs, { type: 'master.registry_gc' });
+    // Mesos: agents of the registry that do not come back within the reregistration timeout are marked unreachable.
+    if (this.recovered.size > 0) env.timers.once('recovered-agents', options.agentReregisterTimeoutMs, { type: 'master.recovered_agents_timeout' });
   }
 
   receive(message: MasterMsg | MasterSelfMsg, sender: Sender): unknown {
@@ -111,7 +143,7 @@ export class Master {
       case 'master.register_agent':
         return this.registerAgent(message.agent, message.info, message.reservations);
       case 'master.unregister_agent':
-        return this.removeAgent(message.agentId, 'the agent was shut down', 'REASON_AGENT_REMOVED');
+        return this.unregisterAgent(message.agentId, sender);
       case 'master.agent_recovering':
         return this.agentRecovering(message.agentId, message.agent);
       case 'master.reregister_agent':
@@ -130,13 +162,13 @@ export class Master {
       case 'master.unreserve':
         return this.fromScheduler(message.frameworkId, sender, () => this.offers.changeReservation(message), `framework ${message.frameworkId} is not registered with this scheduler`);
       case 'master.status_update':
-        return this.statusUpdate(message.agentId, message.status);
+        return this.statusUpdate(message.agentId, message.status, sender);
       case 'master.acknowledge':
         return this.acknowledge(message.frameworkId, message.taskId, message.uuid, message.agentId);
       case 'master.kill_task':
-        return this.fromScheduler(message.frameworkId, sender, (framework) => this.kill(framework, message.taskId));
+        return this.fromScheduler(message.frameworkId, sender, (framework) => this.kill(framework, message.taskId, message.agentId));
       case 'master.reconcile':
-        return this.fromScheduler(message.frameworkId, sender, (framework) => this.reconcile(framework, message.taskIds));
+        return this.fromScheduler(message.frameworkId, sender, (framework) => this.reconcile(framework, message.tasks));
       case 'master.state':
         return this.state();
       case 'master.offer_timeout':
@@ -150,6 +182,14 @@ export class Master {
         return this.pingAll();
       case 'master.ping_result':
         return this.pingResult(message.agentId, message.ok);
+      case 'master.registry_done':
+        return this.registryDone(message.op, message.ok);
+      case 'master.reregister_timeout':
+        return this.reregisterTimeout(message.agentId, message.since);
+      case 'master.recovered_agents_timeout':
+        return this.recoveredAgentsTimeout();
+      case 'master.registry_gc':
+        return this.registryGc();
     }
   }
 
@@ -161,24 +201,41 @@ export class Master {
     for (const framework of this.frameworks.values()) if (framework.connected && framework.scheduler.address === address) this.schedulerGone(framework);
   }
 
-  // ---- agents ---------------------------------------------------------------------------
+  // ---- registration ---------------------------------------------------------------------
 
-  private registerAgent(ref: Peer<'agent'>, info: AgentInfo, reservations: Reservations): Promise<AgentId | null> {
+  /**
+   * Mesos Master::registerSlave. A registration from an agent already registered and connected
+   * at that address (it retried: the answer was lost) gets its id again. One from the address
+   * of a disconnected agent — or its host: a restarted worker has a new address, where a Mesos
+   * agent keeps its ip:port — means that agent starts over: the old one is removed. Otherwise
+   * the agent is admitted, in the registry first.
+   */
+  private registerAgent(ref: Peer<'agent'>, info: AgentInfo, reservations: Reservations): void {
+    if (this.registering.has(ref.address)) return;
+    const existing = [...this.agents.values()].find((a) => a.ref.address === ref.address || (!a.connected && a.info.hostname === info.hostname));
+    if (existing !== undefined && existing.connected) {
+      ref.tell({ type: 'agent.registered', agentId: existing.id, pingTimeoutMs: this.agentSilenceMs });
+      return;
+    }
+    if (existing !== undefined) this.removeAgent(existing, 'a new agent registered at the same address');
     const id = `agent-${++this.nextAgent}` as AgentId;
-    // Durable before the agent hears it is admitted (Mesos writes its registry first). If the
-    // write fails, the agent is not admitted; it registers again after its backoff.
-    return this.persist((registry) => registry.admitAgent(id, info)).then((written) => {
-      if (!written) return null;
-      this.admit(id, ref, info, reservations);
-      ref.tell({ type: 'agent.registered', agentId: id, pingTimeoutMs: this.agentSilenceMs });
-      this.env.publish({ type: 'master.agent_registered', agentId: id, hostname: info.hostname });
-      this.offers.soon();
-      return id;
-    });
+    this.registering.add(ref.address);
+    this.persist(
+      (registry) => registry.admitAgent(id, info),
+      (written) => {
+        this.registering.delete(ref.address);
+        // Not written: the agent is not admitted; it registers again after its backoff.
+        if (!written) return;
+        this.admit(id, ref, info, reservations);
+        ref.tell({ type: 'agent.registered', agentId: id, pingTimeoutMs: this.agentSilenceMs });
+        this.env.publish({ type: 'master.agent_registered', agentId: id, hostname: info.hostname });
+        this.offers.soon();
+      },
+    );
   }
 
   private admit(id: AgentId, ref: Peer<'agent'>, info: AgentInfo, reservations: Reservations): AgentEntry {
-    const entry: AgentEntry = { id, ref, info, resources: new AgentResources(info.resources, reservations), missedPings: 0, reachable: true, connected: true, registeredAt: this.env.now() };
+    const entry: AgentEntry = { id, ref, info, resources: new AgentResources(info.resources, reservations), missedPings: 0, connected: true, killedTasks: new Set(), registeredAt: this.env.now() };
     this.agents.set(id, entry);
     this.env.watch(ref);
     this.announceAgents();
@@ -201,6 +258,7 @@ export class Master {
     return [...distinct.values()];
   }
 
+  /** A restarted agent is recovering at a new address: pings go there (it is still disconnected until it reregisters). */
   private agentRecovering(agentId: AgentId, ref: Peer<'agent'>): void {
     const entry = this.agents.get(agentId);
     if (entry === undefined) return;
@@ -209,108 +267,259 @@ export class Master {
     this.env.watch(ref);
   }
 
-  /** A recovered agent rejoins: reconcile what it reports with what the master knows. */
-  private reregisterAgent(message: Extract<MasterMsg, { type: 'master.reregister_agent' }>): void {
-    // An agent this master knows keeps the master's view of its reservations (a change the
-    // agent missed is sent again below); after a master failover the agent's report is all there is.
-    const entry = this.agents.get(message.agentId) ?? this.admit(message.agentId, message.agent, message.info, message.reservations);
-    entry.ref = message.agent;
-    entry.info = message.info;
-    this.announceAgents();
-    entry.missedPings = 0;
-    entry.reachable = true;
-    entry.connected = true;
-    entry.reregisteredAt = this.env.now();
-    this.env.watch(entry.ref);
-    const reported = new Map(message.tasks.map((t) => [taskKey(t.frameworkId, t.taskId), t]));
-    for (const [key, task] of this.tasks) {
-      if (task.agentId !== entry.id) continue;
-      const fromAgent = reported.get(key);
-      if (fromAgent === undefined) {
-        if (isTerminal(task.state)) continue;
-        this.setState(task, this.partitionAware(task.frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_RECONCILIATION');
-        this.toScheduler(task.frameworkId, this.masterStatus(task, 'the reregistered agent does not know this task'));
-      } else if ((task.state === 'TASK_LOST' || task.state === 'TASK_UNREACHABLE') && !isTerminal(fromAgent.state)) {
-        this.setState(task, fromAgent.state, 'REASON_AGENT_REREGISTERED');
-        this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${entry.id} is back`));
-      }
-    }
-    const live = [...this.tasks.values()].filter((task) => task.agentId === entry.id && !isTerminal(task.state));
-    entry.resources.reset(message.info.resources, live.map((task) => task.allocation));
-    for (const [key, t] of reported) {
-      this.frameworks.get(t.frameworkId)?.agents.add(entry.id);
-      if (this.tasks.has(key)) continue;
-      const role = roleOf(this.frameworks.get(t.frameworkId)?.info ?? this.admitted.get(t.frameworkId));
-      const allocation = isTerminal(t.state) ? { role, reserved: NO_RESOURCES, unreserved: t.resources } : entry.resources.charge(role, t.resources);
-      const task: TaskEntry = { taskId: t.taskId, frameworkId: t.frameworkId, agentId: entry.id, name: t.taskId, allocation, state: t.state, updatedAt: this.env.now() };
-      this.tasks.set(key, task);
-      if (isTerminal(t.state)) this.completedTasks.add(t.frameworkId, key, this.env.now());
-    }
-    // Frameworks the master tore down while the agent was away: the agent shuts them down
-    // (Mesos sends ShutdownFrameworkMessage to a reregistering agent for each of them).
-    const frameworksOfAgent = new Set(message.tasks.map((t) => t.frameworkId));
-    for (const { frameworkId } of message.frameworks) frameworksOfAgent.add(frameworkId);
-    for (const frameworkId of frameworksOfAgent) {
-      if (!this.admitted.has(frameworkId)) entry.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
-    }
-    entry.ref.tell({ type: 'agent.reregistered', agentId: entry.id, pingTimeoutMs: this.agentSilenceMs });
-    entry.ref.tell({ type: 'agent.checkpoint_resources', reservations: entry.resources.reservations() });
-    // Kills asked for while the agent was away (or sent to it as it died) are delivered now.
-    for (const task of this.tasks.values()) {
-      if (task.agentId === entry.id && task.killRequested === true && !isTerminal(task.state)) {
-        entry.ref.tell({ type: 'agent.kill_task', frameworkId: task.frameworkId, taskId: task.taskId });
-      }
-    }
-    this.env.publish({ type: 'master.agent_reregistered', agentId: entry.id, tasks: message.tasks.length });
-    this.offers.soon();
-  }
-
-  /** The agent shut down (or the operator removed it): its tasks are lost and it is forgotten. */
-  private removeAgent(agentId: AgentId, why: string, reason: Reason): void {
-    const agent = this.agents.get(agentId);
-    if (agent === undefined) return;
-    this.agents.delete(agent.id);
-    this.env.unwatch(agent.ref);
-    this.offers.rescindAgent(agent);
-    this.announceAgents();
-    for (const task of this.tasksOf(agent.id)) {
-      this.setState(task, this.partitionAware(task.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', reason);
-      this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${agent.id}: ${why}`));
-    }
-    this.env.publish({ type: 'master.agent_removed', agentId: agent.id, reason: why });
+  /**
+   * Mesos Master::reregisterSlave. A registered agent (connected or not) is reconciled with
+   * what it reports (`reconcileKnown`), after an UpdateSlave if its info changed. Any other —
+   * recovered from the registry, unreachable, removed or unknown — is readmitted from its report
+   * (`readmit`) after MarkSlaveReachable (UpdateSlave for a recovered one whose info changed).
+   * Ignored while a registry operation on that agent is pending.
+   */
+  private reregisterAgent(message: Reregistration): void {
+    const id = message.agentId;
+    if (this.reregistering.has(id)) return;
+    const known = this.agents.get(id);
+    if (known?.busy !== undefined) return;
+    const recovered = this.recovered.get(id);
+    const before = known?.info ?? recovered;
+    const changed = before === undefined || !sameInfo(before, message.info);
+    const apply = () => (known !== undefined ? this.reconcileKnown(known, message) : this.readmit(message, recovered !== undefined));
+    if (before !== undefined && !changed) return apply();
+    this.reregistering.add(id);
+    this.persist(
+      (registry) => (before !== undefined ? registry.updateAgent(id, message.info) : registry.markAgentReachable(id, message.info)),
+      (written) => {
+        this.reregistering.delete(id);
+        if (!written) return;
+        // Removed (or marked unreachable) meanwhile: the agent reregisters again.
+        if (known !== undefined && this.agents.get(id) !== known) return;
+        apply();
+      },
+    );
   }
 
   /**
-   * The agent's actor is gone. Tasks of frameworks that do not checkpoint cannot survive it
-   * (their executors shut down with the agent): TASK_LOST now. The rest wait for the agent to
-   * reregister, or for the ping timeouts to mark it unreachable.
+   * Mesos reconcileKnownSlave: a registered agent reregisters. The master makes up no updates:
+   * tasks it has there that the agent did not report are reconciled through the agent (which
+   * answers for those it really does not know), kills asked for meanwhile are sent again, and
+   * frameworks torn down meanwhile are shut down there.
+   */
+  private reconcileKnown(agent: AgentEntry, message: Reregistration): void {
+    agent.ref = message.agent;
+    agent.info = message.info;
+    agent.connected = true;
+    agent.missedPings = 0;
+    agent.reregisteredAt = this.env.now();
+    delete agent.disconnectedAt;
+    this.env.timers.cancel(`reregister:${agent.id}`);
+    this.env.watch(agent.ref);
+    const reported = new Map(message.tasks.map((t) => [taskKey(t.frameworkId, t.taskId), t]));
+    const live = this.tasksOn(agent.id).filter((task) => !isTerminal(task.state));
+    agent.resources.reset(message.info.resources, live.map((task) => task.allocation));
+    this.announceAgents();
+    const missing = new Map<FrameworkId, TaskId[]>();
+    for (const task of this.tasksOn(agent.id)) {
+      if (reported.has(taskKey(task.frameworkId, task.taskId))) continue;
+      const list = missing.get(task.frameworkId) ?? [];
+      list.push(task.taskId);
+      missing.set(task.frameworkId, list);
+    }
+    const reconcile = [...missing].flatMap(([frameworkId, taskIds]) => {
+      const framework = this.frameworkInfo(frameworkId);
+      return framework === undefined ? [] : [{ frameworkId, framework, taskIds }];
+    });
+    agent.ref.tell({ type: 'agent.reregistered', agentId: agent.id, pingTimeoutMs: this.agentSilenceMs, ...(reconcile.length === 0 ? {} : { reconcile }) });
+    for (const [key, task] of reported) {
+      if (!isTerminal(task.state) && agent.killedTasks.has(key)) agent.ref.tell({ type: 'agent.kill_task', frameworkId: task.frameworkId, taskId: task.taskId });
+    }
+    this.shutDownRemovedFrameworks(agent, message);
+    this.updateAgentFrameworks(agent, message);
+    agent.ref.tell({ type: 'agent.checkpoint_resources', reservations: agent.resources.reservations() });
+    this.env.publish({ type: 'master.agent_reregistered', agentId: agent.id, tasks: message.tasks.length });
+    this.offers.soon();
+  }
+
+  /**
+   * Mesos __reregisterSlave: an agent the master does not hold as registered is admitted again
+   * with the tasks it reports (those of torn-down frameworks aside). Unless it was recovered
+   * from the registry (a master failover), each framework is told its tasks' states, from the
+   * master, REASON_AGENT_REREGISTERED; tasks the master held as unreachable there that the
+   * agent does not report are forgotten without an update.
+   */
+  private readmit(message: Reregistration, wasRecovered: boolean): void {
+    const id = message.agentId;
+    this.recovered.delete(id);
+    this.unreachable.delete(id);
+    this.removed.delete(id);
+    const wasUnreachable = [...this.tasks.values()].some((t) => t.agentId === id && t.phase === 'unreachable');
+    for (const [key, task] of this.tasks) if (task.agentId === id && task.phase === 'unreachable') this.tasks.delete(key);
+    const agent = this.admit(id, message.agent, message.info, message.reservations);
+    agent.reregisteredAt = this.env.now();
+    for (const t of message.tasks) {
+      if (!this.admitted.has(t.frameworkId)) continue;
+      const key = taskKey(t.frameworkId, t.taskId);
+      const role = roleOf(this.frameworkInfo(t.frameworkId));
+      const allocation = isTerminal(t.state) ? { role, reserved: NO_RESOURCES, unreserved: t.resources } : agent.resources.charge(role, t.resources);
+      const task: TaskEntry = {
+        taskId: t.taskId,
+        frameworkId: t.frameworkId,
+        agentId: id,
+        name: this.tasks.get(key)?.name ?? t.taskId,
+        allocation,
+        state: t.state,
+        ...(t.statusUpdateState === undefined ? {} : { statusUpdateState: t.statusUpdateState }),
+        phase: 'active',
+        updatedAt: this.env.now(),
+      };
+      this.tasks.set(key, task);
+      this.frameworks.get(t.frameworkId)?.agents.add(id);
+      if (!wasRecovered) {
+        const why = wasUnreachable ? 'unreachable agent reregistered' : 'unknown agent reregistered';
+        this.toScheduler(t.frameworkId, this.statusOf(task, t.state, 'REASON_AGENT_REREGISTERED', `${why}: ${id}`));
+      }
+    }
+    agent.ref.tell({ type: 'agent.reregistered', agentId: id, pingTimeoutMs: this.agentSilenceMs });
+    this.shutDownRemovedFrameworks(agent, message);
+    this.updateAgentFrameworks(agent, message);
+    this.env.publish({ type: 'master.agent_reregistered', agentId: id, tasks: message.tasks.length });
+    this.offers.soon();
+  }
+
+  /** Frameworks the master tore down while the agent was away: the agent shuts them down (Mesos ShutdownFrameworkMessage). */
+  private shutDownRemovedFrameworks(agent: AgentEntry, message: Reregistration): void {
+    const reported = new Set([...message.tasks.map((t) => t.frameworkId), ...message.frameworks.map((f) => f.frameworkId)]);
+    for (const frameworkId of reported) if (!this.admitted.has(frameworkId)) agent.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
+  }
+
+  /** Mesos updateSlaveFrameworks: the agent is told which of its frameworks have a scheduler now, and resends their pending updates. */
+  private updateAgentFrameworks(agent: AgentEntry, message: Reregistration): void {
+    for (const { frameworkId } of message.frameworks) {
+      const framework = this.frameworks.get(frameworkId);
+      if (framework?.connected === true) agent.ref.tell({ type: 'agent.update_framework', frameworkId, framework: framework.info });
+    }
+  }
+
+  // ---- agents that go away --------------------------------------------------------------
+
+  /**
+   * The agent's actor is gone (Mesos Master::exited). Tasks of frameworks that do not
+   * checkpoint cannot survive it (their executors end with the agent): TASK_LOST now. The rest
+   * wait for the agent to reregister: within `agentReregisterTimeoutMs`, or it is marked
+   * unreachable (so it is too if it misses its pings first).
    */
   private disconnected(agent: AgentEntry): void {
     agent.connected = false;
+    agent.disconnectedAt = this.env.now();
     this.offers.rescindAgent(agent);
-    for (const task of this.tasksOf(agent.id)) {
-      if (this.frameworks.get(task.frameworkId)?.info.checkpoint === true || this.admitted.get(task.frameworkId)?.checkpoint === true) continue;
-      this.setState(task, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED');
-      this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${agent.id} disconnected`));
+    for (const task of this.tasksOn(agent.id)) {
+      if (isTerminal(task.state) || this.frameworkInfo(task.frameworkId)?.checkpoint === true) continue;
+      this.endTask(task, 'TASK_LOST', 'REASON_AGENT_DISCONNECTED', `agent ${agent.id} disconnected`);
     }
+    this.env.timers.once(`reregister:${agent.id}`, this.options.agentReregisterTimeoutMs, { type: 'master.reregister_timeout', agentId: agent.id, since: agent.disconnectedAt });
     this.env.publish({ type: 'master.agent_disconnected', agentId: agent.id });
   }
 
-  private markUnreachable(agent: AgentEntry): void {
-    agent.reachable = false;
-    this.offers.rescindAgent(agent);
-    for (const task of this.tasksOf(agent.id)) {
-      this.setState(task, this.partitionAware(task.frameworkId) ? 'TASK_UNREACHABLE' : 'TASK_LOST', 'REASON_AGENT_REMOVED');
-      this.toScheduler(task.frameworkId, this.masterStatus(task, `agent ${agent.id} missed ${agent.missedPings} pings`));
+  private reregisterTimeout(agentId: AgentId, since: number): void {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined || agent.connected || agent.disconnectedAt !== since) return;
+    this.markUnreachable(agent, `it did not reregister within ${this.options.agentReregisterTimeoutMs} ms (agentReregisterTimeoutMs)`);
+  }
+
+  /**
+   * Mesos markUnreachable: the registry first (MarkSlaveUnreachable), then the agent leaves the
+   * registered agents; each of its tasks is TASK_UNREACHABLE (partition-aware frameworks) or
+   * TASK_LOST, from the master, REASON_AGENT_REMOVED, with the time — a task that had ended
+   * keeps its terminal state but the framework is still told — and every framework hears the
+   * agent is lost. Refused while another registry operation on the agent is pending.
+   */
+  private markUnreachable(agent: AgentEntry, cause: string): void {
+    if (agent.busy !== undefined || this.reregistering.has(agent.id)) return;
+    agent.busy = 'unreachable';
+    const time = this.env.now();
+    this.persist(
+      (registry) => registry.markAgentUnreachable(agent.id, agent.info, time),
+      (written) => {
+        delete agent.busy;
+        if (!written || this.agents.get(agent.id) !== agent) return;
+        this.forgetAgent(agent);
+        this.unreachable.set(agent.id, { info: agent.info, time });
+        for (const task of this.tasksOn(agent.id)) {
+          const state = this.partitionAware(task.frameworkId) ? 'TASK_UNREACHABLE' : 'TASK_LOST';
+          const status = { ...this.statusOf(task, state, 'REASON_AGENT_REMOVED', `agent ${agent.id} is unreachable: ${cause}`), unreachableTime: time };
+          this.updateTask(task, state, 'REASON_AGENT_REMOVED');
+          task.phase = 'unreachable';
+          this.toScheduler(task.frameworkId, status);
+        }
+        this.agentLost(agent.id);
+        this.env.publish({ type: 'master.agent_unreachable', agentId: agent.id, missedPings: agent.missedPings, cause });
+      },
+    );
+  }
+
+  /** After a master failover, agents of the registry that did not reregister in time are marked unreachable (they have no tasks here). */
+  private recoveredAgentsTimeout(): void {
+    for (const [id, info] of this.recovered) {
+      if (this.reregistering.has(id)) continue;
+      const time = this.env.now();
+      this.reregistering.add(id);
+      this.persist(
+        (registry) => registry.markAgentUnreachable(id, info, time),
+        (written) => {
+          this.reregistering.delete(id);
+          if (!written || !this.recovered.delete(id)) return;
+          this.unreachable.set(id, { info, time });
+          this.agentLost(id);
+          this.env.publish({ type: 'master.agent_unreachable', agentId: id, missedPings: 0, cause: 'it did not reregister after the master failed over' });
+        },
+      );
     }
-    this.env.publish({ type: 'master.agent_unreachable', agentId: agent.id, missedPings: agent.missedPings });
+  }
+
+  private unregisterAgent(agentId: AgentId, sender: Sender): void {
+    const agent = this.agents.get(agentId);
+    if (agent === undefined || (sender !== undefined && sender.address !== agent.ref.address)) return;
+    this.removeAgent(agent, 'the agent was shut down');
+  }
+
+  /**
+   * Mesos removeSlave: the registry first (RemoveSlave), then the agent is forgotten and each of
+   * its tasks is TASK_LOST, from the master, REASON_AGENT_REMOVED (partition-aware or not).
+   */
+  private removeAgent(agent: AgentEntry, why: string): void {
+    if (agent.busy !== undefined) return;
+    agent.busy = 'removing';
+    this.persist(
+      (registry) => registry.removeAgent(agent.id),
+      (written) => {
+        delete agent.busy;
+        if (!written || this.agents.get(agent.id) !== agent) return;
+        this.forgetAgent(agent);
+        this.removed.add(agent.id);
+        for (const task of this.tasksOn(agent.id)) this.endTask(task, 'TASK_LOST', 'REASON_AGENT_REMOVED', `agent ${agent.id} removed: ${why}`);
+        this.agentLost(agent.id);
+        this.env.publish({ type: 'master.agent_removed', agentId: agent.id, reason: why });
+      },
+    );
+  }
+
+  /** The agent leaves the registered agents: no more pings, offers or kills for it. */
+  private forgetAgent(agent: AgentEntry): void {
+    this.agents.delete(agent.id);
+    this.env.unwatch(agent.ref);
+    this.env.timers.cancel(`reregister:${agent.id}`);
+    this.offers.rescindAgent(agent);
+    this.announceAgents();
+  }
+
+  /** Mesos's slaveLost, to every framework with a scheduler. */
+  private agentLost(agentId: AgentId): void {
+    for (const framework of this.frameworks.values()) if (framework.connected) framework.scheduler.tell({ type: 'scheduler.agent_lost', agentId });
   }
 
   private pingAll(): void {
     for (const agent of this.agents.values()) {
-      if (!agent.reachable) continue;
+      if (agent.busy !== undefined) continue;
       const agentId = agent.id;
-      agent.ref.ask({ type: 'agent.ping' }, { timeoutMs: this.options.agentPingTimeoutMs }).then(
+      agent.ref.ask({ type: 'agent.ping', connected: agent.connected }, { timeoutMs: this.options.agentPingTimeoutMs }).then(
         () => this.env.toSelf({ type: 'master.ping_result', agentId, ok: true }),
         () => this.env.toSelf({ type: 'master.ping_result', agentId, ok: false }),
       );
@@ -319,26 +528,43 @@ export class Master {
 
   private pingResult(agentId: AgentId, ok: boolean): void {
     const agent = this.agents.get(agentId);
-    if (agent === undefined || !agent.reachable) return;
+    if (agent === undefined || agent.busy !== undefined) return;
     agent.missedPings = ok ? 0 : agent.missedPings + 1;
-    if (agent.missedPings >= this.options.maxAgentPingTimeouts) this.markUnreachable(agent);
+    if (agent.missedPings >= this.options.maxAgentPingTimeouts) this.markUnreachable(agent, `it missed ${agent.missedPings} pings`);
+  }
+
+  /** Mesos doRegistryGc: unreachable agents too old, or beyond the count, are pruned from the registry. */
+  private registryGc(): void {
+    const ids = unreachableToPrune(this.unreachable, this.env.now(), this.options.registryMaxAgentAgeMs, this.options.registryMaxAgentCount);
+    if (ids.length === 0) return;
+    this.persist(
+      (registry) => registry.pruneUnreachable(ids),
+      (written) => {
+        if (!written) return;
+        for (const id of ids) this.unreachable.delete(id);
+        this.env.publish({ type: 'master.agents_pruned', agentIds: ids });
+      },
+    );
   }
 
   // ---- frameworks -----------------------------------------------------------------------
 
-  private registerFramework(scheduler: Peer<'scheduler'>, info: FrameworkInfo, frameworkId: FrameworkId | undefined): FrameworkId | Promise<FrameworkId | null> | null {
+  private registerFramework(scheduler: Peer<'scheduler'>, info: FrameworkInfo, frameworkId: FrameworkId | undefined): void {
     if (frameworkId === undefined) {
       const id = `framework-${++this.nextFramework}` as FrameworkId;
-      return this.persist((registry) => registry.admitFramework(id, info)).then((written) => {
-        if (!written) {
-          scheduler.tell({ type: 'scheduler.error', code: 'ERR_REGISTRY_UNAVAILABLE', message: `the master cannot record framework ${info.name}: ${this.registryFailure?.failure.message ?? 'its registry write failed'}` });
-          return null;
-        }
-        this.admitted.set(id, info);
-        this.subscribe(id, info, scheduler);
-        this.env.publish({ type: 'master.framework_registered', frameworkId: id, frameworkName: info.name });
-        return id;
-      });
+      this.persist(
+        (registry) => registry.admitFramework(id, info),
+        (written) => {
+          if (!written) {
+            scheduler.tell({ type: 'scheduler.error', code: 'ERR_REGISTRY_UNAVAILABLE', message: `the master cannot record framework ${info.name}: ${this.registryFailure?.failure.message ?? 'its registry write failed'}` });
+            return;
+          }
+          this.admitted.set(id, info);
+          this.subscribe(id, info, scheduler);
+          this.env.publish({ type: 'master.framework_registered', frameworkId: id, frameworkName: info.name });
+        },
+      );
+      return;
     }
     const existing = this.frameworks.get(frameworkId);
     if (existing !== undefined) {
@@ -349,26 +575,35 @@ export class Master {
       this.attachScheduler(existing, scheduler);
       scheduler.tell({ type: 'scheduler.registered', frameworkId });
       this.announceAgents(scheduler);
+      this.tellAgentsOf(existing);
       this.offers.soon();
-      return frameworkId;
+      return;
     }
-    const known = this.admitted.get(frameworkId);
-    if (known === undefined) {
+    if (!this.admitted.has(frameworkId)) {
       scheduler.tell({ type: 'scheduler.error', code: 'ERR_FRAMEWORK_UNKNOWN', message: `framework ${frameworkId} is not registered (it may have been torn down)` });
-      return null;
+      return;
     }
     // Admitted by an earlier master: it subscribes again after a master failover.
-    this.subscribe(frameworkId, info, scheduler);
-    return frameworkId;
+    this.tellAgentsOf(this.subscribe(frameworkId, info, scheduler));
   }
 
-  private subscribe(id: FrameworkId, info: FrameworkInfo, scheduler: Peer<'scheduler'>): void {
+  private subscribe(id: FrameworkId, info: FrameworkInfo, scheduler: Peer<'scheduler'>): FrameworkEntry {
     const framework: FrameworkEntry = { id, info, scheduler, connected: false, refused: new Map(), agents: new Set(), formerSchedulers: new Set(), registeredAt: this.env.now() };
+    for (const task of this.tasks.values()) if (task.frameworkId === id && task.phase === 'active') framework.agents.add(task.agentId);
     this.frameworks.set(id, framework);
     this.attachScheduler(framework, scheduler);
     scheduler.tell({ type: 'scheduler.registered', frameworkId: id });
     this.announceAgents(scheduler);
     this.offers.soon();
+    return framework;
+  }
+
+  /** A framework has a (new) scheduler: the agents that run it resend its pending updates now (Mesos UpdateFrameworkMessage). */
+  private tellAgentsOf(framework: FrameworkEntry): void {
+    for (const agentId of framework.agents) {
+      const agent = this.agents.get(agentId);
+      if (agent?.connected === true) agent.ref.tell({ type: 'agent.update_framework', frameworkId: framework.id, framework: framework.info });
+    }
   }
 
   /** A scheduler is this framework's from now on (a new framework, a failover, or back after a master failover). */
@@ -415,7 +650,11 @@ export class Master {
     this.teardown(framework.id, 'its scheduler did not fail over within failoverTimeoutMs');
   }
 
-  /** Shutdown of a framework: no more offers; agents kill its tasks and stop its executors. */
+  /**
+   * Mesos removeFramework: no more offers; its tasks (unreachable ones too) are TASK_KILLED,
+   * REASON_FRAMEWORK_REMOVED, as the master records them (nobody is left to hear it), and every
+   * registered agent is told to shut it down; one that is away is told when it reregisters.
+   */
   private teardown(frameworkId: FrameworkId, why: string): boolean {
     const framework = this.frameworks.get(frameworkId);
     if (framework === undefined) return false;
@@ -423,19 +662,18 @@ export class Master {
     this.admitted.delete(frameworkId);
     this.env.timers.cancel(`failover:${frameworkId}`);
     if (framework.connected) this.env.unwatch(framework.scheduler);
-    void this.persist((registry) => registry.removeFramework(frameworkId));
+    this.persist(
+      (registry) => registry.removeFramework(frameworkId),
+      () => undefined,
+    );
     this.offers.closeFramework(frameworkId);
-    // Its tasks are killed now, as Mesos's master records them (its agents' own TASK_KILLED go
-    // nowhere: nobody is left to hear them). Every agent that ran it — one holding only finished
-    // tasks of it may still run its executors — is told to shut it down.
     for (const task of this.tasks.values()) {
-      if (task.frameworkId !== frameworkId) continue;
-      framework.agents.add(task.agentId);
-      if (isTerminal(task.state)) continue;
-      this.agents.get(task.agentId)?.resources.unuse(task.allocation);
-      this.setState(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED');
+      if (task.frameworkId !== frameworkId || task.phase === 'completed') continue;
+      if (!isTerminal(task.state) && task.phase === 'active') this.agents.get(task.agentId)?.resources.unuse(task.allocation);
+      this.updateTask(task, 'TASK_KILLED', 'REASON_FRAMEWORK_REMOVED');
+      this.complete(task);
     }
-    for (const agentId of framework.agents) this.agents.get(agentId)?.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
+    for (const agent of this.agents.values()) if (agent.connected) agent.ref.tell({ type: 'agent.shutdown_framework', frameworkId });
     this.completedFrameworks.push({ frameworkId, name: framework.info.name, removedAt: this.env.now(), reason: why });
     if (this.completedFrameworks.length > this.options.maxCompletedFrameworks) this.completedFrameworks.shift();
     this.env.publish({ type: 'master.framework_removed', frameworkId, reason: why });
@@ -449,6 +687,7 @@ export class Master {
     const offer = this.offers.of(framework.id, offerId);
     this.offers.close(offerId);
     const agent = offer === undefined ? undefined : this.agents.get(offer.agentId);
+    const partitionAware = framework.info.partitionAware === true;
     let remaining = offer?.allocation;
     for (const raw of launches) {
       const parsed = v.safeParse(TaskDescriptionSchema, raw);
@@ -457,13 +696,13 @@ export class Master {
         continue;
       }
       const task = parsed.output;
-      const reject = (state: TaskStateName, reason: Reason, why: string) => this.toScheduler(framework.id, this.statusOf(framework.id, task.taskId, state, reason, why));
+      const reject = (state: TaskStateName, reason: Reason, why: string) => this.toScheduler(framework.id, this.unknownStatus(framework.id, task.taskId, offer?.agentId, state, reason, why));
       if (offer === undefined || remaining === undefined) {
-        reject('TASK_DROPPED', 'REASON_INVALID_OFFERS', `offer ${offerId} is no longer valid`);
+        reject(partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', `offer ${offerId} is no longer valid`);
         continue;
       }
-      if (agent === undefined || !agent.reachable || !agent.connected) {
-        reject(framework.info.partitionAware === true ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_INVALID_OFFERS', 'the offer\'s agent is gone');
+      if (agent === undefined || !agent.connected) {
+        reject(partitionAware ? 'TASK_DROPPED' : 'TASK_LOST', agent === undefined ? 'REASON_AGENT_REMOVED' : 'REASON_AGENT_DISCONNECTED', `the offer's agent ${offer.agentId} is ${agent === undefined ? 'gone' : 'disconnected'}`);
         continue;
       }
       if (this.tasks.has(taskKey(framework.id, task.taskId))) {
@@ -486,6 +725,7 @@ export class Master {
         ...(task.executor === undefined ? {} : { executorId: task.executor.executorId }),
         allocation: carved,
         state: 'TASK_STAGING',
+        phase: 'active',
         updatedAt: this.env.now(),
       });
       framework.agents.add(agent.id);
@@ -500,146 +740,221 @@ export class Master {
     const why = issues.map((issue) => `${v.getDotPath(issue) ?? 'task'}: ${issue.message}`).join('; ');
     const taskId = (raw as { taskId?: unknown } | null)?.taskId;
     if (isValidId(taskId)) {
-      this.toScheduler(framework.id, this.statusOf(framework.id, taskId as TaskId, 'TASK_ERROR', 'REASON_TASK_INVALID', why));
+      this.toScheduler(framework.id, this.unknownStatus(framework.id, taskId as TaskId, undefined, 'TASK_ERROR', 'REASON_TASK_INVALID', why));
     } else {
       framework.scheduler.tell({ type: 'scheduler.error', code: 'ERR_INVALID_TASK', message: `a task in an accept was refused: ${why}` });
     }
   }
 
-  private statusUpdate(agentId: AgentId, status: TaskStatus): void {
+  /**
+   * Mesos Master::statusUpdate: an update from an agent that was removed, is not registered
+   * (unreachable, unknown) or is not the sender is dropped. Otherwise it is forwarded to the
+   * framework if its scheduler is there, and updates the master's task.
+   */
+  private statusUpdate(agentId: AgentId, status: TaskStatus, sender: Sender): void {
+    const agent = this.agents.get(agentId);
+    if (this.removed.has(agentId) || agent === undefined || sender?.address !== agent.ref.address) return;
     const key = taskKey(status.frameworkId, status.taskId);
-    const entry = this.tasks.get(key);
     if (!this.admitted.has(status.frameworkId)) {
       // Torn down (or never admitted): nobody is left to acknowledge it. The master does, so
       // the agent's stream drains, and tells the agent to end what is left of the framework.
-      const agent = this.agents.get(agentId);
-      agent?.ref.tell({ type: 'agent.status_update_ack', frameworkId: status.frameworkId, taskId: status.taskId, uuid: status.uuid });
-      if (entry === undefined) agent?.ref.tell({ type: 'agent.shutdown_framework', frameworkId: status.frameworkId });
+      agent.ref.tell({ type: 'agent.status_update_ack', frameworkId: status.frameworkId, taskId: status.taskId, uuid: status.uuid });
+      if (!this.tasks.has(key)) agent.ref.tell({ type: 'agent.shutdown_framework', frameworkId: status.frameworkId });
       return;
     }
-    if (entry !== undefined) {
-      const wasTerminal = isTerminal(entry.state);
-      this.setState(entry, status.state, status.reason, status.source);
-      if (status.executorId !== undefined) entry.executorId = status.executorId;
-      if (!wasTerminal && isTerminal(status.state)) {
-        this.agents.get(entry.agentId)?.resources.unuse(entry.allocation);
+    const task = this.tasks.get(key);
+    if (task !== undefined && task.agentId === agentId && task.phase === 'active') {
+      const wasTerminal = isTerminal(task.state);
+      this.updateTask(task, status.state, status.reason, status.source);
+      task.statusUpdateState = status.state;
+      task.statusUpdateUuid = status.uuid;
+      if (status.executorId !== undefined) task.executorId = status.executorId;
+      if (!wasTerminal && isTerminal(task.state)) {
+        agent.resources.unuse(task.allocation);
         this.offers.soon();
       }
     }
     this.toScheduler(status.frameworkId, { ...status, agentId });
   }
 
+  /** Sent on to the agent; a terminal update acknowledged moves its task to the completed ones. */
   private acknowledge(frameworkId: FrameworkId, taskId: TaskId, uuid: string, agentId: AgentId | undefined): void {
     if (uuid === '') return;
-    const via = agentId ?? this.tasks.get(taskKey(frameworkId, taskId))?.agentId;
+    const task = this.tasks.get(taskKey(frameworkId, taskId));
+    const via = agentId ?? task?.agentId;
     if (via === undefined) return;
     this.agents.get(via)?.ref.tell({ type: 'agent.status_update_ack', frameworkId, taskId, uuid });
+    if (task?.phase === 'active' && task.agentId === via && task.statusUpdateUuid === uuid && isTerminal(task.state)) this.complete(task);
   }
 
-  private kill(framework: FrameworkEntry, taskId: TaskId): void {
-    const entry = this.tasks.get(taskKey(framework.id, taskId));
-    const agent = entry === undefined ? undefined : this.agents.get(entry.agentId);
-    if (entry === undefined || agent === undefined) {
-      // Mesos: a kill of a task the master does not know is answered by the master itself.
-      const state = framework.info.partitionAware === true ? 'TASK_UNKNOWN' : 'TASK_LOST';
-      this.toScheduler(framework.id, this.statusOf(framework.id, taskId, state, 'REASON_RECONCILIATION', 'the master does not know this task'));
-      return;
+  /**
+   * Mesos Master::kill: a task the master does not hold as active is answered as an explicit
+   * reconciliation of it. Otherwise the kill is remembered for its agent (sent again if the
+   * agent reregisters with the task still running) and sent now if the agent is connected.
+   */
+  private kill(framework: FrameworkEntry, taskId: TaskId, agentId: AgentId | undefined): void {
+    const task = this.activeTask(framework.id, taskId);
+    if (task === undefined) return void this.reconcile(framework, [{ taskId, ...(agentId === undefined ? {} : { agentId }) }]);
+    if (agentId !== undefined && agentId !== task.agentId) return;
+    const agent = this.agents.get(task.agentId);
+    if (agent === undefined) return;
+    agent.killedTasks.add(taskKey(framework.id, taskId));
+    if (agent.connected) agent.ref.tell({ type: 'agent.kill_task', frameworkId: framework.id, taskId });
+  }
+
+  /**
+   * Mesos Master::reconcile. Implicit (no tasks): every active task of the framework (not
+   * unreachable ones, not acknowledged terminal ones). Explicit: a known task's state as last
+   * forwarded; an unknown one as `answerForUnknownTask` decides, or nothing.
+   */
+  private reconcile(framework: FrameworkEntry, asked: readonly { readonly taskId: TaskId; readonly agentId?: AgentId }[]): number {
+    const latest = (task: TaskEntry) => this.statusOf(task, task.statusUpdateState ?? task.state, 'REASON_RECONCILIATION', 'Reconciliation: latest task state');
+    const answers: TaskStatus[] = [];
+    if (asked.length === 0) {
+      for (const task of this.tasks.values()) if (task.frameworkId === framework.id && task.phase === 'active') answers.push(latest(task));
     }
-    if (isTerminal(entry.state)) return;
-    // Remembered until the task ends: a kill that meets a dead agent is sent again when the
-    // agent reregisters.
-    entry.killRequested = true;
-    if (agent.connected && agent.reachable) agent.ref.tell({ type: 'agent.kill_task', frameworkId: framework.id, taskId });
-  }
-
-  private reconcile(framework: FrameworkEntry, taskIds: readonly TaskId[]): number {
-    const unknownState = framework.info.partitionAware === true ? 'TASK_UNKNOWN' : 'TASK_LOST';
-    const answers =
-      taskIds.length === 0
-        ? [...this.tasks.values()].filter((t) => t.frameworkId === framework.id && !isTerminal(t.state)).map((t) => this.masterStatus(t))
-        : taskIds.map((taskId) => {
-            const task = this.tasks.get(taskKey(framework.id, taskId));
-            return task === undefined ? this.statusOf(framework.id, taskId, unknownState, 'REASON_RECONCILIATION') : this.masterStatus(task);
-          });
-    for (const status of answers) this.toScheduler(framework.id, { ...status, reason: 'REASON_RECONCILIATION' });
+    const view = { registered: this.agents, recovered: this.recovered, unreachable: this.unreachable };
+    for (const { taskId, agentId } of asked) {
+      const task = this.activeTask(framework.id, taskId);
+      if (task !== undefined) {
+        answers.push(latest(task));
+        continue;
+      }
+      const answer = answerForUnknownTask(agentId, view, framework.info.partitionAware === true);
+      if (answer === null) continue;
+      const status = this.unknownStatus(framework.id, taskId, agentId, answer.state, answer.reason, answer.message);
+      answers.push(answer.unreachableTime === undefined ? status : { ...status, unreachableTime: answer.unreachableTime });
+    }
+    for (const status of answers) this.toScheduler(framework.id, status);
     return answers.length;
   }
 
   // ---- helpers --------------------------------------------------------------------------
 
-  private tasksOf(agentId: AgentId): TaskEntry[] {
-    return [...this.tasks.values()].filter((task) => task.agentId === agentId && !isTerminal(task.state));
+  /** The tasks the master holds as active on an agent (Mesos slave->tasks). */
+  private tasksOn(agentId: AgentId): TaskEntry[] {
+    return [...this.tasks.values()].filter((task) => task.agentId === agentId && task.phase === 'active');
+  }
+
+  private activeTask(frameworkId: FrameworkId, taskId: TaskId): TaskEntry | undefined {
+    const task = this.tasks.get(taskKey(frameworkId, taskId));
+    return task?.phase === 'active' ? task : undefined;
+  }
+
+  private frameworkInfo(frameworkId: FrameworkId): FrameworkInfo | undefined {
+    return this.frameworks.get(frameworkId)?.info ?? this.admitted.get(frameworkId);
   }
 
   private partitionAware(frameworkId: FrameworkId): boolean {
-    return (this.frameworks.get(frameworkId)?.info ?? this.admitted.get(frameworkId))?.partitionAware === true;
+    return this.frameworkInfo(frameworkId)?.partitionAware === true;
   }
 
-  private setState(task: TaskEntry, state: TaskStateName, reason: Reason | undefined, source: TaskStatus['source'] = 'SOURCE_MASTER'): void {
+  /** The master ends a task itself (Mesos: a master-generated terminal update, then removeTask). */
+  private endTask(task: TaskEntry, state: TaskStateName, reason: Reason, message: string): void {
+    const status = this.statusOf(task, state, reason, message);
+    if (!isTerminal(task.state)) this.agents.get(task.agentId)?.resources.unuse(task.allocation);
+    this.updateTask(task, state, reason);
+    this.complete(task);
+    this.toScheduler(task.frameworkId, status);
+  }
+
+  private complete(task: TaskEntry): void {
+    if (task.phase === 'completed') return;
+    task.phase = 'completed';
+    this.completedTasks.add(task.frameworkId, taskKey(task.frameworkId, task.taskId), this.env.now());
+  }
+
+  /** A task's new state (Mesos updateTask): a terminal state is never overwritten. */
+  private updateTask(task: TaskEntry, state: TaskStateName, reason: Reason | undefined, source: TaskStatus['source'] = 'SOURCE_MASTER'): void {
     const wasTerminal = isTerminal(task.state);
+    if (wasTerminal) return;
     task.state = state;
     task.reason = reason;
     task.source = source;
     task.updatedAt = this.env.now();
     if (!wasTerminal && isTerminal(state)) {
-      this.completedTasks.add(task.frameworkId, taskKey(task.frameworkId, task.taskId), task.updatedAt);
       this.env.publish({ type: 'master.task_ended', frameworkId: task.frameworkId, taskId: task.taskId, agentId: task.agentId, state, ...(reason === undefined ? {} : { reason }) });
     }
   }
 
+  /** To the framework's scheduler, if it has one (Mesos: an update for a disconnected framework is not forwarded). */
   private toScheduler(frameworkId: FrameworkId, status: TaskStatus): void {
-    this.frameworks.get(frameworkId)?.scheduler.tell({ type: 'scheduler.update', status });
+    const framework = this.frameworks.get(frameworkId);
+    if (framework?.connected === true) framework.scheduler.tell({ type: 'scheduler.update', status });
   }
 
-  /** The master's own update about a task it knows, in that task's current state. */
-  private masterStatus(task: TaskEntry, message?: string): TaskStatus {
-    return { ...this.statusOf(task.frameworkId, task.taskId, task.state, task.reason, message), agentId: task.agentId };
+  /** An update the master makes up about a task it knows, from its agent. */
+  private statusOf(task: TaskEntry, state: TaskStateName, reason: Reason | undefined, message: string): TaskStatus {
+    const status = this.unknownStatus(task.frameworkId, task.taskId, task.agentId, state, reason, message);
+    return task.executorId === undefined ? status : { ...status, executorId: task.executorId };
   }
 
-  private statusOf(frameworkId: FrameworkId, taskId: TaskId, state: TaskStateName, reason: Reason | undefined, message?: string): TaskStatus {
+  /** An update the master makes up (not acknowledged: no uuid). */
+  private unknownStatus(frameworkId: FrameworkId, taskId: TaskId, agentId: AgentId | undefined, state: TaskStateName, reason: Reason | undefined, message: string): TaskStatus {
     return {
       taskId,
       frameworkId,
+      ...(agentId === undefined ? {} : { agentId }),
       uuid: '',
       state,
       timestamp: this.env.now(),
       source: 'SOURCE_MASTER',
       ...(reason === undefined ? {} : { reason }),
-      ...(message === undefined ? {} : { message }),
+      message,
     };
   }
 
   /**
-   * A registry write; resolves whether it succeeded. A failure is reported once (event and
-   * `state()`) until a write succeeds again; the master keeps serving what needs no write.
+   * A registry operation: `then` runs once it is written (or failed), as the master's own
+   * message `master.registry_done`, so that it is ordered with everything else the master does
+   * (and a test can hold it, as Mesos's tests hold the registrar). A failure is reported once
+   * (event and `state()`) until a write succeeds again; the master keeps serving what needs no write.
    */
-  private persist(write: (registry: RegistryWriter) => Promise<void>): Promise<boolean> {
-    if (this.env.registry === null) return Promise.resolve(true);
-    return write(this.env.registry).then(
-      () => {
-        if (this.registryFailure !== undefined) {
-          this.env.publish({ type: 'master.registry_recovered', failedForMs: this.env.now() - this.registryFailure.since });
-          this.registryFailure = undefined;
-        }
-        return true;
-      },
+  private persist(write: (registry: RegistryWriter) => Promise<void>, then: (written: boolean) => void): void {
+    const op = ++this.nextOp;
+    this.pendingOps.set(op, then);
+    const done = (ok: boolean) => this.env.toSelf({ type: 'master.registry_done', op, ok });
+    if (this.env.registry === null) return done(true);
+    write(this.env.registry).then(
+      () => done(true),
       (error: unknown) => {
         if (this.registryFailure === undefined) {
           this.registryFailure = { failure: this.env.describeFailure(error), since: this.env.now() };
           this.env.publish({ type: 'master.registry_failed', failure: this.registryFailure.failure });
         }
-        return false;
+        done(false);
       },
     );
   }
 
+  private registryDone(op: number, ok: boolean): void {
+    const then = this.pendingOps.get(op);
+    if (then === undefined) return;
+    this.pendingOps.delete(op);
+    if (ok && this.registryFailure !== undefined) {
+      this.env.publish({ type: 'master.registry_recovered', failedForMs: this.env.now() - this.registryFailure.since });
+      this.registryFailure = undefined;
+    }
+    then(ok);
+  }
+
   state(): MasterState {
+    const framework = (id: FrameworkId, info: FrameworkInfo, entry: FrameworkEntry | undefined) => ({
+      frameworkId: id,
+      name: info.name,
+      ...(info.role === undefined ? {} : { role: info.role }),
+      checkpoint: info.checkpoint,
+      partitionAware: info.partitionAware === true,
+      connected: entry?.connected === true,
+      recovered: entry === undefined,
+      registeredAt: entry?.registeredAt ?? 0,
+    });
     return {
       agents: [...this.agents.values()].map((a) => ({
         agentId: a.id,
         hostname: a.info.hostname,
         attributes: a.info.attributes,
-        status: !a.reachable ? 'unreachable' : a.connected ? 'active' : 'disconnected',
+        status: a.connected ? 'active' : 'disconnected',
         total: a.info.resources,
         used: a.resources.usedResources(),
         free: a.resources.free(),
@@ -647,15 +962,12 @@ export class Master {
         registeredAt: a.registeredAt,
         ...(a.reregisteredAt === undefined ? {} : { reregisteredAt: a.reregisteredAt }),
       })),
-      frameworks: [...this.frameworks.values()].map((f) => ({
-        frameworkId: f.id,
-        name: f.info.name,
-        ...(f.info.role === undefined ? {} : { role: f.info.role }),
-        checkpoint: f.info.checkpoint,
-        partitionAware: f.info.partitionAware === true,
-        connected: f.connected,
-        registeredAt: f.registeredAt,
-      })),
+      recoveredAgents: [...this.recovered].map(([agentId, info]) => ({ agentId, hostname: info.hostname })),
+      unreachableAgents: [...this.unreachable].map(([agentId, { info, time }]) => ({ agentId, hostname: info.hostname, unreachableAt: time })),
+      frameworks: [
+        ...[...this.frameworks.values()].map((f) => framework(f.id, f.info, f)),
+        ...[...this.admitted].filter(([id]) => !this.frameworks.has(id)).map(([id, info]) => framework(id, info, undefined)),
+      ],
       completedFrameworks: [...this.completedFrameworks],
       tasks: [...this.tasks.values()].map((t) => ({
         taskId: t.taskId,
@@ -672,4 +984,11 @@ export class Master {
       ...(this.registryFailure === undefined ? {} : { registryFailure: this.registryFailure.failure }),
     };
   }
+}
+
+/** Whether a reregistering agent's info is what the master has: no registry write if so (Mesos: UpdateSlave only on change). */
+function sameInfo(a: AgentInfo, b: AgentInfo): boolean {
+  const attributes = (info: AgentInfo) => JSON.stringify(Object.entries(info.attributes).sort(([x], [y]) => (x < y ? -1 : 1)));
+  const { cpus, mem, disk } = a.resources;
+  return a.hostname === b.hostname && cpus === b.resources.cpus && mem === b.resources.mem && disk === b.resources.disk && attributes(a) === attributes(b);
 }

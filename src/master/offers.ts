@@ -39,7 +39,7 @@ export class Offers {
     if (order.length === 0) return;
     const now = this.deps.now();
     for (const agent of this.deps.agents.values()) {
-      if (!agent.reachable || !agent.connected) continue;
+      if (!agent.connected || agent.busy !== undefined) continue;
       for (let tried = 0; tried < order.length; tried++) {
         const framework = order[this.turn++ % order.length]!;
         const until = framework.refused.get(agent.id);
@@ -82,7 +82,7 @@ export class Offers {
     this.soon();
   }
 
-  /** The agent is gone or unreachable: its offers are rescinded. */
+  /** The agent is gone, disconnected or unreachable: its offers are rescinded. */
   rescindAgent(agent: AgentEntry): void {
     for (const offerId of agent.resources.offerIds()) this.rescind(offerId);
   }

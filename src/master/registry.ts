@@ -6,8 +6,14 @@ import { checkLmdbFile } from '../checkpoint/lmdb-file-check.js';
 import { writeFailure } from '../checkpoint/write-failure.js';
 import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo } from '../protocol/index.js';
 
+/** The highest ids of the agents and frameworks that left the registry. */
+const RETIRED_AGENT = 'retired/agent';
+const RETIRED_FRAMEWORK = 'retired/framework';
+
 interface RegistryState {
   readonly agents: ReadonlyMap<AgentId, AgentInfo>;
+  /** Agents marked unreachable, with when (Mesos registry.unreachable). */
+  readonly unreachable: ReadonlyMap<AgentId, { readonly info: AgentInfo; readonly time: number }>;
   readonly frameworks: ReadonlyMap<FrameworkId, FrameworkInfo>;
   /** The highest ids handed out, so that a restarted master never reuses one. */
   readonly lastAgent: number;
@@ -16,13 +22,18 @@ interface RegistryState {
 
 const REGISTRY_FILE = 'registry.mdb';
 
+/** The number at the end of an id (`agent-7` → 7). */
+const serial = (id: string): number => Number(id.split('-').at(-1)) || 0;
+
 /**
  * The master's registry (Mesos: the replicated log of admitted agents), in LMDB: which agents
- * and frameworks were admitted, so that a restarted master readmits them when they come back.
- * Writes use lmdb-js's asynchronous API only, and resolve once flushed. A damaged file is
- * refused at open (`ERR_CHECKPOINT_DAMAGED`); a failed write rejects with a
- * `CheckpointWriteError` (`ERR_CHECKPOINT_DISK_FULL`, `ERR_CHECKPOINT_IO`), and `healthy`,
- * `lastError` and the `error` / `recovered` events follow it, as for the agent's checkpoint.
+ * and frameworks were admitted, and which agents are unreachable since when, so that a
+ * restarted master readmits them when they come back. Agent operations follow Mesos's
+ * registrar (AdmitSlave, UpdateSlave, MarkSlaveUnreachable, MarkSlaveReachable, RemoveSlave,
+ * Prune); each is one transaction, resolved once durable. A damaged file is refused at open
+ * (`ERR_CHECKPOINT_DAMAGED`); a failed write rejects with a `CheckpointWriteError`
+ * (`ERR_CHECKPOINT_DISK_FULL`, `ERR_CHECKPOINT_IO`), and `healthy`, `lastError` and the
+ * `error` / `recovered` events follow it, as for the agent's checkpoint.
  */
 export class MasterRegistry extends WriteHealth {
   private constructor(
@@ -49,46 +60,101 @@ export class MasterRegistry extends WriteHealth {
   read(): RegistryState {
     const agents = new Map<AgentId, AgentInfo>();
     const frameworks = new Map<FrameworkId, FrameworkInfo>();
-    let lastAgent = 0;
-    let lastFramework = 0;
+    const unreachable = new Map<AgentId, { info: AgentInfo; time: number }>();
+    let lastAgent = Number(this.db.get(RETIRED_AGENT)) || 0;
+    let lastFramework = Number(this.db.get(RETIRED_FRAMEWORK)) || 0;
     for (const { key, value } of this.db.getRange({ start: 'agents/', end: 'agents/\uffff' })) {
       const id = key.slice('agents/'.length) as AgentId;
       agents.set(id, value as AgentInfo);
-      lastAgent = Math.max(lastAgent, Number(id.split('-').at(-1)) || 0);
+      lastAgent = Math.max(lastAgent, serial(id));
+    }
+    for (const { key, value } of this.db.getRange({ start: 'unreachable/', end: 'unreachable/\uffff' })) {
+      const id = key.slice('unreachable/'.length) as AgentId;
+      unreachable.set(id, value as { info: AgentInfo; time: number });
+      lastAgent = Math.max(lastAgent, serial(id));
     }
     for (const { key, value } of this.db.getRange({ start: 'frameworks/', end: 'frameworks/\uffff' })) {
       const id = key.slice('frameworks/'.length) as FrameworkId;
       frameworks.set(id, value as FrameworkInfo);
-      lastFramework = Math.max(lastFramework, Number(id.split('-').at(-1)) || 0);
+      lastFramework = Math.max(lastFramework, serial(id));
     }
-    return { agents, frameworks, lastAgent, lastFramework };
+    return { agents, unreachable, frameworks, lastAgent, lastFramework };
   }
 
   admitAgent(id: AgentId, info: AgentInfo): Promise<void> {
-    return this.commit(this.db.put(`agents/${id}`, info), true);
+    return this.apply(() => this.db.put(`agents/${id}`, info));
   }
 
   admitFramework(id: FrameworkId, info: FrameworkInfo): Promise<void> {
-    return this.commit(this.db.put(`frameworks/${id}`, info), true);
+    return this.apply(() => this.db.put(`frameworks/${id}`, info));
   }
 
+  /** A framework torn down: forgotten, and its id never handed out again. */
   removeFramework(id: FrameworkId): Promise<void> {
-    return this.commit(this.db.remove(`frameworks/${id}`), false);
+    return this.apply(() => {
+      this.db.remove(`frameworks/${id}`);
+      this.db.put(RETIRED_FRAMEWORK, Math.max(Number(this.db.get(RETIRED_FRAMEWORK)) || 0, serial(id)));
+    });
+  }
+
+  /** A readmitted agent's info changed (an additive reconfiguration): Mesos UpdateSlave. */
+  updateAgent(id: AgentId, info: AgentInfo): Promise<void> {
+    return this.apply(() => this.db.put(`agents/${id}`, info));
+  }
+
+  /** Mesos MarkSlaveUnreachable: no longer admitted, unreachable since `time`. */
+  markAgentUnreachable(id: AgentId, info: AgentInfo, time: number): Promise<void> {
+    return this.apply(() => {
+      this.db.remove(`agents/${id}`);
+      this.db.put(`unreachable/${id}`, { info, time });
+    });
+  }
+
+  /** Mesos MarkSlaveReachable: an unreachable (or unknown) agent reregistered; it is admitted again. */
+  markAgentReachable(id: AgentId, info: AgentInfo): Promise<void> {
+    return this.apply(() => {
+      this.db.remove(`unreachable/${id}`);
+      this.db.put(`agents/${id}`, info);
+    });
+  }
+
+  /** Mesos RemoveSlave: the agent is forgotten (its id is never handed out again). */
+  removeAgent(id: AgentId): Promise<void> {
+    return this.apply(() => {
+      this.db.remove(`agents/${id}`);
+      this.db.remove(`unreachable/${id}`);
+      this.retire([id]);
+    });
+  }
+
+  /** Mesos Prune: these unreachable agents are forgotten (registry GC). */
+  pruneUnreachable(ids: readonly AgentId[]): Promise<void> {
+    return this.apply(() => {
+      for (const id of ids) this.db.remove(`unreachable/${id}`);
+      this.retire(ids);
+    });
   }
 
   close(): Promise<void> {
     return this.root.close();
   }
 
-  private async commit(write: Promise<unknown>, flush: boolean): Promise<void> {
+  /** Agents leave the registry: the highest id of theirs is kept, so that a restarted master does not hand it out again. */
+  private retire(ids: readonly AgentId[]): void {
+    const highest = Math.max(Number(this.db.get(RETIRED_AGENT)) || 0, ...ids.map(serial));
+    this.db.put(RETIRED_AGENT, highest);
+  }
+
+  /** One transaction, resolved once it is durable; a failure is a coded `CheckpointWriteError` and marks the registry unhealthy. */
+  private async apply(writes: () => void): Promise<void> {
     try {
-      await write;
+      await this.root.transaction(writes);
     } catch (error) {
       const failure = await writeFailure(error, this.path);
       this.failed(failure);
       throw failure;
     }
     this.committed();
-    if (flush) await this.root.flushed;
+    await this.root.flushed;
   }
 }

@@ -10,7 +10,7 @@ import type { AgentRecovery, AgentSnapshot, ClusterEvent as RoleEvent, LocalClus
 type Named<E> = E extends { readonly type: infer T } ? { readonly name: T } & Omit<E, 'type'> : never;
 
 /** A cluster event as the front door sees it; `at` is when the main thread received it (ms since the epoch). */
-export type ClusterEvent = { readonly at: number; readonly source: string } & (
+export type ObservedEvent = { readonly at: number; readonly source: string } & (
   | Named<Exclude<RoleEvent, { type: 'agent.recovered' | 'agent.checkpoint_failed' }>>
   | { readonly name: 'agent.recovered'; readonly agentId: string; readonly hostId: string; readonly recovery: AgentRecovery }
   | { readonly name: 'agent.checkpoint_failed'; readonly hostId: string; readonly error: string; readonly failure: StorageFailure }
@@ -23,7 +23,7 @@ export type ClusterEvent = { readonly at: number; readonly source: string } & (
   | { readonly name: 'actor.crashed'; readonly actor: string; readonly reason: string; readonly error: string | undefined }
 );
 
-export type ClusterEventName = ClusterEvent['name'];
+export type ObservedEventName = ObservedEvent['name'];
 
 const optionalStr = (value: unknown): string | undefined => (value === undefined ? undefined : String(value));
 
@@ -31,18 +31,18 @@ const optionalStr = (value: unknown): string | undefined => (value === undefined
 const HOST_SUPERVISOR = /^supervisor-host-\d+@/;
 
 /** A role's event in the front door's terms. */
-export function fromRoleEvent({ event, source, at }: ReceivedEvent): ClusterEvent {
+export function fromRoleEvent({ event, source, at }: ReceivedEvent): ObservedEvent {
   const { type, ...fields } = event;
   if (event.type === 'agent.recovered') {
     const { type: _, ...recovery } = event;
     return { at, source, name: 'agent.recovered', agentId: event.agentId, hostId: event.hostId, recovery };
   }
   if (event.type === 'agent.checkpoint_failed') return { at, source, name: 'agent.checkpoint_failed', hostId: event.hostId, error: event.failure.message, failure: event.failure };
-  return { at, source, name: type, ...fields } as ClusterEvent;
+  return { at, source, name: type, ...fields } as ObservedEvent;
 }
 
 /** Translates one runtime event; undefined for those the front door does not report. */
-export function toClusterEvent(event: SystemEvent): ClusterEvent | undefined {
+export function toClusterEvent(event: SystemEvent): ObservedEvent | undefined {
   const at = Date.now();
   switch (event.type) {
     case 'supervisor.crashed':
@@ -68,7 +68,7 @@ export function toClusterEvent(event: SystemEvent): ClusterEvent | undefined {
  * the start of the cluster is seen), then with every cluster event from now on; returns the
  * unsubscribe function.
  */
-export function watchCluster(cluster: LocalCluster, listener: (event: ClusterEvent) => void): () => void {
+export function watchCluster(cluster: LocalCluster, listener: (event: ObservedEvent) => void): () => void {
   for (const received of cluster.events.recent()) listener(fromRoleEvent(received));
   const onRoleEvent = (_: RoleEvent, received: ReceivedEvent) => listener(fromRoleEvent(received));
   const onSystemEvent = (event: SystemEvent) => {
@@ -89,8 +89,8 @@ export interface AgentView {
   /** The agent actor's address (Mesos's `pid`), if the cluster still has it. */
   readonly pid: string | undefined;
   readonly attributes: Readonly<Record<string, string>>;
-  /** As the master sees it. */
-  readonly masterStatus: 'active' | 'disconnected' | 'unreachable';
+  /** As the master sees it (unreachable agents are listed apart: `unreachableAgents`). */
+  readonly masterStatus: 'active' | 'disconnected';
   readonly resources: Resources;
   readonly used: Resources;
   readonly reserved: Readonly<Record<string, Resources>>;
@@ -126,6 +126,8 @@ export interface ClusterView {
   readonly agents: readonly AgentView[];
   readonly frameworks: readonly FrameworkView[];
   readonly completedFrameworks: readonly { readonly id: string; readonly name: string; readonly removedAt: number; readonly reason: string }[];
+  /** Agents the master marked unreachable (they may come back), since when. */
+  readonly unreachableAgents: readonly { readonly id: string; readonly hostname: string; readonly unreachableAt: number }[];
   readonly tasks: readonly TaskView[];
   /** The last recovery each host's agent reported, by host id. */
   readonly recoveries: Readonly<Record<string, AgentRecovery>>;
@@ -151,6 +153,7 @@ export async function clusterView(cluster: LocalCluster): Promise<ClusterView> {
     })),
     frameworks: state.frameworks.map((f) => ({ id: f.frameworkId, name: f.name, role: f.role, checkpoint: f.checkpoint, partitionAware: f.partitionAware, connected: f.connected, registeredAt: f.registeredAt })),
     completedFrameworks: state.completedFrameworks.map((f) => ({ id: f.frameworkId, name: f.name, removedAt: f.removedAt, reason: f.reason })),
+    unreachableAgents: state.unreachableAgents.map((a) => ({ id: a.agentId, hostname: a.hostname, unreachableAt: a.unreachableAt })),
     tasks: state.tasks.map((t) => ({
       id: t.taskId,
       name: t.name,
@@ -172,6 +175,7 @@ export async function clusterView(cluster: LocalCluster): Promise<ClusterView> {
 export interface AgentMetrics {
   readonly agentId: string;
   readonly checkpointHealthy: boolean;
+  readonly checkpointFailedWrites: number;
   readonly checkpointWrites: AgentSnapshot['checkpoint']['writes'];
   readonly unacknowledgedUpdates: number;
 }
@@ -186,7 +190,15 @@ export async function agentMetrics(cluster: LocalCluster, timeoutMs = 1_000): Pr
       const snapshot = await cluster.agentState(agentId, timeoutMs).catch(() => undefined);
       return snapshot === undefined
         ? []
-        : [{ agentId, checkpointHealthy: snapshot.checkpoint.healthy, checkpointWrites: snapshot.checkpoint.writes, unacknowledgedUpdates: snapshot.unacknowledgedUpdates }];
+        : [
+            {
+              agentId,
+              checkpointHealthy: snapshot.checkpoint.healthy,
+              checkpointFailedWrites: snapshot.checkpoint.failedWrites,
+              checkpointWrites: snapshot.checkpoint.writes,
+              unacknowledgedUpdates: snapshot.unacknowledgedUpdates,
+            },
+          ];
     }),
   );
   return answers.flat();

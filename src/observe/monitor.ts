@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { AgentRecovery, LocalCluster } from '../index.js';
-import { type ClusterEvent, type ClusterView, actorRole, clusterView, watchCluster } from './cluster-adapter.js';
+import { type ObservedEvent, type ClusterView, actorRole, clusterView, watchCluster } from './cluster-adapter.js';
 
 /** `active`: admitted by the master; `restarting`: its worker died, the supervisor brings it back; `down`: given up. */
 export type AgentStatus = 'active' | 'restarting' | 'disconnected' | 'unreachable' | 'removed' | 'down';
@@ -28,10 +28,10 @@ export interface ClusterSnapshot extends ClusterView {
 
 const RECENT_EVENTS = 200;
 
-export class ClusterMonitor extends EventEmitter<{ event: [ClusterEvent] }> {
+export class ClusterMonitor extends EventEmitter<{ event: [ObservedEvent] }> {
   readonly startedAt = Date.now();
   private readonly hosts = new Map<string, HostRecord>();
-  private readonly recent: ClusterEvent[] = [];
+  private readonly recent: ObservedEvent[] = [];
   private readonly unwatch: () => void;
 
   constructor(readonly cluster: LocalCluster) {
@@ -40,7 +40,7 @@ export class ClusterMonitor extends EventEmitter<{ event: [ClusterEvent] }> {
   }
 
   /** The most recent events, oldest first. */
-  recentEvents(): readonly ClusterEvent[] {
+  recentEvents(): readonly ObservedEvent[] {
     return this.recent;
   }
 
@@ -79,7 +79,7 @@ export class ClusterMonitor extends EventEmitter<{ event: [ClusterEvent] }> {
     return undefined;
   }
 
-  private record(event: ClusterEvent): void {
+  private record(event: ObservedEvent): void {
     switch (event.name) {
       case 'agent.registered':
       case 'agent.reregistered':

@@ -11,7 +11,15 @@ import type { StorageFailure } from './events.js';
 export const AgentInbox = v.variant('type', [
   /** Admitted. `pingTimeoutMs`: the master's ping window; no ping for that long means the master lost this agent. */
   message('agent.registered', { agentId: AgentIdSchema, pingTimeoutMs: FiniteDurationSchema }),
-  message('agent.reregistered', { agentId: AgentIdSchema, pingTimeoutMs: FiniteDurationSchema }),
+  /**
+   * Readmitted. `reconcile`: tasks the master has on this agent that its report lacked; the
+   * agent answers for each it does not know (Mesos ReconcileTasksMessage in SlaveReregisteredMessage).
+   */
+  message('agent.reregistered', {
+    agentId: AgentIdSchema,
+    pingTimeoutMs: FiniteDurationSchema,
+    reconcile: v.optional(v.array(v.strictObject({ frameworkId: FrameworkIdSchema, framework: FrameworkInfoSchema, taskIds: v.array(TaskIdSchema) }))),
+  }),
   message('agent.run_task', { frameworkId: FrameworkIdSchema, framework: FrameworkInfoSchema, task: TaskDescriptionSchema }),
   message('agent.kill_task', { frameworkId: FrameworkIdSchema, taskId: TaskIdSchema }),
   message('agent.shutdown_framework', { frameworkId: FrameworkIdSchema }),
@@ -20,7 +28,10 @@ export const AgentInbox = v.variant('type', [
   /** The master's view of this agent's reservations: checkpointed, and reported when it reregisters. */
   message('agent.checkpoint_resources', { reservations: ReservationsSchema }),
   message('agent.status_update_ack', { frameworkId: FrameworkIdSchema, taskId: TaskIdSchema, uuid: UuidSchema }),
-  message('agent.ping', {}),
+  /** `connected: false`: the master holds this agent as disconnected; an admitted agent reregisters (a one-way partition). */
+  message('agent.ping', { connected: v.optional(v.boolean()) }),
+  /** The framework's scheduler (re)subscribed: its pending updates are resent now (Mesos UpdateFrameworkMessage). */
+  message('agent.update_framework', { frameworkId: FrameworkIdSchema, framework: FrameworkInfoSchema }),
   message('agent.master_changed', { master: peer('master') }),
   /** What this agent knows (its executors, tasks, checkpoint health), for `cluster.state()` and /metrics. */
   message('agent.state', {}),
@@ -56,7 +67,9 @@ export type AgentSelfMsg =
   /** While checkpoint writes fail: try one again. */
   | { readonly type: 'agent.checkpoint_retry' }
   /** A default executor has had no task for `executorIdleTimeoutMs`. */
-  | ({ readonly type: 'agent.executor_idle' } & Ids);
+  | ({ readonly type: 'agent.executor_idle' } & Ids)
+  /** An executor recovery could not resume (no `latest` run) has waited `gcDelayMs`: its records are removed. */
+  | { readonly type: 'agent.gc_executor'; readonly frameworkId: Ids['frameworkId']; readonly executorId: Ids['executorId'] };
 
 /** What an agent answers `agent.state` with. */
 export interface AgentSnapshot {
@@ -78,6 +91,8 @@ export interface AgentSnapshot {
   readonly checkpoint: {
     readonly healthy: boolean;
     readonly failure?: StorageFailure;
+    /** Writes that did not become durable since the agent started. */
+    readonly failedWrites: number;
     /** Durable-write latency, cumulative (Prometheus histogram buckets, seconds). */
     readonly writes: { readonly count: number; readonly sumSeconds: number; readonly buckets: readonly { readonly le: number; readonly count: number }[] };
   };

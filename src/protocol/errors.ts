@@ -1,14 +1,15 @@
-/** Why a value was refused where it entered the cluster: a stable `code`, and the field at fault. */
-export type ProtocolErrorCode = 'ERR_INVALID_ID' | 'ERR_INVALID_TASK' | 'ERR_INVALID_FRAMEWORK' | 'ERR_INVALID_RESOURCES';
+import { CodedError } from './coded-error.js';
 
-export class ProtocolError extends Error {
+/** Why a value was refused where it entered the cluster: a stable `code`, and the field at fault. */
+export type ProtocolErrorCode = 'ERR_INVALID_ID' | 'ERR_INVALID_TASK';
+
+export class ProtocolError extends CodedError<ProtocolErrorCode> {
   constructor(
-    readonly code: ProtocolErrorCode,
+    code: ProtocolErrorCode,
     /** The path of the offending field, e.g. `resources.cpus`; empty for the value as a whole. */
     readonly field: string,
     message: string,
   ) {
-    super(message);
-    this.name = 'ProtocolError';
+    super(code, message);
   }
 }

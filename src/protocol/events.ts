@@ -48,6 +48,10 @@ export const ClusterEventSchema = v.variant('type', [
   /** `recover: 'cleanup'`: the old executors were destroyed; the agent does not register. */
   message('agent.cleaned_up', { hostId: HostId, agentId: AgentIdSchema, destroyed: count }),
   message('agent.resources_checkpointed', { hostId: HostId, reservations: ReservationsSchema }),
+  /** A checkpointing framework's executor was started, and its address is durable (a restart reconnects to it). */
+  message('agent.executor_started', { hostId: HostId, agentId: AgentIdSchema, frameworkId: FrameworkIdSchema, executorId: ExecutorIdSchema, address: text(512) }),
+  /** An executor recovery could not resume (no `latest` run) was removed from the checkpoint after `gcDelayMs`. */
+  message('agent.executor_removed', { hostId: HostId, agentId: AgentIdSchema, frameworkId: FrameworkIdSchema, executorId: ExecutorIdSchema, records: count }),
   message('agent.run_removed', { hostId: HostId, agentId: AgentIdSchema, frameworkId: FrameworkIdSchema, executorId: ExecutorIdSchema, runId: RunIdSchema, records: count }),
   /** A checkpoint write failed: the agent accepts no launch of a checkpointing framework until one succeeds. */
   message('agent.checkpoint_failed', { hostId: HostId, failure: StorageFailureSchema }),
@@ -56,8 +60,11 @@ export const ClusterEventSchema = v.variant('type', [
   message('master.agent_registered', { agentId: AgentIdSchema, hostname: text(255) }),
   message('master.agent_reregistered', { agentId: AgentIdSchema, tasks: count }),
   message('master.agent_disconnected', { agentId: AgentIdSchema }),
-  message('master.agent_unreachable', { agentId: AgentIdSchema, missedPings: count }),
+  /** `cause`: why (missed pings, or no reregistration in time). */
+  message('master.agent_unreachable', { agentId: AgentIdSchema, missedPings: count, cause: v.optional(text(256)) }),
   message('master.agent_removed', { agentId: AgentIdSchema, reason: text(256) }),
+  /** Unreachable agents pruned from the registry (too old, or beyond the count): their tasks are unknown from now on. */
+  message('master.agents_pruned', { agentIds: v.array(AgentIdSchema) }),
   message('master.framework_registered', { frameworkId: FrameworkIdSchema, frameworkName: text(200) }),
   message('master.framework_disconnected', { frameworkId: FrameworkIdSchema, failoverTimeoutMs: v.number() }),
   message('master.framework_removed', { frameworkId: FrameworkIdSchema, reason: text(256) }),

@@ -15,12 +15,8 @@ export function isValidId(value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERN.test(value) && value !== '.' && value !== '..';
 }
 
-const id = <B extends string>(brand: B) =>
-  v.pipe(
-    v.string(),
-    v.check((value: string) => isValidId(value), `must be ${ID_RULE}`),
-    v.brand(brand),
-  );
+const validId = v.check((value: string) => isValidId(value), `must be ${ID_RULE}`);
+const id = <B extends string>(brand: B) => v.pipe(v.string(), validId, v.brand(brand));
 
 export const AgentIdSchema = id('AgentId');
 export const FrameworkIdSchema = id('FrameworkId');
@@ -28,6 +24,8 @@ export const ExecutorIdSchema = id('ExecutorId');
 export const RunIdSchema = id('RunId');
 export const TaskIdSchema = id('TaskId');
 export const OfferIdSchema = id('OfferId');
+/** A simulated host's id: it names the host's work dir (`<workDir>/<hostId>`). Not branded: hosts are named by the cluster, not by messages. */
+export const HostIdSchema = v.pipe(v.string(), validId);
 
 export type AgentId = v.InferOutput<typeof AgentIdSchema>;
 export type FrameworkId = v.InferOutput<typeof FrameworkIdSchema>;

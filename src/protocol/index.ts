@@ -1,4 +1,5 @@
 export { DurationSchema, FiniteDurationSchema } from './durations.js';
+export { CodedError } from './coded-error.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './model.js';

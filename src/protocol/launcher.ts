@@ -1,11 +1,10 @@
 import * as v from 'valibot';
 import { FiniteDurationSchema } from './durations.js';
 import { message, text } from './fields.js';
+import { HostIdSchema } from './ids.js';
 import { ExecutorArgsSchema } from './executor.js';
 import { IsolationSchema } from './model.js';
 import { peer } from './peer.js';
-
-const HostIdSchema = text(128);
 
 /** The host's executor launcher: agents ask it to start executors outside their own worker, and to destroy them. */
 export const LauncherInbox = v.variant('type', [

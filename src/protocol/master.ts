@@ -12,7 +12,10 @@ import { UuidSchema, message } from './fields.js';
 export const ReportedTaskSchema = v.strictObject({
   frameworkId: FrameworkIdSchema,
   taskId: TaskIdSchema,
+  /** Its latest state at the agent. */
   state: TaskStateSchema,
+  /** The state of the update its agent is forwarding (the oldest not acknowledged), if any (Mesos status_update_state). */
+  statusUpdateState: v.optional(TaskStateSchema),
   resources: ResourcesSchema,
 });
 
@@ -49,9 +52,13 @@ export const MasterInbox = v.variant('type', [
   message('master.status_update', { agentId: AgentIdSchema, status: TaskStatusSchema }),
   /** `agentId`: the agent the update came from (its stream waits for this); without it the master looks the task up. */
   message('master.acknowledge', { frameworkId: FrameworkIdSchema, taskId: TaskIdSchema, uuid: UuidSchema, agentId: v.optional(AgentIdSchema) }),
-  message('master.kill_task', { frameworkId: FrameworkIdSchema, taskId: TaskIdSchema }),
-  /** Explicit reconciliation of these tasks; none: implicit, every task of the framework. */
-  message('master.reconcile', { frameworkId: FrameworkIdSchema, taskIds: v.array(TaskIdSchema) }),
+  /** `agentId`: where the scheduler believes the task is; it decides the answer for a task the master does not know. */
+  message('master.kill_task', { frameworkId: FrameworkIdSchema, taskId: TaskIdSchema, agentId: v.optional(AgentIdSchema) }),
+  /**
+   * Explicit reconciliation of these tasks (each with the agent the scheduler believes it is on,
+   * if it knows); none: implicit, every task of the framework the master knows.
+   */
+  message('master.reconcile', { frameworkId: FrameworkIdSchema, tasks: v.array(v.strictObject({ taskId: TaskIdSchema, agentId: v.optional(AgentIdSchema) })) }),
   message('master.state', {}),
 ]);
 export type MasterMsg = v.InferOutput<typeof MasterInbox>;
@@ -63,7 +70,15 @@ export type MasterSelfMsg =
   | { readonly type: 'master.ping_all' }
   | { readonly type: 'master.ping_result'; readonly agentId: v.InferOutput<typeof AgentIdSchema>; readonly ok: boolean }
   | { readonly type: 'master.failover_timeout'; readonly frameworkId: v.InferOutput<typeof FrameworkIdSchema> }
-  | { readonly type: 'master.offer_timeout'; readonly offerId: v.InferOutput<typeof OfferIdSchema> };
+  | { readonly type: 'master.offer_timeout'; readonly offerId: v.InferOutput<typeof OfferIdSchema> }
+  /** A registry operation finished (`ok`: it was written); the master applies it now (Mesos: the registrar's future). */
+  | { readonly type: 'master.registry_done'; readonly op: number; readonly ok: boolean }
+  /** A disconnected agent has had `agentReregisterTimeoutMs` to reregister. */
+  | { readonly type: 'master.reregister_timeout'; readonly agentId: v.InferOutput<typeof AgentIdSchema>; readonly since: number }
+  /** After a master failover, agents of the registry have had `agentReregisterTimeoutMs` to come back. */
+  | { readonly type: 'master.recovered_agents_timeout' }
+  /** Prune the registry's unreachable agents (`registryMaxAgentCount`, `registryMaxAgentAgeMs`). */
+  | { readonly type: 'master.registry_gc' };
 
 type Id<S extends v.GenericSchema> = v.InferOutput<S>;
 
@@ -73,8 +88,8 @@ export interface MasterState {
     readonly agentId: Id<typeof AgentIdSchema>;
     readonly hostname: string;
     readonly attributes: Readonly<Record<string, string>>;
-    /** `disconnected`: its actor is gone (crashed, restarting); `unreachable`: it missed its pings. */
-    readonly status: 'active' | 'disconnected' | 'unreachable';
+    /** `disconnected`: its actor is gone (crashed, restarting), and it has not reregistered yet. */
+    readonly status: 'active' | 'disconnected';
     readonly total: v.InferOutput<typeof ResourcesSchema>;
     /** Used by tasks. */
     readonly used: v.InferOutput<typeof ResourcesSchema>;
@@ -84,6 +99,10 @@ export interface MasterState {
     readonly registeredAt: number;
     readonly reregisteredAt?: number;
   }[];
+  /** Agents of the registry that have not reregistered since this master started (Mesos recovered_slaves). */
+  readonly recoveredAgents: readonly { readonly agentId: Id<typeof AgentIdSchema>; readonly hostname: string }[];
+  /** Agents marked unreachable (missed pings, or did not reregister in time), when; their tasks are listed as they were then. */
+  readonly unreachableAgents: readonly { readonly agentId: Id<typeof AgentIdSchema>; readonly hostname: string; readonly unreachableAt: number }[];
   readonly frameworks: readonly {
     readonly frameworkId: Id<typeof FrameworkIdSchema>;
     readonly name: string;
@@ -92,6 +111,8 @@ export interface MasterState {
     readonly partitionAware: boolean;
     /** Its scheduler is there (false while the master waits for a failover). */
     readonly connected: boolean;
+    /** Known from the registry or from an agent's report, its scheduler not subscribed to this master yet (Mesos: recovered). */
+    readonly recovered: boolean;
     readonly registeredAt: number;
   }[];
   /** Frameworks torn down, newest last (at most `maxCompletedFrameworks`). */

@@ -1,17 +1,17 @@
 import * as v from 'valibot';
 import { AgentIdSchema, ExecutorIdSchema, FrameworkIdSchema, OfferIdSchema, TaskIdSchema } from './ids.js';
-import { ResourcesSchema } from './resources.js';
+import { AmountSchema, ResourcesSchema, RoleSchema, taskAmount } from './resources.js';
 import { ReasonSchema, SourceSchema, TaskStateSchema } from './states.js';
 import { DurationSchema } from './durations.js';
-import { UuidSchema, text } from './fields.js';
+import { UuidSchema, record, text } from './fields.js';
 
-/** A role: resources reserved to it are offered only to its frameworks; `*` is no role. */
-export const RoleSchema = v.pipe(v.string(), v.regex(/^(\*|[A-Za-z0-9_.-]{1,128})$/, 'must be "*" or 1-128 characters from A-Z a-z 0-9 _ . -'));
+/** An agent's attributes (Mesos: `rack:r1`), as given to its host. */
+export const AttributesSchema = record(text(128), v.pipe(v.string(), v.maxLength(1024)));
 
 export const AgentInfoSchema = v.strictObject({
   hostname: text(255),
   resources: ResourcesSchema,
-  attributes: v.record(text(128), v.pipe(v.string(), v.maxLength(1024))),
+  attributes: AttributesSchema,
 });
 export type AgentInfo = v.InferOutput<typeof AgentInfoSchema>;
 
@@ -28,7 +28,7 @@ export const FrameworkInfoSchema = v.strictObject({
 export type FrameworkInfo = v.InferOutput<typeof FrameworkInfoSchema>;
 
 /** Where an executor runs: `worker`, a worker thread of its own; `shared`, packed with others of its host. */
-export const IsolationSchema = v.picklist(['worker', 'shared']);
+export const IsolationSchema = v.picklist(['worker', 'shared'], 'must be "worker" or "shared"');
 export type Isolation = v.InferOutput<typeof IsolationSchema>;
 
 /** What a task runs: an exported function of a module (on its executor's task pool), or a shell command. */
@@ -42,15 +42,14 @@ export const TaskRunSchema = v.variant('kind', [
   }),
   v.strictObject({
     kind: v.literal('command'),
-    /** Run by `/bin/sh -c`. */
-    command: text(65_536),
+    /** Run by `/bin/sh -c`. An argument of a process cannot hold a NUL byte (Node refuses to spawn it). */
+    command: v.pipe(text(65_536), v.check((command: string) => !command.includes('\0'), 'must not contain a NUL byte')),
   }),
-]);
+], 'must be { kind: "js", module, export, args? } or { kind: "command", command }');
 export type TaskRun = v.InferOutput<typeof TaskRunSchema>;
 
-const positive = v.pipe(v.number(), v.finite(), v.gtValue(0));
-/** What a task asks of its agent: cpus and mem, both positive. */
-export const TaskResourcesSchema = v.strictObject({ cpus: positive, mem: positive, disk: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))) });
+/** What a task asks of its agent: cpus and mem, both at least the accounts' resolution. */
+export const TaskResourcesSchema = v.strictObject({ cpus: taskAmount, mem: taskAmount, disk: v.optional(AmountSchema) });
 
 /**
  * Which executor runs a task. Without `executor` a task runs in its framework's default
@@ -73,6 +72,8 @@ export const TaskDescriptionSchema = v.strictObject({
 });
 export type TaskDescription = v.InferOutput<typeof TaskDescriptionSchema>;
 
+export const MAX_STATUS_MESSAGE = 65_536;
+
 /** One status update of a task. `uuid` is empty for updates the master makes up itself (they are not acknowledged). */
 export const TaskStatusSchema = v.strictObject({
   taskId: TaskIdSchema,
@@ -84,8 +85,14 @@ export const TaskStatusSchema = v.strictObject({
   timestamp: v.pipe(v.number(), v.finite()),
   source: v.optional(SourceSchema),
   reason: v.optional(ReasonSchema),
-  message: v.optional(v.pipe(v.string(), v.maxLength(65_536))),
+  /**
+   * For people. A longer one (a task's error can say anything) is cut, not refused: refusing it
+   * would lose the update, and the task would never end.
+   */
+  message: v.optional(v.pipe(v.string(), v.transform((text: string) => (text.length > MAX_STATUS_MESSAGE ? `${text.slice(0, MAX_STATUS_MESSAGE - 1)}…` : text)))),
   data: v.optional(v.unknown()),
+  /** When the task's agent was marked unreachable (ms since the epoch), on the master's updates that say so (Mesos unreachable_time). */
+  unreachableTime: v.optional(v.pipe(v.number(), v.finite())),
 });
 export type TaskStatus = v.InferOutput<typeof TaskStatusSchema>;
 

@@ -8,7 +8,8 @@ import type { Inboxes } from './inboxes.js';
  */
 export interface Peer<K extends keyof Inboxes> {
   readonly address: string;
-  tell(message: Inboxes[K]): void;
+  /** `sender`: who the receiver sees as the sender (default: the actor running now, if any). */
+  tell(message: Inboxes[K], sender?: { readonly address: string }): void;
   ask<R = unknown>(message: Inboxes[K], options?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<R>;
   equals(other: { readonly address: string } | null | undefined): boolean;
 }

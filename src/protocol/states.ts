@@ -1,11 +1,7 @@
 import * as v from 'valibot';
 
-/** Task states, as Mesos's v1 API names them. */
-export const TASK_STATES = [
-  'TASK_STAGING',
-  'TASK_STARTING',
-  'TASK_RUNNING',
-  'TASK_KILLING',
+/** States a task does not leave. */
+const ENDED = [
   'TASK_FINISHED',
   'TASK_FAILED',
   'TASK_KILLED',
@@ -14,23 +10,17 @@ export const TASK_STATES = [
   'TASK_DROPPED',
   'TASK_GONE',
   'TASK_GONE_BY_OPERATOR',
-  'TASK_UNREACHABLE',
-  'TASK_UNKNOWN',
 ] as const;
+
+/**
+ * Task states, as Mesos's v1 API names them: live ones, ended ones, and the two a task is in
+ * while nobody can tell (UNREACHABLE, UNKNOWN): not terminal, since its agent may come back.
+ */
+export const TASK_STATES = ['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', ...ENDED, 'TASK_UNREACHABLE', 'TASK_UNKNOWN'] as const;
 export const TaskStateSchema = v.picklist(TASK_STATES);
 export type TaskStateName = v.InferOutput<typeof TaskStateSchema>;
 
-/** States a task does not leave. (UNREACHABLE and UNKNOWN are not terminal: the agent may come back.) */
-export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
+export const TERMINAL_STATES: ReadonlySet<TaskStateName> = new Set<TaskStateName>(ENDED);
 
 export const isTerminal = (state: TaskStateName): boolean => TERMINAL_STATES.has(state);
 
@@ -40,7 +30,7 @@ export type Source = v.InferOutput<typeof SourceSchema>;
 
 /**
  * Why a task is in its state (Mesos v1 TaskStatus.Reason), the ones mesolith produces. v0's
- * REASON_AGENT_* names are v1's REASON_AGENT_*; the old names are read back from checkpoints
+ * REASON_SLAVE_* names are v1's REASON_AGENT_*; the old names are read back from checkpoints
  * written before the rename (`reasonFromCheckpoint`) and accepted nowhere else.
  */
 export const REASONS = [
@@ -70,11 +60,12 @@ export const ReasonSchema = v.picklist(REASONS);
 export type Reason = v.InferOutput<typeof ReasonSchema>;
 
 const V0_NAMES: Readonly<Record<string, Reason>> = {
-  REASON_AGENT_DISCONNECTED: 'REASON_AGENT_DISCONNECTED',
-  REASON_AGENT_REMOVED: 'REASON_AGENT_REMOVED',
-  REASON_AGENT_REREGISTERED: 'REASON_AGENT_REREGISTERED',
-  REASON_AGENT_RESTARTED: 'REASON_AGENT_RESTARTED',
-  REASON_AGENT_UNKNOWN: 'REASON_AGENT_UNKNOWN',
+  REASON_SLAVE_DISCONNECTED: 'REASON_AGENT_DISCONNECTED',
+  REASON_SLAVE_REMOVED: 'REASON_AGENT_REMOVED',
+  REASON_SLAVE_REMOVED_BY_OPERATOR: 'REASON_AGENT_REMOVED_BY_OPERATOR',
+  REASON_SLAVE_REREGISTERED: 'REASON_AGENT_REREGISTERED',
+  REASON_SLAVE_RESTARTED: 'REASON_AGENT_RESTARTED',
+  REASON_SLAVE_UNKNOWN: 'REASON_AGENT_UNKNOWN',
 };
 
 /** A reason as stored by any version: v0 names become v1 names; one this build does not know is dropped. */

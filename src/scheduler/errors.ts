@@ -1,3 +1,5 @@
+import { CodedError } from '../protocol/index.js';
+
 /** Errors of the framework API, each with a stable `code`. */
 export type FrameworkErrorCode =
   | 'ERR_REGISTRATION_TIMEOUT'
@@ -10,13 +12,4 @@ export type FrameworkErrorCode =
   | 'ERR_FRAMEWORK_ERROR'
   | 'ERR_NOT_REGISTERED';
 
-export class FrameworkError extends Error {
-  constructor(
-    readonly code: FrameworkErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'FrameworkError';
-  }
-}
+export class FrameworkError extends CodedError<FrameworkErrorCode> {}

@@ -1,26 +1,27 @@
 import { EventEmitter } from 'eventemitter3';
-import * as v from 'valibot';
-import { type ActorRef, type ActorSystem, behaviour, canEncode, isDown } from '../actor/index.js';
+import { type ActorRef, type ActorSystem, behaviour, checkDuration, isDown, setLongTimeout } from '../actor/index.js';
 import {
+  type AgentId,
   type FrameworkId,
   type FrameworkInfo,
   type MasterMsg,
   type Offer,
   type OfferId,
-  ProtocolError,
   type Resources,
   SchedulerInbox,
   type SchedulerMsg,
-  TaskDescriptionSchema,
   type TaskDescription,
   type TaskId,
   type TaskStateName,
   type TaskStatus,
-  fits,
   isTerminal,
-  subtract,
 } from '../protocol/index.js';
+import { DEFAULT_WAIT_TIMEOUT_MS, type WaitBounds, boundedWait } from './bounded-wait.js';
 import { FrameworkError } from './errors.js';
+import { type LaunchRequest, checkTask, describeLaunch, executorIdOf } from './launch-request.js';
+
+export type { LaunchRequest };
+import { place } from './placement.js';
 import { TaskHistory } from './task-history.js';
 
 export interface FrameworkOptions {
@@ -39,16 +40,6 @@ export interface FrameworkOptions {
   readonly maxCompletedTasks?: number;
 }
 
-/** A task to launch: its resources, what it runs, and optionally its id, name and executor. */
-export interface LaunchRequest {
-  readonly cpus: number;
-  readonly mem: number;
-  readonly run: TaskDescription['run'];
-  readonly taskId?: string;
-  readonly name?: string;
-  /** None: the framework's default executor on the agent (shared by such tasks). See `TaskDescription.executor`. */
-  readonly executor?: { readonly executorId?: string; readonly isolation?: 'worker' | 'shared' };
-}
 
 export interface LaunchOptions {
   /** How long to wait for an offer the task fits. Default 60 s; `Infinity`: no bound. */
@@ -56,11 +47,7 @@ export interface LaunchOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface WaitOptions {
-  /** Default 30 s; `Infinity`: no bound. */
-  readonly timeoutMs?: number;
-  readonly signal?: AbortSignal;
-}
+export type WaitOptions = WaitBounds;
 
 export interface Launched {
   readonly taskId: TaskId;
@@ -85,21 +72,11 @@ type Events = {
   duplicate: [status: TaskStatus];
   /** The master refused something or ended this scheduler (`error.code` says what). */
   error: [error: FrameworkError];
+  /** An agent was removed or marked unreachable (Mesos's slaveLost). */
+  agentLost: [agentId: AgentId];
 };
 
 const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
-const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
-
-let taskCounter = 0;
-
-const LaunchRequestSchema = v.strictObject({
-  cpus: v.number(),
-  mem: v.number(),
-  run: v.unknown(),
-  taskId: v.optional(v.unknown()),
-  name: v.optional(v.unknown()),
-  executor: v.optional(v.unknown()),
-});
 
 /**
  * A framework's scheduler, as an object: it registers with the master, receives offers and
@@ -145,9 +122,9 @@ export class Framework extends EventEmitter<Events> {
 
   /** Sends the subscription and waits for the master's answer. */
   private subscribe(frameworkId: FrameworkId | undefined): Promise<FrameworkId> {
-    const timeoutMs = this.options.registrationTimeoutMs ?? 30_000;
+    const timeoutMs = checkDuration('framework options', 'registrationTimeoutMs', this.options.registrationTimeoutMs ?? 30_000, { infinite: true });
     return new Promise<FrameworkId>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = setLongTimeout(() => {
         cleanup();
         reject(new FrameworkError('ERR_REGISTRATION_TIMEOUT', `the master did not admit framework ${this.info.name} within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -160,7 +137,7 @@ export class Framework extends EventEmitter<Events> {
         reject(new FrameworkError('ERR_REGISTRATION_REFUSED', error.message, { cause: error }));
       };
       const cleanup = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.off('registered', onRegistered);
         this.off('error', onError);
       };
@@ -191,6 +168,9 @@ export class Framework extends EventEmitter<Events> {
         return;
       case 'scheduler.agents':
         this.agentTotals = message.totals;
+        return;
+      case 'scheduler.agent_lost':
+        this.emit('agentLost', message.agentId);
         return;
       case 'scheduler.update': {
         const { status } = message;
@@ -227,7 +207,7 @@ export class Framework extends EventEmitter<Events> {
   nextOffer(options: WaitOptions = {}): Promise<Offer> {
     const [held] = this.held.values();
     if (held !== undefined) return Promise.resolve(held);
-    return this.until<Offer>('an offer', options, (settle) => {
+    return boundedWait<Offer>('an offer', options, (settle) => {
       const onOffers = (offers: readonly Offer[]) => settle(offers[0]!);
       this.once('offers', onOffers);
       return () => this.off('offers', onOffers);
@@ -241,7 +221,9 @@ export class Framework extends EventEmitter<Events> {
     this.send({ type: 'master.accept', frameworkId: this.frameworkId, offerId: offerId as OfferId, tasks: [...tasks] });
   }
 
+  /** Declines an offer; its agent is not offered to this framework again for `refuseMs` (default 5 s) unless it revives. */
   decline(offerId: OfferId | string, refuseMs?: number): void {
+    if (refuseMs !== undefined) checkDuration('decline', 'refuseMs', refuseMs);
     this.held.delete(offerId as OfferId);
     const id = offerId as OfferId;
     this.send(refuseMs === undefined ? { type: 'master.decline', frameworkId: this.frameworkId, offerId: id } : { type: 'master.decline', frameworkId: this.frameworkId, offerId: id, refuseMs });
@@ -263,13 +245,19 @@ export class Framework extends EventEmitter<Events> {
     await this.master.ask({ type: 'master.unreserve', frameworkId: this.frameworkId, offerId: offerId as OfferId, resources });
   }
 
-  kill(taskId: TaskId | string): void {
-    this.send({ type: 'master.kill_task', frameworkId: this.frameworkId, taskId: taskId as TaskId });
+  /** `agentId`: where the task is believed to be; it decides the master's answer for a task it does not know (as reconciliation). */
+  kill(taskId: TaskId | string, agentId?: AgentId | string): void {
+    this.send({ type: 'master.kill_task', frameworkId: this.frameworkId, taskId: taskId as TaskId, ...(agentId === undefined ? {} : { agentId: agentId as AgentId }) });
   }
 
-  /** Explicit reconciliation for the given tasks; none given: implicit, every task the master knows. */
-  reconcile(taskIds: readonly (TaskId | string)[] = []): void {
-    this.send({ type: 'master.reconcile', frameworkId: this.frameworkId, taskIds: taskIds as TaskId[] });
+  /**
+   * Explicit reconciliation for the given tasks, each a task id or `{ taskId, agentId }` (the
+   * agent it is believed to be on decides the answer for a task the master does not know);
+   * none given: implicit, every task the master holds as active.
+   */
+  reconcile(tasks: readonly (TaskId | string | { readonly taskId: TaskId | string; readonly agentId?: AgentId | string })[] = []): void {
+    const asked = tasks.map((t) => (typeof t === 'string' ? { taskId: t as TaskId } : { taskId: t.taskId as TaskId, ...(t.agentId === undefined ? {} : { agentId: t.agentId as AgentId }) }));
+    this.send({ type: 'master.reconcile', frameworkId: this.frameworkId, tasks: asked });
   }
 
   /**
@@ -314,11 +302,11 @@ export class Framework extends EventEmitter<Events> {
   launch(request: LaunchRequest, options: LaunchOptions = {}): Promise<Launched> {
     let task: TaskDescription;
     try {
-      task = this.describe(request);
+      task = describeLaunch(request, this.agentTotals);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.until<Launched>(`an offer for task ${task.taskId}`, { timeoutMs: options.timeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS, ...(options.signal === undefined ? {} : { signal: options.signal }) }, (settle, fail) => {
+    return boundedWait<Launched>(`an offer for task ${task.taskId}`, { timeoutMs: options.timeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS, ...(options.signal === undefined ? {} : { signal: options.signal }) }, (settle, fail) => {
       const launch: PendingLaunch = { task, resolve: settle, reject: fail };
       this.pending.push(launch);
       this.placeSoon(true);
@@ -328,24 +316,6 @@ export class Framework extends EventEmitter<Events> {
     }, 'ERR_LAUNCH_TIMEOUT');
   }
 
-  private describe(request: LaunchRequest): TaskDescription {
-    const shape = v.safeParse(LaunchRequestSchema, request);
-    if (!shape.success) throw invalid(shape.issues);
-    const { cpus, mem, run, taskId, name, executor } = request;
-    const task = {
-      taskId: taskId ?? `task-${++taskCounter}`,
-      resources: { cpus, mem },
-      run,
-      ...(name === undefined ? {} : { name }),
-      ...(executor === undefined ? {} : { executor }),
-    } as TaskDescription;
-    checkTask(task);
-    if (this.agentTotals.length > 0 && !this.agentTotals.some((total) => fits(task.resources, total))) {
-      const largest = this.agentTotals.map((t) => `cpus ${t.cpus}, mem ${t.mem}`).join('; ');
-      throw new ProtocolError('ERR_INVALID_TASK', fits({ cpus, mem: 0 }, { cpus: Math.max(...this.agentTotals.map((t) => t.cpus)), mem: 0 }) ? 'mem' : 'cpus', `task needs cpus ${cpus}, mem ${mem}: more than any agent has (agents: ${largest})`);
-    }
-    return task;
-  }
 
   /** Updates received for a task, in arrival order (kept for the last `maxCompletedTasks` finished tasks). */
   updatesOf(taskId: TaskId | string): readonly TaskStatus[] {
@@ -358,6 +328,11 @@ export class Framework extends EventEmitter<Events> {
    * `timeoutMs` (default 30 s), `ERR_ABORTED` when `signal` fires.
    */
   waitFor(taskId: TaskId | string, state: TaskStateName, options: WaitOptions = {}): Promise<TaskStatus> {
+    try {
+      checkDuration('wait options', 'timeoutMs', options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS, { infinite: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const check = (): TaskStatus | FrameworkError | undefined => {
       const updates = this.history.of(taskId);
       const found = updates.find((s) => s.state === state);
@@ -371,7 +346,7 @@ export class Framework extends EventEmitter<Events> {
     const now = check();
     if (now instanceof FrameworkError) return Promise.reject(now);
     if (now !== undefined) return Promise.resolve(now);
-    return this.until<TaskStatus>(
+    return boundedWait<TaskStatus>(
       `task ${taskId} to reach ${state}`,
       { timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS, ...(options.signal === undefined ? {} : { signal: options.signal }) },
       (settle, fail) => {
@@ -387,39 +362,6 @@ export class Framework extends EventEmitter<Events> {
       'ERR_WAIT_TIMEOUT',
       () => `; updates: ${this.history.of(taskId).map((s) => s.state).join(', ') || 'none'}`,
     );
-  }
-
-  /**
-   * A bounded wait: `start` sets it up and returns how to undo it; it settles once, by `settle`,
-   * `fail`, the timeout or the signal, and is undone either way.
-   */
-  private until<T>(
-    what: string,
-    options: WaitOptions,
-    start: (settle: (value: T) => void, fail: (error: Error) => void) => () => void,
-    timeoutCode: 'ERR_LAUNCH_TIMEOUT' | 'ERR_WAIT_TIMEOUT' = 'ERR_WAIT_TIMEOUT',
-    detail: () => string = () => '',
-  ): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-    if (options.signal?.aborted === true) return Promise.reject(new FrameworkError('ERR_ABORTED', `waiting for ${what} was aborted`, { cause: options.signal.reason }));
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const finish = (outcome: () => void) => {
-        if (done) return;
-        done = true;
-        if (timer !== undefined) clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        undo();
-        outcome();
-      };
-      const onAbort = () => finish(() => reject(new FrameworkError('ERR_ABORTED', `waiting for ${what} was aborted`, { cause: options.signal?.reason })));
-      const timer = timeoutMs === Infinity ? undefined : setTimeout(() => finish(() => reject(new FrameworkError(timeoutCode, `no ${what} within ${timeoutMs} ms${detail()}`))), timeoutMs);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const undo = start(
-        (value) => finish(() => resolve(value)),
-        (error) => finish(() => reject(error)),
-      );
-    });
   }
 
   private failPending(error: FrameworkError): void {
@@ -440,58 +382,17 @@ export class Framework extends EventEmitter<Events> {
   }
 
   /**
-   * Places pending launches on held offers, each on the offer with the most cpus left (which
-   * spreads tasks over agents), then accepts each offer used. Offers that fit nothing are
-   * declined (for a while: `launch()` revives offers when it has new work), so they do not sit
-   * idle while other frameworks could use them.
+   * Places pending launches on held offers (`place`), then accepts each offer used. Offers
+   * that fit nothing are declined (for a while: `launch()` revives offers when it has new
+   * work), so they do not sit idle while other frameworks could use them.
    */
   private place(): void {
-    const plans = [...this.held.values()].map((offer) => ({ offer, free: offer.resources, chosen: [] as PendingLaunch[] }));
-    const rest: PendingLaunch[] = [];
-    for (const launch of this.pending) {
-      let best: (typeof plans)[number] | undefined;
-      for (const plan of plans) {
-        if (fits(launch.task.resources, plan.free) && (best === undefined || plan.free.cpus > best.free.cpus)) best = plan;
-      }
-      if (best === undefined) {
-        rest.push(launch);
-        continue;
-      }
-      best.free = subtract(best.free, launch.task.resources);
-      best.chosen.push(launch);
-    }
-    this.pending = rest;
-    for (const { offer, chosen } of plans) {
-      if (chosen.length === 0) {
-        if (this.options.offers !== 'manual') this.decline(offer.offerId, rest.length > 0 ? 1_000 : 5_000);
-        continue;
-      }
-      this.accept(offer.offerId, chosen.map((c) => c.task));
-      for (const c of chosen) c.resolve({ taskId: c.task.taskId, agentId: offer.agentId, executorId: executorIdOf(c.task) });
+    const { accepted, unused, waiting } = place(this.held.values(), this.pending, (launch) => launch.task.resources);
+    this.pending = [...waiting];
+    if (this.options.offers !== 'manual') for (const offer of unused) this.decline(offer.offerId, waiting.length > 0 ? 1_000 : 5_000);
+    for (const { offer, launches } of accepted) {
+      this.accept(offer.offerId, launches.map((l) => l.task));
+      for (const l of launches) l.resolve({ taskId: l.task.taskId, agentId: offer.agentId, executorId: executorIdOf(l.task) });
     }
   }
-}
-
-function executorIdOf(task: TaskDescription): string {
-  if (task.executor === undefined) return 'default';
-  return task.executor.executorId ?? task.taskId;
-}
-
-/** Checks a task as the master will, and that it can cross to the master's thread: `ERR_INVALID_TASK` naming the field. */
-function checkTask(task: TaskDescription): void {
-  const parsed = v.safeParse(TaskDescriptionSchema, task);
-  if (!parsed.success) throw invalid(parsed.issues);
-  const encodable = canEncode(task);
-  if (encodable !== null) {
-    const field = task.run.kind === 'js' && canEncode(task.run.args) !== null ? 'run.args' : 'task';
-    throw new ProtocolError('ERR_INVALID_TASK', field, `${field} cannot be sent to another thread: ${encodable.message}`);
-  }
-}
-
-/** A launch field's name as the caller wrote it (`cpus`, not `resources.cpus`). */
-function invalid(issues: readonly v.BaseIssue<unknown>[]): ProtocolError {
-  const first = issues[0]!;
-  const path = (v.getDotPath(first) ?? 'task').replace(/^resources\./, '');
-  const detail = issues.map((issue) => `${(v.getDotPath(issue) ?? 'task').replace(/^resources\./, '')}: ${issue.message}`).join('; ');
-  return new ProtocolError('ERR_INVALID_TASK', path, `invalid task: ${detail}`);
 }

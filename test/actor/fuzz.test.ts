@@ -3,8 +3,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type ActorRef, ActorSystem, MAX_DURATION_MS } from '../../src/index.js';
+import { type ActorRef, ActorSystem } from '../../src/index.js';
 import { fixture } from '../fixtures/behaviours.js';
+import { SEED, anything, assertCoded, evil, fuzzRun as run, hostileNumber, specials } from '../fixtures/hostile.js';
 
 /**
  * The runtime's boundary under random and hostile input: system options, spawn arguments,
@@ -22,84 +23,6 @@ test.before(async (ctx) => {
 test.after(async (ctx) => {
   await ctx.system.stop();
 });
-
-const SEED = Number(process.env.MESOLITH_FUZZ_SEED ?? 20_240_611);
-const run = { seed: SEED, endOnFailure: true };
-
-function nested(depth: number): unknown {
-  let value: unknown = 'bottom';
-  for (let i = 0; i < depth; i++) value = [value];
-  return value;
-}
-
-function cyclic(): unknown {
-  const node: Record<string, unknown> = { type: 'order', qty: 1 };
-  node.self = node;
-  return node;
-}
-
-/** Values no generator gives: each a known way to break a naive boundary. */
-const specials = (): unknown[] => [
-  nested(1_000),
-  nested(200_000),
-  cyclic(),
-  'x'.repeat(1 << 20),
-  JSON.parse('{"__proto__": {"type": "order", "qty": 5}}'),
-  JSON.parse('{"type": "order", "qty": 1, "__proto__": {"polluted": true}}'),
-  { type: 'order', qty: 1, constructor: { prototype: { polluted: true } } },
-  { type: 'order', qty: 2 ** 60 },
-  { type: 'order', qty: NaN },
-  { type: 'order', qty: '3' },
-  { type: 'order', qty: () => 3 },
-  { type: Symbol('order') },
-  { get type(): string { throw new Error('a getter that throws'); } },
-  new Proxy({}, { get: () => { throw new Error('a proxy that throws'); }, ownKeys: () => { throw new Error('no keys'); } }),
-  Object.create(null),
-  [1, , 3],
-  new Map([[{}, new Set([1n])]]),
-  10n ** 40n,
-  new Error('an error as a message'),
-  new Uint8Array(1 << 16),
-];
-
-const keys = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'type', 'qty', 'then', 'toJSON'));
-const anything = fc.anything({
-  key: keys,
-  maxDepth: 4,
-  maxKeys: 6,
-  withBigInt: true,
-  withBoxedValues: true,
-  withDate: true,
-  withMap: true,
-  withNullPrototype: true,
-  withObjectString: true,
-  withSet: true,
-  withSparseArray: true,
-  withTypedArray: true,
-  withUnicodeString: true,
-});
-const hostileNumber = fc.oneof(
-  fc.double(),
-  fc.integer({ min: -10, max: 5_000 }),
-  fc.constantFrom(Infinity, -Infinity, NaN, -0, MAX_DURATION_MS, MAX_DURATION_MS + 1, 2 ** 31, Number.MAX_SAFE_INTEGER),
-);
-const evil = fc.constantFrom<unknown>(
-  null,
-  new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('trap'); } }),
-  JSON.parse('{"__proto__": {"askTimeoutMs": -1, "worker": "new"}}'),
-  Object.create({ askTimeoutMs: -1 }),
-);
-
-type Coded = Error & { code?: string };
-
-function assertCoded(error: unknown, allowed: readonly string[], input: unknown): void {
-  const code = (error as Coded)?.code;
-  if (typeof code !== 'string' || !allowed.includes(code)) {
-    throw new Error(`uncoded or unexpected rejection ${String(code)} (${String((error as Error)?.message ?? error).slice(0, 300)}) for ${fc.stringify(input).slice(0, 300)}`);
-  }
-  const length = (error as Error).message.length;
-  if (length > 2_000) throw new Error(`a ${length}-character message for ${fc.stringify(input).slice(0, 300)}`);
-}
 
 test('ActorSystem.start: hostile options start a system or fail with ERR_INVALID_OPTIONS', async () => {
   const systemKeys = fc.constantFrom('name', 'mailboxCapacity', 'askTimeoutMs', 'spawnTimeoutMs', 'shutdownGraceMs', 'stopTimeoutMs', 'maxBatch', 'runBudget', 'drainBudget', '__proto__', 'askTimeoutMS');

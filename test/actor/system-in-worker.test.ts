@@ -69,12 +69,14 @@ test('a worker the application started itself may run a system', async () => {
      });`,
     { eval: true },
   );
+  // Listening for the exit from the start: the worker may end right after its answer.
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
   const answer = await new Promise((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
   assert.is(answer, 'from my own worker');
-  await new Promise((resolve) => worker.once('exit', resolve));
+  await exited;
 });
 
 test.run();

@@ -297,32 +297,4 @@ test('GC removes a finished run after its delay, and refuses one with unfinished
   assert.is(executors.get(runPath(1).executorId)!.runs.size, 1);
 });
 
-test('GC removes a finished task of a live run after its delay, and refuses an unfinished one', async ({ dir }) => {
-  const store = await CheckpointStore.open(dir);
-  await store.write([...headerRecords(), ...executorRecords(0, 2)]);
-  const [done, running] = [taskPath(0, 0), taskPath(0, 1)];
-  await store.write([
-    { type: 'update', task: done, seq: 4, update: update('TASK_KILLED', '0-killed') },
-    { type: 'ack', task: done, seq: 5, uuid: '0-killed' },
-  ]);
-  const gc = new CheckpointGc(store, 10);
-  const removed = new Promise<[RunPath, number]>((resolve) => gc.once('removed', (path, n) => resolve([path, n])));
-  const refused = new Promise<[RunPath, unknown]>((resolve) => gc.once('error', (path, e) => resolve([path, e])));
-  gc.scheduleTask(done);
-  gc.scheduleTask(running);
-  gc.scheduleTask(taskPath(0, 7));
-  gc.cancelTask(taskPath(0, 7));
-  assert.is(gc.scheduled, 2);
-  const guard = setTimeout(() => undefined, 10_000);
-  assert.equal(await removed, [done, 2]);
-  const [keptTask, error] = await refused;
-  clearTimeout(guard);
-  assert.equal(keptTask, running);
-  assert.match((error as Error).message, /task task-1 .* is not terminal and acknowledged/);
-  const state = await readState(store);
-  await store.close();
-  const run = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(done.executorId)!.runs.get(done.runId)!;
-  assert.equal([...run.tasks.keys()], ['task-1'], 'the run stays, with its unfinished task');
-});
-
 test.run();

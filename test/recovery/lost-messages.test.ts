@@ -8,32 +8,36 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tasksModule } from '../fixtures/tasks.js';
 import { sleep, testHost, withCluster } from '../helpers.js';
+import { nextSystemEvent } from '../probe.js';
 
 const test = suite('lost messages');
 const host = testHost;
 
-test('RecoverUnregisteredExecutor: the agent dies before its executor registers; after restart the task fails, the agent keeps its id and all resources', () =>
+test('SlaveRecoveryTest.RecoverUnregisteredExecutor: the agent dies before its executor registers; after restart the task is lost (REASON_EXECUTOR_REREGISTRATION_TIMEOUT), the agent keeps its id and all resources', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'unregistered', checkpoint: true });
     const workersBefore = cluster.system.workers().length;
     const lostRegistration = await cluster.system.dropMessages({ type: 'agent.register_executor' });
+    const started = cluster.events.next('agent.executor_started');
     const { taskId, agentId } = await fw.launch({ cpus: 1, mem: 64, run: sleep(60_000) });
     await lostRegistration.dropped;
+    // Its address is durable: the restarted agent tries to reconnect to it, as Mesos's does.
+    await started;
     await cluster.crashAgent(agentId);
     const recovery = await cluster.startAgent(agentId);
     assert.is(recovery.agentId, agentId, 'same agent id');
-    const failed = await fw.waitFor(taskId, 'TASK_FAILED');
-    // Our executors notice a dead agent; one that never registered ends at once (SCENARIOS.md
-    // §6 allows this: "if yours self-terminate, expect TASK_FAILED").
-    assert.is(failed.source, 'SOURCE_AGENT');
-    assert.is(failed.reason, 'REASON_EXECUTOR_TERMINATED');
-    assert.equal(fw.updatesOf(taskId).map((s) => s.state), ['TASK_FAILED'], 'the task never started');
+    // An executor that never registered ends with its agent; the restarted one finds it gone
+    // at once, where Mesos's waits executorReregistrationTimeoutMs for it (MESOS-7539).
+    const lost = await fw.waitFor(taskId, 'TASK_LOST');
+    assert.is(lost.source, 'SOURCE_AGENT');
+    assert.is(lost.reason, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
+    assert.equal(fw.updatesOf(taskId).map((s) => s.state), ['TASK_LOST'], 'the task never started');
     const state = await cluster.state();
     assert.equal(state.agents.find((a) => a.agentId === agentId)?.free, host.resources, 'the original resources are offered again');
     assert.is(cluster.system.workers().length, workersBefore, 'no executor worker left behind');
   }));
 
-test('RestartBeforeContainerizerLaunch: the agent dies while its executor launch is pending; after restart the task fails EXECUTOR_TERMINATED', () =>
+test('SlaveRecoveryTest.RestartBeforeContainerizerLaunch: the agent dies while its executor launch is pending; after restart the task fails EXECUTOR_TERMINATED', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'never-launched', checkpoint: true });
     const workersBefore = cluster.system.workers().length;
@@ -51,7 +55,7 @@ test('RestartBeforeContainerizerLaunch: the agent dies while its executor launch
     assert.is(cluster.system.workers().length, workersBefore, 'no executor was ever started');
   }));
 
-test('ReconnectExecutorRetry: the first reregistration is lost; the reconnect is resent after one interval and the executor is back', () =>
+test('SlaveRecoveryTest.ReconnectExecutorRetry: the first reregistration is lost; the reconnect is resent after one interval and the executor is back', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'retry', checkpoint: true });
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
@@ -70,7 +74,7 @@ test('ReconnectExecutorRetry: the first reregistration is lost; the reconnect is
     await fw.waitFor(taskId, 'TASK_KILLED');
   }));
 
-test('ReconnectExecutorRetry: with retries every millisecond, a duplicate reregistration is ignored', () =>
+test('variant of SlaveRecoveryTest.ReconnectExecutorRetry: with retries every millisecond, a duplicate reregistration is ignored', () =>
   withCluster({}, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'retry-often', checkpoint: true });
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
@@ -96,12 +100,15 @@ test('an executor whose registration is lost is destroyed after executorRegistra
     while (cluster.system.workers().length > workersBefore) await new Promise((resolve) => cluster.system.events.once('worker.exit', resolve));
   }));
 
-test('RecoveryTimeout with a hung executor: one that does not end itself is destroyed when its agent has been away recoveryTimeoutMs', () =>
+test('variant of SlaveRecoveryTest.DISABLED_RecoveryTimeout, a hung executor: one that does not end itself is destroyed when its agent has been away recoveryTimeoutMs', () =>
   withCluster({ agent: { recoveryTimeoutMs: 500 } }, async (cluster) => {
     const fw = await cluster.registerFramework({ name: 'hung', checkpoint: true });
+    const before = new Set(cluster.system.workers());
     const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: sleep(60_000) });
     await fw.waitFor(taskId, 'TASK_RUNNING');
-    const executorWorker = cluster.system.workers().at(-1)!;
+    const executorWorker = cluster.system.workers().find((w) => !before.has(w))!;
+    // A shared worker ends once its last executor is gone, just after the destruction is reported.
+    const executorExit = nextSystemEvent(cluster.system, 'worker.exit', (e) => e.node === executorWorker);
     // The executor's own recovery timer never fires: it stands for task code that hangs it.
     const hung = await cluster.system.dropMessages({ type: 'executor.recovery_timeout' });
     const destroyed = cluster.events.next('launcher.executor_destroyed');
@@ -112,10 +119,11 @@ test('RecoveryTimeout with a hung executor: one that does not end itself is dest
     assert.is(event.reason, 'its agent did not come back within recoveryTimeoutMs');
     // Whichever timer fires first, the executor's (lost) or the launcher's, it is gone now.
     await hung.remove();
+    await executorExit;
     assert.not.ok(cluster.system.workers().includes(executorWorker), 'the executor\'s worker is gone');
     const recovery = await cluster.startAgent(agentId);
     assert.is(recovery.reconnected, 0);
-    assert.is((await fw.waitFor(taskId, 'TASK_FAILED')).reason, 'REASON_EXECUTOR_TERMINATED');
+    assert.is((await fw.waitFor(taskId, 'TASK_LOST')).reason, 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT');
   }));
 
 test('a status update whose forward to the master is lost is resent by the status update manager, and reported once', () =>

@@ -261,6 +261,12 @@ export class Host implements HostApi {
     await this.forEachWorker((admin) => admin.setDrops(rules));
   }
 
+  /** Ends a hold rule on every thread: each delivers (or loses) what it held. */
+  async releaseHeld(rule: number, deliver: boolean): Promise<void> {
+    this.mainNode.releaseHeld(rule, deliver);
+    await this.forEachWorker((admin) => admin.releaseHeld(rule, deliver));
+  }
+
   /** Asks every worker to stop its actors, then ends the threads; bounded by `timeoutMs`. */
   async shutdown(timeoutMs: number): Promise<void> {
     this.closing = true;

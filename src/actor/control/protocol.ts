@@ -16,6 +16,8 @@ export interface WorkerAdmin {
   stats(): NodeStats;
   activity(): NodeActivity;
   setDrops(rules: readonly DropRule[]): void;
+  /** Ends a hold rule on this thread: delivers what it held, or loses it. */
+  releaseHeld(rule: number, deliver: boolean): void;
   shutdown(): Promise<void>;
 }
 
@@ -36,6 +38,6 @@ export interface WorkerBoot {
   readonly adminPort: MessagePort;
   readonly hostPort: MessagePort;
   readonly options: ResolvedSystemOptions;
-  /** Drop rules in force when the worker starts. */
+  /** Fault rules in force when the worker starts. */
   readonly drops: readonly DropRule[];
 }

@@ -20,6 +20,7 @@ const admin: WorkerAdmin = {
   stats: () => node.stats(),
   activity: () => node.activity(),
   setDrops: (rules) => node.drops.set(rules),
+  releaseHeld: (rule, deliver) => node.releaseHeld(rule, deliver),
   shutdown: async () => {
     await node.shutdown();
     await sink.flush();

@@ -1,0 +1,70 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fillDisk, withSmallDisk } from '../fixtures/checkpoint-disk.js';
+import { tasksModule } from '../fixtures/tasks.js';
+import { withCluster } from '../helpers.js';
+
+const test = suite('cluster: a full disk under an agent');
+
+/** Bytes that cannot fit in the pages a checkpoint file already has free: writing them needs the disk. */
+const BIG = 400_000;
+
+test('the agent stays up and says so, refuses checkpointing launches, keeps un-checkpointed updates with their executor, and recovers by itself when space returns', () =>
+  withSmallDisk(48 * 1024 * 1024, (dir) =>
+    withCluster({ workDir: dir, agent: { checkpointRetryMs: 100 } }, async (cluster) => {
+      const crashes: string[] = [];
+      cluster.system.events.on('supervisor.crashed', (e) => crashes.push(`${e.child}: ${e.reason}`));
+      const fw = await cluster.registerFramework({ name: 'durable', checkpoint: true });
+      const plain = await cluster.registerFramework({ name: 'plain' });
+      const [agentId] = cluster.agentIds();
+      const reportWhen = join(dir, 'report-now');
+      const finishWhen = join(dir, 'finish-now');
+      const timed = await fw.launch({ taskId: 'timed', cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'reportsWhenTold', args: { reportWhen, finishWhen, bytes: BIG } } });
+      await fw.waitFor(timed.taskId, 'TASK_RUNNING');
+
+      const failed = cluster.events.next('agent.checkpoint_failed');
+      const filler = fillDisk(dir);
+      // A launch whose records need new pages: it fails, saying why, and the agent notices.
+      const big = await fw.launch({ taskId: 'big', cpus: 0.1, mem: 16, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 1, pad: 'x'.repeat(BIG) } } });
+      const refused = await fw.waitFor(big.taskId, 'TASK_FAILED');
+      assert.is(refused.reason, 'REASON_CONTAINER_LAUNCH_FAILED');
+      assert.match(refused.message ?? '', /checkpoint/);
+      const { failure } = await failed;
+      assert.is(failure.code, 'ERR_CHECKPOINT_DISK_FULL');
+      assert.is(failure.errno, 'ENOSPC');
+      assert.match(failure.path ?? '', /host-1\/meta\/checkpoint\.mdb$/);
+      const full = await cluster.agentState(agentId!);
+      assert.is(full.checkpoint.healthy, false);
+      assert.is(full.checkpoint.failure?.code, 'ERR_CHECKPOINT_DISK_FULL');
+
+      // While it cannot write, a checkpointing framework's launch is refused at once...
+      const small = await fw.launch({ taskId: 'small', cpus: 0.1, mem: 16, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 2 } } });
+      assert.match((await fw.waitFor(small.taskId, 'TASK_FAILED')).message ?? '', /cannot checkpoint the task/);
+      // ...one that does not checkpoint runs as ever...
+      const unchecked = await plain.launch({ cpus: 0.1, mem: 16, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 3 } } });
+      assert.is((await plain.waitFor(unchecked.taskId, 'TASK_FINISHED')).data, 6);
+      // ...and an update that cannot be made durable is neither acknowledged nor forwarded: its
+      // executor keeps it.
+      const failedBefore = (await cluster.agentState(agentId!)).checkpoint.failedWrites;
+      writeFileSync(reportWhen, '');
+      while ((await cluster.agentState(agentId!)).checkpoint.failedWrites === failedBefore) await new Promise((resolve) => setImmediate(resolve));
+      assert.is(fw.updatesOf(timed.taskId).filter((s) => s.message === 'progress').length, 0, 'the progress report was not forwarded');
+
+      const recovered = cluster.events.next('agent.checkpoint_recovered');
+      rmSync(filler);
+      assert.ok((await recovered).failedForMs > 0);
+      assert.is((await cluster.agentState(agentId!)).checkpoint.healthy, true);
+      // The kept update arrives now, once, in its place in the task's stream.
+      writeFileSync(finishWhen, '');
+      await fw.waitFor(timed.taskId, 'TASK_FINISHED');
+      const states = fw.updatesOf(timed.taskId).map((s) => (s.message === 'progress' ? 'progress' : s.state));
+      assert.equal(states, ['TASK_STARTING', 'TASK_RUNNING', 'progress', 'TASK_FINISHED']);
+      const again = await fw.launch({ cpus: 0.1, mem: 16, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 4 } } });
+      assert.is((await fw.waitFor(again.taskId, 'TASK_FINISHED')).data, 8, 'launches are checkpointed again');
+      assert.equal(crashes, [], 'no role crashed');
+    }),
+  ));
+
+test.run();

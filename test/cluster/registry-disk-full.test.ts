@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fillDisk, withSmallDisk } from '../fixtures/checkpoint-disk.js';
+import { testHost, withCluster } from '../helpers.js';
+
+const test = suite('cluster: a full disk under the master');
+
+/** Attributes too big for the pages the registry already has free: writing them needs the disk. */
+const bigAttributes = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`a${i}`, 'v'.repeat(1_000)]));
+
+test('a registry write that fails is not acted on: the master says so, keeps serving, and applies it once space returns', () =>
+  withSmallDisk(16 * 1024 * 1024, async (disk) => {
+    // The cluster's work dir elsewhere, its master's registry on the small disk.
+    const workDir = mkdtempSync(join(tmpdir(), 'mesolith-registry-'));
+    const masterDir = join(workDir, 'master');
+    mkdirSync(masterDir);
+    execFileSync('mount', ['--bind', disk, masterDir]);
+    try {
+      await withCluster({ workDir, agents: [testHost, testHost], agent: { reconfigurationPolicy: 'additive', registrationRetryMs: 100 } }, async (cluster) => {
+        const [agentId, other] = cluster.agentIds();
+        const fw = await cluster.registerFramework({ name: 'before' });
+        const failed = cluster.events.next('master.registry_failed');
+        const filler = fillDisk(disk);
+        // An additive reconfiguration is recorded (Mesos UpdateSlave) before the agent is readmitted.
+        const readmitted = cluster.restartAgent(agentId!, undefined, { attributes: { ...testHost.attributes, ...bigAttributes } });
+        readmitted.catch(() => undefined);
+        const { failure } = await failed;
+        assert.is(failure.code, 'ERR_CHECKPOINT_DISK_FULL');
+        assert.match(failure.path ?? '', /master\/registry\.mdb$/);
+        const state = await cluster.state();
+        assert.is(state.registryFailure?.code, 'ERR_CHECKPOINT_DISK_FULL', 'state() says so');
+        // It keeps serving what needs no write: state, and tasks on the other agent.
+        const { agentId: ranOn } = await fw.launch({ cpus: 0.1, mem: 8, run: { kind: 'command', command: 'true' } });
+        assert.is(ranOn, other);
+        await fw.waitFor((await cluster.state()).tasks.find((t) => t.agentId === other)!.taskId, 'TASK_FINISHED');
+        const recovered = cluster.events.next('master.registry_recovered');
+        rmSync(filler);
+        const recovery = await readmitted;
+        assert.is(recovery.agentId, agentId, 'readmitted once its new info is recorded');
+        assert.ok((await recovered).failedForMs > 0);
+        assert.is((await cluster.state()).registryFailure, undefined);
+      });
+    } finally {
+      execFileSync('umount', [masterDir]);
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }));
+
+test.run();
