@@ -1,7 +1,7 @@
 import { TERMINAL_STATES } from '../../src/index.js';
 import type { ClusterView, FrameworkRecord, Killed, LogRecord, Placement } from './event-log.js';
 import { type ChaosTaskKind, failureOf, valueOf } from './fixtures/chaos-tasks.js';
-import { type KnownIssue, isAfterTerminalByGoingBack, isProvisional } from './known-issues.js';
+import { type KnownIssue, isAfterTerminalByGoingBack, isMastersGuess, isProvisional } from './known-issues.js';
 import { agentLive, masterLiveByAgent, sameCounts } from './quiesce.js';
 
 /** Invariants 1–6 of RELIABILITY.md; `liveness`: the cluster did not come back from a fault. */
@@ -198,10 +198,10 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
         if (update.timestamp < lastTimestamp) fail('2', `${task.taskId}: ${describe(update)} is older (${update.timestamp}) than the update before it (${lastTimestamp})`, task.taskId);
         lastRank = Math.max(lastRank, rank(update.state));
         lastTimestamp = Math.max(lastTimestamp, update.timestamp);
-      } else if (terminalSeen !== undefined && !terminal(update.state) && update.state !== 'TASK_UNKNOWN') {
+      } else if (terminalSeen !== undefined && !terminal(update.state) && update.state !== 'TASK_UNKNOWN' && !isMastersGuess(update, partitionAware)) {
         fail('2', `${task.taskId}: the master said ${describe(update)} after ${describe(terminalSeen)}`, task.taskId);
       }
-      if (terminal(update.state)) terminalSeen ??= update;
+      if (terminal(update.state) && !isMastersGuess(update, partitionAware)) terminalSeen ??= update;
       if (terminal(update.state) && update.uuid !== '') streamTerminal ??= update;
     }
 
@@ -245,14 +245,16 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
 /**
  * The updates the checks count, under the known issues avoided: a provisional master update
  * (`isProvisional`) when more news of the task followed it, and a master TASK_LOST that the
- * master's going back on a terminal state made (`isAfterTerminalByGoingBack`).
+ * master's going back on a terminal state made (`isAfterTerminalByGoingBack`); and, Mesos's
+ * semantics, a master's guess at a lost agent's task (`isMastersGuess`) after the task's own end.
  */
 function withoutUntrusted(updates: Task['updates'], partitionAware: boolean, avoid: readonly KnownIssue[]): Task['updates'] {
   const provisional = (u: Update) => isProvisional(u, partitionAware, avoid);
   const lastNews = updates.findLastIndex((u) => !provisional(u.update) && (u.update.uuid !== '' || u.update.reason === 'REASON_AGENT_REREGISTERED'));
   let terminalBefore = false;
   return updates.filter((u, i) => {
-    const counted = !(i < lastNews && provisional(u.update)) && !isAfterTerminalByGoingBack(u.update, terminalBefore, avoid);
+    const counted =
+      !(i < lastNews && provisional(u.update)) && !(terminalBefore && isMastersGuess(u.update, partitionAware)) && !isAfterTerminalByGoingBack(u.update, terminalBefore, avoid);
     if (counted && terminal(u.update.state)) terminalBefore = true;
     return counted;
   });

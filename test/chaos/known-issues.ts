@@ -17,17 +17,6 @@ export const KNOWN_ISSUES = {
    */
   'reconcile-before-agents-reregister': 'the workload holds reconciliation and kills after a master failover until every agent has reregistered',
   /**
-   * The master reports TASK_LOST to a framework that is not partition-aware when an agent is
-   * unreachable, and when the agent reregisters it sets the task back to the agent's state
-   * (REASON_AGENT_REREGISTERED), or forwards the task's own later updates: the framework sees
-   * two terminal states. (Mesos kills such tasks when their agent reregisters, so that the
-   * TASK_LOST stays true; its own later TASK_KILLED still reaches the framework, which is why
-   * Mesos added partition-awareness.) Avoided by the workload and the checks: for such a
-   * framework, a master TASK_LOST naming the task's agent does not end the task, and is not
-   * counted when more news of the task followed.
-   */
-  'lost-is-not-final': 'for a framework that is not partition-aware, a master TASK_LOST naming the task\'s agent does not end the task, and is not counted when more news of it followed',
-  /**
    * The master applies every status update to its task, also an older, non-terminal one that
    * the agent's stream delivers after the master had set the task terminal (from the agent's
    * reregistration after a master failover, which reports the task's latest state). The task
@@ -111,10 +100,27 @@ interface Said {
  */
 export function isProvisional(update: Said, partitionAware: boolean, avoid: readonly KnownIssue[]): boolean {
   if (update.uuid !== '') return false;
-  // The master's own TASK_LOST of a task on an agent it names (unreachable, and the reconciliation answers that repeat it).
-  if (avoid.includes('lost-is-not-final') && !partitionAware && update.state === 'TASK_LOST' && update.agentId !== undefined) return true;
+  if (isMastersGuess(update, partitionAware)) return true;
   return avoid.includes('stale-reregistration-loses-new-tasks') && update.reason === 'REASON_RECONCILIATION' && update.message === STALE_REREGISTRATION;
 }
+
+/**
+ * Not a bug: Mesos's semantics. When the master loses an agent it guesses at the tasks there:
+ * TASK_LOST to a framework that is not partition-aware, TASK_UNREACHABLE to one that is
+ * (REASON_AGENT_REMOVED, or REASON_AGENT_DISCONNECTED; REASON_RECONCILIATION when it answers a
+ * reconciliation so), also for a task that had ended but whose end was not yet acknowledged
+ * (PartitionTest.ReregisterSlaveNotPartitionAware, AgentWithTerminalTaskPartitioned, ported in
+ * test/master/). If the agent comes back its tasks were not killed, and their own updates follow.
+ * Frameworks treat such a TASK_LOST as "might come back" (Marathon's MesosTaskStatus.MightComeBack
+ * lists exactly these reasons): more news of the task overrides it, and after the task's own end
+ * it is no news at all.
+ */
+export function isMastersGuess(update: Said, partitionAware: boolean): boolean {
+  if (update.uuid !== '' || !MIGHT_COME_BACK.has(update.reason ?? '')) return false;
+  return update.state === 'TASK_UNREACHABLE' || (update.state === 'TASK_LOST' && !partitionAware);
+}
+
+const MIGHT_COME_BACK: ReadonlySet<string> = new Set(['REASON_AGENT_REMOVED', 'REASON_AGENT_DISCONNECTED', 'REASON_RECONCILIATION']);
 
 /** What the master says of a task that a reregistering agent does not report (master.ts, reregisterAgent). */
 const STALE_REREGISTRATION = 'the reregistered agent does not know this task';
