@@ -12,7 +12,7 @@ export const SMALL_DISK_BYTES = 32 << 20;
 /**
  * The cluster every chaos run starts: timeouts and retries short enough that a few hundred
  * faults heal in minutes (resends after 200 ms, reconnect retries every 500 ms, executors that
- * wait 3 s for their agent), supervisors that never give a host up for crashing often, and
+ * wait 3 s for their agent), supervisors that never give a host or the master up for crashing often, and
  * few pool threads (the machine has two cores). `strict: false` for a work dir whose records a
  * fault damaged (process mode: the next process starts on it, as an operator would).
  */
@@ -35,6 +35,8 @@ export function chaosCluster(workDir: string, strict = true): LocalClusterOption
     },
     executorsPerSharedWorker: 8,
     agentRestarts: { intensity: { maxRestarts: 10_000, withinMs: 60_000 }, backoff: { initialMs: 0, maxMs: 0, jitter: 0 } },
+    // Master crashes come as often as agent crashes here: the default 5 in 60 s would give the master up.
+    masterRestarts: { intensity: { maxRestarts: 10_000, withinMs: 60_000 }, backoff: { initialMs: 0, maxMs: 0, jitter: 0 } },
     startTimeoutMs: 60_000,
   };
 }
