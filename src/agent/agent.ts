@@ -472,14 +472,21 @@ export class Agent implements AgentCore {
       executor?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid });
       return;
     }
-    if (isTerminal(status.state)) entry.terminalUuid = status.uuid;
-    // Not acknowledged to the executor unless durable: if the write fails, the executor keeps
-    // the update and sends it again when the agent asks (`executor.resend`). Nor is it the task's
-    // state before then: that is what a reregistration reports to the master, and an update lost
-    // with its executor (a reboot while the disk was full) must not have been reported.
+    this.acceptExecutorUpdate(entry, status, executor);
+  }
+
+  /**
+   * An executor's update, to its task's stream. Not acknowledged to the executor unless durable:
+   * if the write fails, the executor keeps the update and sends it again when the agent asks
+   * (`executor.resend`). Nor is it the task's state before then: that is what a reregistration
+   * reports to the master, and an update lost with its executor (a reboot while the disk was
+   * full) must not have been reported.
+   */
+  acceptExecutorUpdate(entry: TaskEntry | undefined, status: TaskStatus, executor: Peer<'executor'> | undefined): void {
+    if (entry !== undefined && isTerminal(status.state)) entry.terminalUuid ??= status.uuid;
     this.updates.update(status, this.book.checkpointing(status.frameworkId)).then(
       () => {
-        if (!isTerminal(entry.state)) entry.state = status.state;
+        if (entry !== undefined && !isTerminal(entry.state)) entry.state = status.state;
         executor?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid });
       },
       () => undefined,

@@ -1,4 +1,4 @@
-import { type AgentMsg, isTerminal } from '../protocol/index.js';
+import type { AgentMsg } from '../protocol/index.js';
 import { type ExecutorEntry, hasEnded } from './book.js';
 import type { AgentCore } from './core.js';
 import type { RecoveredAgent } from './recovery.js';
@@ -62,7 +62,7 @@ export class Reconnection {
 
   /** An executor answered the reconnect. */
   reregistered(message: Extract<AgentMsg, { type: 'agent.reregister_executor' }>): void {
-    const { book, updates } = this.agent;
+    const { book } = this.agent;
     const ex = book.executor(message.frameworkId, message.executorId);
     if (ex === undefined || ex.runId !== message.runId) {
       message.executor.tell({ type: 'executor.shutdown' });
@@ -77,15 +77,7 @@ export class Reconnection {
     const known = new Set<string>(message.tasks.map((t) => t.taskId));
     for (const status of message.updates) {
       known.add(status.taskId);
-      const entry = book.task(status.frameworkId, status.taskId);
-      if (entry !== undefined) {
-        entry.state = status.state;
-        if (isTerminal(status.state)) entry.terminalUuid ??= status.uuid;
-      }
-      void updates.update(status, book.checkpointing(status.frameworkId)).then(
-        () => executor.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
-        () => undefined,
-      );
+      this.agent.acceptExecutorUpdate(book.task(status.frameworkId, status.taskId), status, executor);
     }
     for (const entry of book.tasksOf(ex)) {
       if (hasEnded(entry) || known.has(entry.task.taskId)) continue;
