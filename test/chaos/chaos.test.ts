@@ -2,14 +2,13 @@
  * The CI chaos run: a fixed seed's schedule of 200 faults over a running cluster (every kind of
  * RELIABILITY.md but kill -9, which is process mode), then the invariant checks over its logs.
  * The run has a process of its own, so that a native crash of the cluster is reported as a
- * violation rather than taking this file down. Known bugs are stepped around (known-issues.ts);
- * on a violation the message names the seed and how to find the shortest failing sequence.
+ * violation rather than taking this file down. On a violation the message names the seed and
+ * how to find the shortest failing sequence.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AGENTS } from './config.js';
 import { runIsolated } from './isolated.js';
-import { ALL_KNOWN } from './known-issues.js';
 import { summarize } from './report.js';
 import { FAULT_KINDS, schedule } from './schedule.js';
 
@@ -20,7 +19,7 @@ test(`${FAULTS} seeded faults (seed ${SEED}) over a running cluster break no inv
   const faults = schedule({ seed: SEED, faults: FAULTS, agents: AGENTS });
   const drawn = new Set(faults.map((f) => f.kind));
   assert.equal(FAULT_KINDS.filter((kind) => !drawn.has(kind)), [], 'the schedule draws every fault kind');
-  const result = await runIsolated({ seed: SEED, faults, avoid: ALL_KNOWN });
+  const result = await runIsolated({ seed: SEED, faults });
   const { report } = result;
   console.log(summarize(`chaos (seed ${SEED})`, report, result.ms));
   if (result.diskSkipped !== undefined) console.log(`  disk faults skipped: ${result.diskSkipped}`);

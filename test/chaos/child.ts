@@ -42,7 +42,6 @@ const ok = await runSession({
   failoverFrom,
   adopt: [...open.values()],
   completionsBeforeEnd: 30,
-  avoid: args.avoid,
   damaged: earlier.some((record) => record.t === 'damage'),
   onProgress: (completions) => process.stdout.write(`completions ${completions}\n`),
 });

@@ -4,8 +4,7 @@ import { onDisk } from '../fixtures/checkpoint-raw.js';
 import { nextSystemEvent } from '../probe.js';
 import type { EventLog, ExecutorKey } from './event-log.js';
 import type { ExecutorWatch } from './executor-watch.js';
-import type { KnownIssue } from './known-issues.js';
-import { type Corruptible, FAULT_KINDS, type Fault } from './schedule.js';
+import { FAULT_KINDS, type Fault } from './schedule.js';
 import type { SmallDisk } from './small-disk.js';
 import type { Workload } from './workload.js';
 
@@ -19,7 +18,6 @@ export interface InjectorContext {
   readonly recoveryTimeoutMs: number;
   /** How often the master pings each agent. */
   readonly pingIntervalMs: number;
-  readonly avoid: ReadonlySet<KnownIssue>;
 }
 
 interface Located extends ExecutorKey {
@@ -78,8 +76,6 @@ export class FaultInjector {
     const { cluster } = this.ctx;
     const { agentId, hostId } = this.agentAt(fault);
     if (AIMS_AT_AGENT.has(fault.kind)) await this.recovering.get(agentId);
-    // Known issue `agent-restart-misses-master-change`.
-    if ((fault.kind === 'master-crash' || fault.kind === 'master-restart') && this.ctx.avoid.has('agent-restart-misses-master-change')) await this.recovered();
     switch (fault.kind) {
       case 'agent-crash':
         this.begin(fault, { agentId });
@@ -137,9 +133,8 @@ export class FaultInjector {
         return this.recoveryTimeout(fault, agentId);
       case 'disk-fill':
       case 'disk-free': {
-        // Known issue `native-abort-on-full-disk`: the disk is not filled.
-        const disk = this.ctx.avoid.has('native-abort-on-full-disk') ? undefined : this.ctx.disk;
-        this.begin(fault, { detail: { skipped: disk === undefined ? (this.ctx.disk === undefined ? 'no small disk' : 'known issue native-abort-on-full-disk') : false } });
+        const { disk } = this.ctx;
+        this.begin(fault, { detail: { skipped: disk === undefined ? 'no small disk' : false } });
         if (fault.kind === 'disk-fill') disk?.fill();
         else disk?.free();
         return undefined;
@@ -157,7 +152,6 @@ export class FaultInjector {
     const { cluster, workload } = this.ctx;
     const reregistered = Promise.all(cluster.agentIds().map((id) => cluster.events.next('master.agent_reregistered', (e) => e.agentId === id, COME_BACK_MS)));
     reregistered.catch(() => undefined);
-    if (this.ctx.avoid.has('reconcile-before-agents-reregister')) workload.holdUntil(reregistered);
     if (fault.kind === 'master-crash') {
       await cluster.crashMaster();
       await sleep(fault.delayMs ?? 0);
@@ -196,9 +190,7 @@ export class FaultInjector {
 
   /** Ends an executor's worker (with shared isolation: every executor in it). */
   private async crashExecutor(fault: Fault, agentId: AgentId): Promise<Record<string, unknown>> {
-    // Known issue `launcher-dies-on-spawn-into-dead-worker`: only executors with a worker of their own are crashed.
-    const ownWorker = (e: Located) => !this.ctx.avoid.has('launcher-dies-on-spawn-into-dead-worker') || !(e.executorId === 'default' || e.executorId.startsWith('shared-'));
-    const started = (await this.executorsOf(agentId)).filter((e) => e.address !== undefined && ownWorker(e));
+    const started = (await this.executorsOf(agentId)).filter((e) => e.address !== undefined);
     if (started.length === 0) {
       this.begin(fault, { agentId, detail: { skipped: 'no started executor' } });
       return { skipped: true };
@@ -247,8 +239,7 @@ export class FaultInjector {
    */
   private async corrupt(fault: Fault, agentId: AgentId, hostId: string): Promise<Record<string, unknown>> {
     const { cluster, log, gen } = this.ctx;
-    // Known issue `skipped-records-stay-on-disk`: only records whose skipping is final are damaged.
-    const record = this.ctx.avoid.has('skipped-records-stay-on-disk') ? FINAL_WHEN_SKIPPED[fault.record!] : fault.record!;
+    const record = fault.record!;
     this.begin(fault, { agentId, detail: { record, damage: fault.damage } });
     await cluster.stopAgent(agentId);
     let key: string | undefined;
@@ -304,19 +295,6 @@ export class FaultInjector {
     this.ctx.disk?.free();
   }
 }
-
-/**
- * Known issue `skipped-records-stay-on-disk`: records whose skipping lasts (nothing writes them
- * again), in place of those a later write brings back to life (an executor's or a framework's
- * info) or blocks (a task's update stream).
- */
-const FINAL_WHEN_SKIPPED: Readonly<Record<Corruptible, Corruptible>> = {
-  'task.info': 'task.info',
-  'task.updates': 'task.info',
-  pid: 'pid',
-  'executor.info': 'pid',
-  'framework.info': 'pid',
-};
 
 /** Faults aimed at one agent: they wait for it to be back from a crash first. */
 const AIMS_AT_AGENT: ReadonlySet<Fault['kind']> = new Set(FAULT_KINDS.filter((kind) => !['drop-messages', 'master-crash', 'master-restart', 'disk-fill', 'disk-free'].includes(kind)));

@@ -1,4 +1,3 @@
-import type { KnownIssue } from './known-issues.js';
 import { type RunResult, inRunDir } from './run-dir.js';
 import type { Fault } from './schedule.js';
 import { runSession } from './session.js';
@@ -7,14 +6,13 @@ export interface InProcessOptions {
   readonly seed: number;
   readonly faults: readonly Fault[];
   readonly keep?: boolean;
-  readonly avoid: readonly KnownIssue[];
   /** The run's directory (default: a fresh temp dir). */
   readonly root?: string;
 }
 
 /** One in-process chaos run: the session with its faults in a run directory, then the invariant checks over its logs. */
 export function runInProcess(options: InProcessOptions): Promise<RunResult> {
-  return inRunDir({ prefix: 'mesolith-chaos-', avoid: options.avoid, ...(options.root === undefined ? {} : { root: options.root }), ...(options.keep === undefined ? {} : { keep: options.keep }) }, async (paths, disk) => {
-    await runSession({ mode: 'in-process', seed: options.seed, gen: 0, paths, faults: options.faults, disk, final: true, avoid: options.avoid });
+  return inRunDir({ prefix: 'mesolith-chaos-', ...(options.root === undefined ? {} : { root: options.root }), ...(options.keep === undefined ? {} : { keep: options.keep }) }, async (paths, disk) => {
+    await runSession({ mode: 'in-process', seed: options.seed, gen: 0, paths, faults: options.faults, disk, final: true });
   });
 }

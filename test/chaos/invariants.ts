@@ -1,7 +1,7 @@
 import { TERMINAL_STATES } from '../../src/index.js';
 import type { ClusterView, FrameworkRecord, Killed, LogRecord, Placement } from './event-log.js';
 import { type ChaosTaskKind, failureOf, valueOf } from './fixtures/chaos-tasks.js';
-import { type KnownIssue, isAfterTerminalByGoingBack, isMastersGuess, isProvisional } from './known-issues.js';
+import { isMastersGuess } from './semantics.js';
 import { agentLive, masterLiveByAgent, sameCounts } from './quiesce.js';
 
 /** Invariants 1–6 of RELIABILITY.md; `liveness`: the cluster did not come back from a fault. */
@@ -59,7 +59,7 @@ const describe = (u: Update) => `${u.state}${u.source ? ` ${u.source.replace('SO
  * received, the task bodies' runs, the executors' ends, the views after quiescence, what was
  * left after stop.
  */
-export function check(records: readonly LogRecord[], side: readonly { taskId: string; what: string }[], avoid: readonly KnownIssue[] = []): CheckReport {
+export function check(records: readonly LogRecord[], side: readonly { taskId: string; what: string }[]): CheckReport {
 
   const violations: Violation[] = [];
   const checked: Record<InvariantId, number> = { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, '6': 0, liveness: 0 };
@@ -154,7 +154,7 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
     const fw = frameworks.get(task.fw);
     const checkpoint = fw?.checkpoint === true;
     const partitionAware = fw?.partitionAware === true;
-    task.updates.splice(0, task.updates.length, ...withoutUntrusted(task.updates, partitionAware, avoid));
+    task.updates.splice(0, task.updates.length, ...withoutUntrusted(task.updates, partitionAware));
     const firstTerminal = task.updates.find((u) => terminal(u.update.state));
     const end = firstTerminal?.seq ?? Number.POSITIVE_INFINITY;
     const executorEnded = endings.some(
@@ -227,7 +227,7 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
   }
 
   checkRecoveryTimeouts(records, checked, fail);
-  checkViews(records, tasks, frameworks, checked, fail, avoid.includes('master-task-state-goes-back'));
+  checkViews(records, tasks, frameworks, checked, fail);
 
   for (const record of records) {
     if (record.t === 'leaks') {
@@ -243,18 +243,15 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
 }
 
 /**
- * The updates the checks count, under the known issues avoided: a provisional master update
- * (`isProvisional`) when more news of the task followed it, and a master TASK_LOST that the
- * master's going back on a terminal state made (`isAfterTerminalByGoingBack`); and, Mesos's
- * semantics, a master's guess at a lost agent's task (`isMastersGuess`) after the task's own end.
+ * The updates the checks count, Mesos's semantics applied: a master's guess at a lost agent's
+ * task (`isMastersGuess`) when more news of the task followed it, or after the task's own end.
  */
-function withoutUntrusted(updates: Task['updates'], partitionAware: boolean, avoid: readonly KnownIssue[]): Task['updates'] {
-  const provisional = (u: Update) => isProvisional(u, partitionAware, avoid);
-  const lastNews = updates.findLastIndex((u) => !provisional(u.update) && (u.update.uuid !== '' || u.update.reason === 'REASON_AGENT_REREGISTERED'));
+function withoutUntrusted(updates: Task['updates'], partitionAware: boolean): Task['updates'] {
+  const guess = (u: Update) => isMastersGuess(u, partitionAware);
+  const lastNews = updates.findLastIndex((u) => !guess(u.update) && (u.update.uuid !== '' || u.update.reason === 'REASON_AGENT_REREGISTERED'));
   let terminalBefore = false;
   return updates.filter((u, i) => {
-    const counted =
-      !(i < lastNews && provisional(u.update)) && !(terminalBefore && isMastersGuess(u.update, partitionAware)) && !isAfterTerminalByGoingBack(u.update, terminalBefore, avoid);
+    const counted = !(i < lastNews && guess(u.update)) && !(terminalBefore && guess(u.update));
     if (counted && terminal(u.update.state)) terminalBefore = true;
     return counted;
   });
@@ -300,7 +297,6 @@ function checkViews(
   frameworks: ReadonlyMap<string, FrameworkRecord>,
   checked: Record<InvariantId, number>,
   fail: (invariant: InvariantId, message: string, taskId?: string) => void,
-  onlyOverUse: boolean,
 ): void {
   records.forEach((record, seq) => {
     if (record.t !== 'view') return;
@@ -321,9 +317,9 @@ function checkViews(
     for (const agent of view.masterAgents) {
       if (agent.status !== 'active') fail('5', `${where}: the master lists agent ${agent.agentId} as ${agent.status}`);
       const used = view.masterTasks.filter((t) => t.agentId === agent.agentId && !terminal(t.state)).reduce((sum, t) => ({ cpus: sum.cpus + t.resources.cpus, mem: sum.mem + t.resources.mem }), { cpus: 0, mem: 0 });
-      const off = onlyOverUse ? (counted: number, needed: number) => counted - needed > 1e-6 : (a: number, b: number) => Math.abs(a - b) > 1e-6;
+      const off = (a: number, b: number) => Math.abs(a - b) > 1e-6;
       if (off(agent.used.cpus, used.cpus) || off(agent.used.mem, used.mem)) fail('5', `${where}: agent ${agent.agentId} uses cpus ${agent.used.cpus}, mem ${agent.used.mem} by the master's books, its live tasks need cpus ${used.cpus}, mem ${used.mem}`);
-      if (!onlyOverUse && (off(agent.free.cpus + agent.used.cpus, agent.total.cpus) || off(agent.free.mem + agent.used.mem, agent.total.mem))) fail('5', `${where}: agent ${agent.agentId}: free ${JSON.stringify(agent.free)} + used ${JSON.stringify(agent.used)} ≠ total ${JSON.stringify(agent.total)}`);
+      if ((off(agent.free.cpus + agent.used.cpus, agent.total.cpus) || off(agent.free.mem + agent.used.mem, agent.total.mem))) fail('5', `${where}: agent ${agent.agentId}: free ${JSON.stringify(agent.free)} + used ${JSON.stringify(agent.used)} ≠ total ${JSON.stringify(agent.total)}`);
     }
     const byKey = new Map(view.masterTasks.map((t) => [`${t.frameworkId}/${t.taskId}`, t]));
     for (const task of tasks.values()) {

@@ -36,7 +36,7 @@ export async function runIsolated(options: InProcessOptions): Promise<RunResult>
   if (existsSync(resultFile)) {
     result = JSON.parse(readFileSync(resultFile, 'utf8')) as RunResult;
   } else {
-    const report = check(readLog(join(root, 'events.jsonl')), readSideLog(join(root, 'side.log')), options.avoid);
+    const report = check(readLog(join(root, 'events.jsonl')), readSideLog(join(root, 'side.log')));
     writeFileSync(join(root, 'stderr.log'), stderr);
     const last = stderr.split('\n').filter((line) => line.trim() !== '' && !/^\s+at |^\s*code: |^}$/.test(line)).slice(-6).join(' | ').slice(-STDERR_TAIL);
     report.violations.unshift({ invariant: 'liveness', message: `the run's process died (${signal ?? `exit code ${code}`}); its last words (all in stderr.log): ${last}` });

@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AGENTS } from './config.js';
 import { EventLog } from './event-log.js';
-import type { KnownIssue } from './known-issues.js';
 import { Prng } from './prng.js';
 import { type RunResult, inRunDir } from './run-dir.js';
 import { type Fault, schedule } from './schedule.js';
@@ -16,7 +15,6 @@ export interface ChildArgs {
   readonly faults: readonly Fault[];
   readonly final: boolean;
   readonly disk: string | undefined;
-  readonly avoid: readonly KnownIssue[];
 }
 
 export interface ProcessModeOptions {
@@ -24,7 +22,6 @@ export interface ProcessModeOptions {
   readonly kills: number;
   /** In-process faults each process plays before it is killed (the last one: before it quiesces). */
   readonly faultsPerProcess: number;
-  readonly avoid: readonly KnownIssue[];
   readonly keep?: boolean;
   readonly only?: readonly Fault['kind'][];
   readonly without?: readonly Fault['kind'][];
@@ -49,12 +46,12 @@ const STUCK_MS = 30_000;
  */
 export function runProcessMode(options: ProcessModeOptions): Promise<RunResult> {
   const prng = new Prng(options.seed, 'kills');
-  return inRunDir({ prefix: 'mesolith-chaos-process-', avoid: options.avoid, ...(options.keep === undefined ? {} : { keep: options.keep }) }, async (paths, disk) => {
+  return inRunDir({ prefix: 'mesolith-chaos-process-', ...(options.keep === undefined ? {} : { keep: options.keep }) }, async (paths, disk) => {
     for (let gen = 0; gen <= options.kills; gen++) {
       const final = gen === options.kills;
       const moment: Moment = prng.chance(0.25) ? { afterMs: prng.int(0, 2_500) } : { completions: prng.int(3, 40) };
       const faults = schedule({ seed: options.seed + gen * 1_000_003, faults: options.faultsPerProcess, agents: AGENTS, ...(options.only ? { only: options.only } : {}), ...(options.without ? { without: options.without } : {}) });
-      const args: ChildArgs = { root: dirname(paths.log), seed: options.seed, gen, faults, final, disk: disk?.dir, avoid: options.avoid };
+      const args: ChildArgs = { root: dirname(paths.log), seed: options.seed, gen, faults, final, disk: disk?.dir };
       const child = spawn(process.execPath, [CHILD.pathname, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
       if (final) {
         await finish(child, paths.log, gen);

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { SMALL_DISK_BYTES } from './config.js';
 import { readLog, readSideLog } from './event-log.js';
 import { type CheckReport, check } from './invariants.js';
-import type { KnownIssue } from './known-issues.js';
 import { type RunPaths, runPaths } from './session.js';
 import { SmallDisk } from './small-disk.js';
 
@@ -23,7 +22,7 @@ export interface RunResult {
  * checks over the logs, and the directory removed unless a violation was found or `keep`.
  */
 export async function inRunDir(
-  options: { readonly root?: string; readonly prefix: string; readonly avoid: readonly KnownIssue[]; readonly keep?: boolean },
+  options: { readonly root?: string; readonly prefix: string; readonly keep?: boolean },
   body: (paths: RunPaths, disk: SmallDisk | undefined) => Promise<void>,
 ): Promise<RunResult> {
   const root = options.root ?? mkdtempSync(join(tmpdir(), options.prefix));
@@ -37,7 +36,7 @@ export async function inRunDir(
     if (disk !== undefined) cpSync(join(disk.dir, 'meta'), join(root, 'host-1-meta'), { recursive: true, force: true });
     disk?.unmount();
   }
-  const report = check(readLog(paths.log), readSideLog(paths.sideLog), options.avoid);
+  const report = check(readLog(paths.log), readSideLog(paths.sideLog));
   const keep = options.keep === true || report.violations.length > 0;
   if (!keep) rmSync(root, { recursive: true, force: true });
   return { report, ms: Date.now() - started, root: keep ? root : undefined, ...(disk === undefined ? { diskSkipped: (mounted as { reason: string }).reason } : {}) };

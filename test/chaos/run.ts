@@ -10,7 +10,6 @@ import { AGENTS } from './config.js';
 import type { RunResult } from './run-dir.js';
 import { runIsolated } from './isolated.js';
 import type { InvariantId } from './invariants.js';
-import { ALL_KNOWN, KNOWN_ISSUES, type KnownIssue } from './known-issues.js';
 import { runProcessMode } from './process-mode.js';
 import { summarize } from './report.js';
 import { FAULT_KINDS, type Fault, type FaultKind, describeFault, schedule } from './schedule.js';
@@ -37,13 +36,6 @@ const program = new Command('chaos')
   .option('--faults-per-process <n>', 'process mode: in-process faults each process plays', count, 4)
   .option('--without <kinds>', 'leave these fault kinds out (comma-separated)', kinds)
   .option('--only <kinds>', 'only these fault kinds (comma-separated)', kinds)
-  .addOption(new Option('--known <how>', `avoid: step around the known bugs (${ALL_KNOWN.join(', ')}); report: do not, to see them`).choices(['avoid', 'report']).default('avoid'))
-  .option('--expose <issues>', 'step around every known bug but these (comma-separated), to see them alone', (v) => {
-    const list = v.split(',').filter((k) => k !== '');
-    const unknown = list.filter((k) => !(ALL_KNOWN as string[]).includes(k));
-    if (unknown.length > 0) throw new InvalidArgumentError(`Unknown known issue(s) ${unknown.join(', ')}; known: ${ALL_KNOWN.join(', ')}.`);
-    return list as KnownIssue[];
-  })
   .option('--replay <indices>', 'run only these faults of the schedule (comma-separated indices, as a shrunk sequence prints them)', (v) => v.split(',').map(count))
   .option('--no-shrink', 'on a violation, do not look for the shortest failing sequence')
   .option('--max-trials <n>', 'runs the shrinking may make', count, 16)
@@ -58,28 +50,24 @@ const options = program.opts<{
   faultsPerProcess: number;
   without?: FaultKind[];
   only?: FaultKind[];
-  known: 'avoid' | 'report';
   shrink: boolean;
   maxTrials: number;
   keep?: boolean;
   replay?: number[];
-  expose?: KnownIssue[];
 }>();
 const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-const avoid: KnownIssue[] = options.known === 'avoid' ? ALL_KNOWN.filter((issue) => !options.expose?.includes(issue)) : [];
 const selection = { ...(options.only ? { only: options.only } : {}), ...(options.without ? { without: options.without } : {}) };
 
-console.log(`chaos: seed ${seed}, mode ${options.mode}, known bugs: ${avoid.length > 0 ? `avoided (${avoid.join(', ')})` : 'not avoided'}`);
-for (const issue of avoid) console.log(`  ${issue}: ${KNOWN_ISSUES[issue]}`);
+console.log(`chaos: seed ${seed}, mode ${options.mode}`);
 
 let result: RunResult;
 let faults: Fault[] = [];
 if (options.mode === 'process') {
-  result = await runProcessMode({ seed, kills: options.kills, faultsPerProcess: options.faultsPerProcess, avoid, ...selection, ...(options.keep ? { keep: true } : {}), progress: (line) => console.log(`  ${line}`) });
+  result = await runProcessMode({ seed, kills: options.kills, faultsPerProcess: options.faultsPerProcess, ...selection, ...(options.keep ? { keep: true } : {}), progress: (line) => console.log(`  ${line}`) });
 } else {
   faults = schedule({ seed, faults: options.faults, agents: AGENTS, ...selection });
   if (options.replay !== undefined) faults = faults.filter((f) => options.replay!.includes(f.index));
-  result = await runIsolated({ seed, faults, avoid, ...(options.keep ? { keep: true } : {}) });
+  result = await runIsolated({ seed, faults, ...(options.keep ? { keep: true } : {}) });
 }
 console.log(summarize(`chaos run (seed ${seed}, ${options.mode})`, result.report, result.ms));
 if (result.diskSkipped !== undefined) console.log(`  disk faults skipped: ${result.diskSkipped}`);
@@ -91,14 +79,14 @@ if (result.report.violations.length > 0 && options.mode === 'in-process' && opti
   const shrunk = await shrink(
     faults,
     invariant,
-    async (subset) => new Set((await runIsolated({ seed, faults: subset, avoid })).report.violations.map((v) => v.invariant)),
+    async (subset) => new Set((await runIsolated({ seed, faults: subset })).report.violations.map((v) => v.invariant)),
     options.maxTrials,
     (line) => console.log(line),
   );
   console.log(`shortest failing sequence found (seed ${seed}, invariant ${invariant}, ${shrunk.trials} runs${shrunk.exhausted ? ', search cut short' : ''}):`);
   for (const fault of shrunk.faults) console.log(`  ${describeFault(fault)}`);
   if (shrunk.faults.length === 0) console.log('  (none: the workload alone breaks it)');
-  const flags = [options.only && `--only ${options.only.join(',')}`, options.without && `--without ${options.without.join(',')}`, options.known === 'report' && '--known report', options.expose && `--expose ${options.expose.join(',')}`].filter(Boolean).join(' ');
+  const flags = [options.only && `--only ${options.only.join(',')}`, options.without && `--without ${options.without.join(',')}`].filter(Boolean).join(' ');
   console.log(`replay: npm run chaos -- --seed ${seed} --faults ${options.faults} ${flags} --replay ${shrunk.faults.map((f) => f.index).join(',')} --no-shrink`);
 }
 process.exitCode = result.report.violations.length > 0 ? 1 : 0;

@@ -7,7 +7,6 @@ import { FaultInjector } from './faults.js';
 import type { ChaosTaskKind } from './fixtures/chaos-tasks.js';
 import { leftOver } from './leaks.js';
 import { quiesce } from './quiesce.js';
-import type { KnownIssue } from './known-issues.js';
 import type { Fault } from './schedule.js';
 import type { SmallDisk } from './small-disk.js';
 import { Workload } from './workload.js';
@@ -40,8 +39,6 @@ export interface SessionOptions {
   readonly settleMs?: number;
   /** Told each task completion (process mode reports them to its parent). */
   readonly onProgress?: (completions: number) => void;
-  /** Known bugs the run steps around (see known-issues.ts). */
-  readonly avoid: readonly KnownIssue[];
   /** An earlier process damaged a checkpoint record (`corrupt-record`): agents start with `strict: false`. */
   readonly damaged?: boolean;
 }
@@ -79,7 +76,7 @@ export async function runSession(options: SessionOptions): Promise<boolean> {
   const log = new EventLog(paths.log);
   const baseline = process.getActiveResourcesInfo();
   const started = Date.now();
-  log.write({ t: 'run', seed: options.seed, mode: options.mode, faults: options.faults.length, gen, config: { disk: options.disk !== undefined, avoid: options.avoid } });
+  log.write({ t: 'run', seed: options.seed, mode: options.mode, faults: options.faults.length, gen, config: { disk: options.disk !== undefined } });
   let cluster: LocalCluster | undefined;
   let workload: Workload | undefined;
   try {
@@ -93,14 +90,13 @@ export async function runSession(options: SessionOptions): Promise<boolean> {
       log,
       inFlight: 6,
       maxLong: 2,
-      avoid: options.avoid,
       ...(options.failoverFrom === undefined ? {} : { failoverFrom: options.failoverFrom }),
     });
     const running = workload;
     running.on('completion', (completions) => options.onProgress?.(completions));
     if (options.adopt !== undefined) running.adopt(options.adopt);
     running.reconcile();
-    const injector = new FaultInjector({ cluster, workload: running, log, gen, watch, disk: options.disk, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, pingIntervalMs: PING_TIMEOUT_MS, avoid: new Set(options.avoid) });
+    const injector = new FaultInjector({ cluster, workload: running, log, gen, watch, disk: options.disk, recoveryTimeoutMs: RECOVERY_TIMEOUT_MS, pingIntervalMs: PING_TIMEOUT_MS });
     for (const fault of options.faults) {
       const trigger = await until(running, fault.at);
       const faultStarted = Date.now();

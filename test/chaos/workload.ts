@@ -2,7 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { type Framework, type LocalCluster, type TaskStatus, isTerminal } from '../../src/index.js';
 import type { EventLog, FrameworkRecord } from './event-log.js';
 import { type ChaosTaskArgs, type ChaosTaskKind, chaosTasksModule } from './fixtures/chaos-tasks.js';
-import { type KnownIssue, isProvisional } from './known-issues.js';
+import { isMastersGuess } from './semantics.js';
 import { Prng } from './prng.js';
 
 /** The frameworks of every run: two that checkpoint (one partition-aware) and one that does not. */
@@ -26,7 +26,6 @@ export interface WorkloadOptions {
   /** Of those, at most this many long ones (run until killed). */
   readonly maxLong: number;
   /** Known issues stepped around (`isProvisional`: master updates that do not end a task). */
-  readonly avoid: readonly KnownIssue[];
   /** A framework id per name, from an earlier process: those frameworks are failed over to, not registered anew. */
   readonly failoverFrom?: Readonly<Record<string, string>>;
 }
@@ -76,8 +75,6 @@ export class Workload extends EventEmitter<Events> {
   private readonly tasks = new Map<string, Tracked>();
   private launching = true;
   private reconcileTimer: ReturnType<typeof setInterval> | undefined;
-  /** While set, reconciliation and kills wait (known issue `reconcile-before-agents-reregister`). */
-  private held: Promise<void> | undefined;
 
   private constructor(
     private readonly cluster: LocalCluster,
@@ -128,8 +125,8 @@ export class Workload extends EventEmitter<Events> {
     });
     this.emit('update', status);
     const tracked = this.tasks.get(status.taskId);
-    // Known issues: a master update that may be taken back is not believed.
-    const provisional = isProvisional(status, stream.info.partitionAware, this.options.avoid);
+    // Mesos's TASK_LOST that may come back is not the task's end.
+    const provisional = isMastersGuess(status, stream.info.partitionAware);
     const gone = (isTerminal(status.state) && !provisional) || (status.state === 'TASK_UNKNOWN' && stream.info.partitionAware);
     if (tracked !== undefined) tracked.provisional = provisional;
     if (tracked === undefined || tracked.ended || !gone) return;
@@ -197,27 +194,11 @@ export class Workload extends EventEmitter<Events> {
     if (!tracked.killRequested) this.options.log.write({ t: 'kill', gen: this.options.gen, fw: tracked.fw, taskId });
     tracked.killRequested = true;
     // A kill of a task not yet accepted would reach a master that does not know it yet.
-    if (this.held === undefined && tracked.sent) stream.framework.kill(taskId);
-  }
-
-  /** Reconciliation and kills wait until `until` settles (after a master failover: until every agent is back), then go. */
-  holdUntil(until: Promise<unknown>): void {
-    const held: Promise<void> = until.then(
-      () => this.release(held),
-      () => this.release(held),
-    );
-    this.held = held;
-  }
-
-  private release(held: Promise<void>): void {
-    if (this.held !== held) return;
-    this.held = undefined;
-    this.reconcile();
+    if (tracked.sent) stream.framework.kill(taskId);
   }
 
   /** Explicit reconciliation of every task not yet ended; kills not yet answered are sent again. */
   reconcile(): void {
-    if (this.held !== undefined) return;
     for (const stream of this.streams) {
       const open = [...this.tasks].filter(([, t]) => t.fw === stream.info.name && t.sent && !t.ended).map(([id]) => id);
       if (open.length === 0) continue;
