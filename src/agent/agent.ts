@@ -22,7 +22,7 @@ import {
 
 /** Tasks the master has on this agent that its reregistration did not report. */
 type Reconciliation = NonNullable<Extract<AgentMsg, { type: 'agent.reregistered' }>['reconcile']>;
-import { AgentBook, type ExecutorEntry, type TaskEntry, addressOf } from './book.js';
+import { AgentBook, type ExecutorEntry, type TaskEntry, addressOf, hasEnded } from './book.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 import type { AgentCore, AgentEffects, UpdateOptions } from './core.js';
 import { Launches } from './launches.js';
@@ -440,6 +440,7 @@ export class Agent implements AgentCore {
       message,
     };
     entry.state = state;
+    if (isTerminal(state)) entry.terminalUuid = status.uuid;
     this.submit(status, options.checkpoint !== false && this.book.checkpointing(entry.frameworkId));
   }
 
@@ -450,7 +451,7 @@ export class Agent implements AgentCore {
 
   executorGone(ex: ExecutorEntry, reason: Reason, why: string): void {
     this.book.removeExecutor(ex);
-    for (const entry of this.book.tasksOf(ex)) if (!isTerminal(entry.state)) this.taskUpdate(entry, 'TASK_FAILED', reason, why);
+    for (const entry of this.book.tasksOf(ex)) if (!hasEnded(entry)) this.taskUpdate(entry, 'TASK_FAILED', reason, why);
     this.executorEnded(ex);
   }
 
@@ -463,17 +464,31 @@ export class Agent implements AgentCore {
     const entry = this.book.task(status.frameworkId, status.taskId);
     const ex = this.book.executor(status.frameworkId, executorId);
     const executor = ex?.phase.kind === 'registered' ? ex.phase.ref : undefined;
-    if (entry === undefined || isTerminal(entry.state)) {
+    if (entry === undefined || (hasEnded(entry) && status.uuid !== entry.terminalUuid)) {
       // A task this agent does not run (its framework was shut down, or it was acknowledged
-      // already), or one it ended itself (killed before launch): the executor's word is not news.
+      // already), or one that has ended (killed before launch, or the executor's own end): the
+      // executor's word is not news. A resend of the terminal update itself goes on to the status
+      // update manager, which acknowledges it only once durable: its first write may have failed.
       executor?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid });
       return;
     }
-    entry.state = status.state;
-    // Not acknowledged to the executor unless durable: if the write fails, the executor keeps
-    // the update and sends it again when the agent asks (`executor.resend`).
+    this.acceptExecutorUpdate(entry, status, executor);
+  }
+
+  /**
+   * An executor's update, to its task's stream. Not acknowledged to the executor unless durable:
+   * if the write fails, the executor keeps the update and sends it again when the agent asks
+   * (`executor.resend`). Nor is it the task's state before then: that is what a reregistration
+   * reports to the master, and an update lost with its executor (a reboot while the disk was
+   * full) must not have been reported.
+   */
+  acceptExecutorUpdate(entry: TaskEntry | undefined, status: TaskStatus, executor: Peer<'executor'> | undefined): void {
+    if (entry !== undefined && isTerminal(status.state)) entry.terminalUuid ??= status.uuid;
     this.updates.update(status, this.book.checkpointing(status.frameworkId)).then(
-      () => executor?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
+      () => {
+        if (entry !== undefined && !isTerminal(entry.state)) entry.state = status.state;
+        executor?.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid });
+      },
       () => undefined,
     );
   }
@@ -519,7 +534,7 @@ export class Agent implements AgentCore {
 
   private kill(frameworkId: FrameworkId, taskId: string): void {
     const entry = this.book.task(frameworkId, taskId);
-    if (entry === undefined || isTerminal(entry.state)) return;
+    if (entry === undefined || hasEnded(entry)) return;
     const ex = this.book.executorOf(entry);
     const queuedAt = ex?.queued.findIndex((t) => t.taskId === taskId) ?? -1;
     if (ex?.phase.kind === 'registered' && queuedAt < 0) {

@@ -28,6 +28,8 @@ export const agent = behaviour<AgentMsg | AgentSelfMsg, AgentArgs>({
     let state;
     try {
       state = await readState(store, { strict: options.strict });
+      // Skipped records go with the next commit that succeeds, before anything written after them.
+      if (state.skipped.length > 0) void store.removeSkipped(state.skipped).catch(() => undefined);
       decision = decideRecovery(state, host.bootId, { hostname: host.hostname, resources: host.resources, attributes: host.attributes }, options.reconfigurationPolicy);
       // Rebooted with an incompatible info: the old agent is given up on disk before anything
       // else, so that a restart before registration starts over again (Mesos removes

@@ -1,5 +1,5 @@
 import type { ExecutorKind } from '../checkpoint/index.js';
-import type { ExecutorId, FrameworkId, FrameworkInfo, Peer, RunId, TaskDescription, TaskPath, TaskStateName } from '../protocol/index.js';
+import { type ExecutorId, type FrameworkId, type FrameworkInfo, type Peer, type RunId, type TaskDescription, type TaskPath, type TaskStateName, isTerminal } from '../protocol/index.js';
 
 /**
  * Where an executor is in its life, as its agent sees it. Tasks given to it before it registers
@@ -39,7 +39,12 @@ export interface TaskEntry {
   readonly path: TaskPath;
   readonly task: TaskDescription;
   state: TaskStateName;
+  /** The uuid of its terminal update, from the agent or the executor: a resend of it is the only later word that is news. */
+  terminalUuid?: string;
 }
+
+/** The task has ended, or its terminal update is being made durable: nothing may end it again. */
+export const hasEnded = (entry: TaskEntry): boolean => entry.terminalUuid !== undefined || isTerminal(entry.state);
 
 /** Task and executor ids are unique per framework only. */
 export const keyOf = (frameworkId: FrameworkId, id: string): string => `${frameworkId}/${id}`;

@@ -1,6 +1,6 @@
 import type { Timers } from '../actor/index.js';
 import type { CheckpointRecord } from '../checkpoint/index.js';
-import type { AgentId, AgentSelfMsg, ClusterEvent, Peer, Reason, RunId, RunPath, StorageFailure, TaskStateName } from '../protocol/index.js';
+import type { AgentId, AgentSelfMsg, ClusterEvent, Peer, Reason, RunId, RunPath, StorageFailure, TaskStateName, TaskStatus } from '../protocol/index.js';
 import type { AgentBook, ExecutorEntry, TaskEntry } from './book.js';
 import type { AgentOptions } from './options.js';
 import type { StatusUpdateManager } from './status-update-manager.js';
@@ -41,6 +41,7 @@ export interface AgentCore {
   taskUpdate(entry: TaskEntry, state: TaskStateName, reason: Reason, message: string, options?: UpdateOptions): void;
   /** The executor ended (or never started): its unfinished tasks fail with `reason`. */
   executorGone(ex: ExecutorEntry, reason: Reason, why: string): void;
+  acceptExecutorUpdate(entry: TaskEntry | undefined, status: TaskStatus, executor: Peer<'executor'> | undefined): void;
   /** The executor is no more (its tasks reported): its run's end is checkpointed. */
   executorEnded(ex: ExecutorEntry): void;
 }

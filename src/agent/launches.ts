@@ -1,7 +1,7 @@
 import type { CheckpointRecord, ExecutorKind, TaskInfo } from '../checkpoint/index.js';
-import { type AgentMsg, type ExecutorId, type FrameworkId, type FrameworkInfo, type Isolation, type TaskDescription, isTerminal } from '../protocol/index.js';
+import { type AgentMsg, type ExecutorId, type FrameworkId, type FrameworkInfo, type Isolation, type TaskDescription } from '../protocol/index.js';
 import type { AgentCore } from './core.js';
-import { type ExecutorEntry, addressOf } from './book.js';
+import { type ExecutorEntry, addressOf, hasEnded } from './book.js';
 
 /** How long the host's launcher may take to answer a launch (start a worker, spawn the executor). */
 const LAUNCH_ANSWER_TIMEOUT_MS = 60_000;
@@ -57,7 +57,7 @@ export class Launches {
     const proceed = () => {
       if (isNew && book.executor(frameworkId, executor.executorId) === executor) this.launch(executor, placement.isolation);
       // Killed, or its framework shut down, while its records were being written: it never reaches the executor.
-      if (isTerminal(entry.state) || book.task(frameworkId, task.taskId) !== entry) return;
+      if (hasEnded(entry) || book.task(frameworkId, task.taskId) !== entry) return;
       if (executor.phase.kind === 'registered') executor.phase.ref.tell({ type: 'executor.run_task', task });
       else executor.queued.push(task);
     };

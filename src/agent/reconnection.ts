@@ -1,5 +1,5 @@
-import { type AgentMsg, isTerminal } from '../protocol/index.js';
-import type { ExecutorEntry } from './book.js';
+import type { AgentMsg } from '../protocol/index.js';
+import { type ExecutorEntry, hasEnded } from './book.js';
 import type { AgentCore } from './core.js';
 import type { RecoveredAgent } from './recovery.js';
 
@@ -62,7 +62,7 @@ export class Reconnection {
 
   /** An executor answered the reconnect. */
   reregistered(message: Extract<AgentMsg, { type: 'agent.reregister_executor' }>): void {
-    const { book, updates } = this.agent;
+    const { book } = this.agent;
     const ex = book.executor(message.frameworkId, message.executorId);
     if (ex === undefined || ex.runId !== message.runId) {
       message.executor.tell({ type: 'executor.shutdown' });
@@ -77,15 +77,10 @@ export class Reconnection {
     const known = new Set<string>(message.tasks.map((t) => t.taskId));
     for (const status of message.updates) {
       known.add(status.taskId);
-      const entry = book.task(status.frameworkId, status.taskId);
-      if (entry !== undefined) entry.state = status.state;
-      void updates.update(status, book.checkpointing(status.frameworkId)).then(
-        () => executor.tell({ type: 'executor.ack', taskId: status.taskId, uuid: status.uuid }),
-        () => undefined,
-      );
+      this.agent.acceptExecutorUpdate(book.task(status.frameworkId, status.taskId), status, executor);
     }
     for (const entry of book.tasksOf(ex)) {
-      if (isTerminal(entry.state) || known.has(entry.task.taskId)) continue;
+      if (hasEnded(entry) || known.has(entry.task.taskId)) continue;
       // Launched here but never seen by the executor (Mesos: REASON_AGENT_RESTARTED).
       this.report.lost++;
       this.agent.taskUpdate(entry, book.partitionAware(entry.frameworkId) ? 'TASK_DROPPED' : 'TASK_LOST', 'REASON_AGENT_RESTARTED', 'the task never reached its executor before the agent restarted');
@@ -127,7 +122,7 @@ export class Reconnection {
     const { book } = this.agent;
     book.removeExecutor(ex);
     for (const entry of book.tasksOf(ex)) {
-      if (isTerminal(entry.state)) continue;
+      if (hasEnded(entry)) continue;
       this.agent.taskUpdate(entry, book.partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', why);
     }
     this.agent.executorEnded(ex);

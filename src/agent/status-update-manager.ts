@@ -39,6 +39,8 @@ interface Stream {
    * its executor is written again at the right place, and nothing is forwarded out of order.
    */
   dirty: boolean;
+  /** Updates whose checkpoint write is in flight: a duplicate of one is answered when it is durable, not before. */
+  readonly writing: Map<string, Promise<void>>;
 }
 
 /**
@@ -66,21 +68,33 @@ export class StatusUpdateManager {
 
   /**
    * Takes an update from an executor. Resolves 'accepted' once it is durable (the executor may
-   * then forget it) or 'duplicate' at once; rejects if it could not be made durable (the
-   * executor keeps it and sends it again).
+   * then forget it) or 'duplicate' (once the first copy is durable); rejects if it could not be
+   * made durable (the executor keeps it and sends it again).
    */
   async update(status: TaskStatus, checkpointing: boolean): Promise<'accepted' | 'duplicate'> {
     const key = `${status.frameworkId}/${status.taskId}`;
     let stream = this.streams.get(key);
     if (stream === undefined) {
-      stream = { pending: [], seen: new Set(), nextSeq: 0, backoffMs: this.retry.initialMs, sentAt: 0, checkpointing, acking: false, dirty: false };
+      stream = { pending: [], seen: new Set(), nextSeq: 0, backoffMs: this.retry.initialMs, sentAt: 0, checkpointing, acking: false, dirty: false, writing: new Map() };
       this.streams.set(key, stream);
     }
     if (stream.dirty) this.resync(stream, status);
-    if (stream.seen.has(status.uuid)) return 'duplicate';
+    if (stream.seen.has(status.uuid)) {
+      // Acknowledged to the executor only once durable: if that write fails, the executor keeps it.
+      await stream.writing.get(status.uuid);
+      return 'duplicate';
+    }
     stream.seen.add(status.uuid);
     const seq = stream.nextSeq++;
-    if (checkpointing) await this.checkpoint(stream, status, 'update', seq);
+    if (checkpointing) {
+      const written = this.checkpoint(stream, status, 'update', seq);
+      stream.writing.set(status.uuid, written);
+      try {
+        await written;
+      } finally {
+        stream.writing.delete(status.uuid);
+      }
+    }
     // A resync while this write was in flight may have found it on disk and queued it already.
     if (stream.pending.some((s) => s.uuid === status.uuid)) return 'accepted';
     stream.pending.push(status);
@@ -103,6 +117,7 @@ export class StatusUpdateManager {
       checkpointing: true,
       acking: false,
       dirty: false,
+      writing: new Map(),
     });
   }
 

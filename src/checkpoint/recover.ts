@@ -43,18 +43,20 @@ export async function readState(source: CheckpointStore | string, options: ReadO
 }
 
 function nothingToRead(why: string): CheckpointState {
-  return { bootId: undefined, reservations: undefined, agent: undefined, records: 0, errors: 0, warnings: [why] };
+  return { bootId: undefined, reservations: undefined, agent: undefined, records: 0, errors: 0, skipped: [], warnings: [why] };
 }
 
 function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
   const warnings: string[] = [];
   let errors = 0;
   let records = 0;
+  const skipped = new Set<string>();
 
   /** A record that is corrupt or cannot be there: throws (strict), or is counted, for the caller to skip. */
   const flag = (error: CheckpointCorruptError): void => {
     if (strict) throw error;
     errors++;
+    skipped.add(skippedScope(error.key));
     warnings.push(`skipped ${error.message}`);
   };
 
@@ -87,12 +89,12 @@ function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
   const latestValue = db.get(keys.latestAgent());
   if (latestValue === undefined) {
     // A fresh host, or an agent that never registered: nothing to recover.
-    return { bootId: bootId?.bootId, reservations: resources?.reservations, agent: undefined, records, errors, warnings };
+    return { bootId: bootId?.bootId, reservations: resources?.reservations, agent: undefined, records, errors, skipped: [...skipped], warnings };
   }
   const latest = read<{ agentId: AgentId }>(keys.latestAgent(), latestValue, (p) => typeof p.agentId === 'string');
   if (latest === undefined) {
     warnings.push('meta/agents/latest is unreadable: the agent will start as a new agent');
-    return { bootId: bootId?.bootId, reservations: resources?.reservations, agent: undefined, records, errors, warnings };
+    return { bootId: bootId?.bootId, reservations: resources?.reservations, agent: undefined, records, errors, skipped: [...skipped], warnings };
   }
   const unknownKey = (key: string): void => {
     records++;
@@ -100,7 +102,30 @@ function scan(db: Database<unknown, string>, strict: boolean): CheckpointState {
     flag(new CheckpointCorruptError(key, 'the key names no checkpoint record (was it altered on disk?)'));
   };
   const agent = scanAgent(db, latest.agentId, { read, flag, unknownKey, warnings });
-  return { bootId: bootId?.bootId, reservations: resources?.reservations, agent, records, errors, warnings };
+  return { bootId: bootId?.bootId, reservations: resources?.reservations, agent, records, errors, skipped: [...skipped], warnings };
+}
+
+/**
+ * What a skipped record takes along on disk, as a key prefix: the directory of the task, run,
+ * executor, framework or agent whose info it is; any other record (an update stream, whose task
+ * is kept and starts a new one, a pointer, a sentinel, a key that names nothing), just itself.
+ */
+function skippedScope(key: string): string {
+  const parsed = parseKey(key);
+  switch (parsed.kind) {
+    case 'task-info':
+      return keys.taskPrefix(parsed);
+    case 'run-pid':
+      return keys.runPrefix(parsed);
+    case 'executor-info':
+      return keys.executorPrefix(parsed.agentId, parsed.frameworkId, parsed.executorId);
+    case 'framework-info':
+      return keys.frameworkPrefix(parsed.agentId, parsed.frameworkId);
+    case 'agent-info':
+      return keys.agentPrefix(parsed.agentId);
+    default:
+      return key;
+  }
 }
 
 /** The entry for `id` in one level of the tree, created empty on first sight. */

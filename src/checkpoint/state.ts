@@ -15,6 +15,13 @@ export interface CheckpointState {
   /** Records read, including skipped ones. */
   readonly records: number;
   readonly errors: number;
+  /**
+   * With `strict: false`: the key prefixes of what was skipped (a skipped record's task, run,
+   * executor, framework or agent directory, or the record alone). They stay on disk until
+   * removed (`CheckpointStore.removeSkipped`), which the agent does before it registers: else a
+   * later write (a framework's info written again by its next launch) would bring them back.
+   */
+  readonly skipped: readonly string[];
   readonly warnings: readonly string[];
 }
 

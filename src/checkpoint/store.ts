@@ -8,6 +8,7 @@ import { checkLmdbFile } from './lmdb-file-check.js';
 import { WorkDirLock } from './lock.js';
 import { keys, parseKey } from './paths.js';
 import { type CheckpointRecord, type StreamEntry, encodeValue, payloadOf, recordEncoder } from './records.js';
+import { lowSpace } from './free-space.js';
 import { WriteHealth, writeFailure } from './write-failure.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.mdb';
@@ -47,6 +48,11 @@ interface Batch {
 
 const newBatch = (): Batch => ({ entries: [], waiters: [], streams: new Set() });
 
+const STREAM_SUFFIX = '/task.updates';
+
+/** What a batch puts into LMDB: its keys and values, and 64 bytes of overhead per entry. */
+const batchBytes = (entries: readonly Entry[]): number => entries.reduce((sum, { key, value }) => sum + key.length + (value?.length ?? 0) + 64, 0);
+
 /**
  * The checkpoint of one host's agent: an LMDB environment in `<workDir>/meta`. Writes are
  * group-committed: every write that arrives while a transaction is in flight joins the next
@@ -72,6 +78,8 @@ export class CheckpointStore extends WriteHealth {
   /** While a failed commit's error is worked out: writes issued meanwhile fail with it. */
   private failing: Promise<CheckpointWriteError> | null = null;
   private closed = false;
+  /** Prefixes a non-strict read skipped (`removeSkipped`): deleted by the next commit that succeeds. */
+  private readonly skipped = new Set<string>();
   /** Each task's update stream as written so far, so an append rewrites it without a read. */
   private readonly streams = new Map<string, readonly StreamEntry[]>();
   /** While a write is being built: the streams it replaced, to restore if it is refused. */
@@ -214,10 +222,28 @@ export class CheckpointStore extends WriteHealth {
     return isTaskFinished(splitStream(this.stream(keys.taskUpdates(task))));
   }
 
+  /**
+   * Deletes what a non-strict read skipped (`CheckpointState.skipped`). The deletion goes first
+   * into every commit until one succeeds (a full disk may refuse the first ones), so that no
+   * later write — a framework's info written again by its next launch — lands before it and
+   * brings the skipped records back. A skipped update stream starts anew, empty.
+   */
+  removeSkipped(prefixes: readonly string[]): Promise<void> {
+    for (const prefix of prefixes) {
+      this.skipped.add(prefix);
+      for (const key of this.keysUnder(prefix)) if (key.endsWith(STREAM_SUFFIX)) this.streams.set(key, []);
+    }
+    return this.submit(() => undefined);
+  }
+
+  private keysUnder(prefix: string): Iterable<string> {
+    return this.db.getKeys({ start: prefix, end: `${prefix}\uffff` });
+  }
+
   private async removePrefix(prefix: string): Promise<number> {
     let removed = 0;
     await this.submit(() => {
-      for (const key of this.db.getKeys({ start: prefix, end: `${prefix}\uffff` })) {
+      for (const key of this.keysUnder(prefix)) {
         this.pending.entries.push({ key, value: null });
         this.streams.delete(key);
         removed++;
@@ -291,14 +317,21 @@ export class CheckpointStore extends WriteHealth {
     const batch = this.pending;
     if (batch.waiters.length === 0) return;
     this.pending = newBatch();
-    if (batch.entries.length === 0) {
+    const skipped = [...this.skipped];
+    if (batch.entries.length === 0 && skipped.length === 0) {
       for (const waiter of batch.waiters) waiter.resolve();
       return;
     }
     this.inFlight = true;
     let flushed: Promise<unknown> | undefined;
+    const full = lowSpace(this.path, batchBytes(batch.entries));
+    if (full !== undefined) {
+      await this.fail(batch, full);
+      return;
+    }
     try {
       await this.db.batch(() => {
+        for (const prefix of skipped) for (const key of this.keysUnder(prefix)) void this.db.remove(key);
         for (const { key, value } of batch.entries) {
           if (value === null) void this.db.remove(key);
           else void this.db.put(key, value);
@@ -311,6 +344,7 @@ export class CheckpointStore extends WriteHealth {
       return;
     }
     this.inFlight = false;
+    for (const prefix of skipped) this.skipped.delete(prefix);
     this.commits++;
     this.recordsWritten += batch.entries.length;
     this.committed();

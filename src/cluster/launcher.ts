@@ -108,11 +108,21 @@ export function launcher(system: ActorSystem, options: LauncherOptions): Behavio
             await destroy(placement, message.address as Address);
             return true;
           }
-          const worker = message.isolation === 'shared' ? await sharedWorker(message.hostId) : 'new';
-          const ref = await ctx.spawn(EXECUTOR, { worker, args: message.args });
-          placements.set(ref.address, { node: ref.node, hostId: message.hostId, isolation: message.isolation });
-          ctx.watch(ref);
-          return ref.address;
+          // A failed spawn (its shared worker ended under it) is that launch's answer, not the
+          // end of the launcher, which every host shares.
+          const reply = ctx.deferReply();
+          let worker: NodeId | 'new' = 'new';
+          try {
+            if (message.isolation === 'shared') worker = await sharedWorker(message.hostId);
+            const ref = await ctx.spawn(EXECUTOR, { worker, args: message.args });
+            placements.set(ref.address, { node: ref.node, hostId: message.hostId, isolation: message.isolation });
+            ctx.watch(ref);
+            reply.resolve(ref.address);
+          } catch (error) {
+            if (worker !== 'new') await leaveShared(worker);
+            reply.reject(error);
+          }
+          return undefined;
         },
       };
     },

@@ -108,7 +108,10 @@ export class LocalCluster {
       }
       if (this.hostSupervisors.get(event.child)?.address !== event.supervisor) return;
       const host = this.hosts.find((h) => h.spec.hostId === event.child);
-      if (host !== undefined) host.agent = system.ref<AgentMsg>(event.ref);
+      if (host === undefined) return;
+      host.agent = system.ref<AgentMsg>(event.ref);
+      // It asked the directory for the master while starting, maybe before a failover updated it.
+      host.agent.tell({ type: 'agent.master_changed', master: this.currentMaster });
     });
   }
 

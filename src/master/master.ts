@@ -319,6 +319,11 @@ export class Master {
     const missing = new Map<FrameworkId, TaskId[]>();
     for (const task of this.tasksOn(agent.id)) {
       if (reported.has(taskKey(task.frameworkId, task.taskId))) continue;
+      // Ended here and no longer on the agent: its acknowledgement reached the agent, not (yet) this master.
+      if (isTerminal(task.state)) {
+        this.complete(task);
+        continue;
+      }
       const list = missing.get(task.frameworkId) ?? [];
       list.push(task.taskId);
       missing.set(task.frameworkId, list);

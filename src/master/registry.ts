@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Database, type RootDatabase, open } from 'lmdb';
 import { WriteHealth } from '../checkpoint/index.js';
 import { checkLmdbFile } from '../checkpoint/lmdb-file-check.js';
+import { lowSpace } from '../checkpoint/free-space.js';
 import { writeFailure } from '../checkpoint/write-failure.js';
 import type { AgentId, AgentInfo, FrameworkId, FrameworkInfo } from '../protocol/index.js';
 
@@ -148,6 +149,9 @@ export class MasterRegistry extends WriteHealth {
   /** One transaction, resolved once it is durable; a failure is a coded `CheckpointWriteError` and marks the registry unhealthy. */
   private async apply(writes: () => void): Promise<void> {
     try {
+      // A registry transaction is a few small records: the reserve alone is its margin.
+      const full = lowSpace(this.path, 0);
+      if (full !== undefined) throw full;
       await this.root.transaction(writes);
     } catch (error) {
       const failure = await writeFailure(error, this.path);

@@ -2,10 +2,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CheckpointStore, CheckpointWriteError, type TaskPath, readState } from '../../src/index.js';
+import { CheckpointStore, CheckpointWriteError, type TaskPath, checkpointKeys, readState } from '../../src/index.js';
+import { FREE_SPACE_RESERVE_BYTES } from '../../src/checkpoint/free-space.js';
 import { MasterRegistry } from '../../src/master/registry.js';
 import { fillDisk, withSmallDisk } from '../fixtures/checkpoint-disk.js';
-import { FRAMEWORK, executorRecords, headerRecords, runPath, taskPath, update } from '../fixtures/checkpoint-data.js';
+import { AGENT, FRAMEWORK, executorRecords, headerRecords, runPath, taskPath, update } from '../fixtures/checkpoint-data.js';
+import { onDisk, writeAll } from '../fixtures/checkpoint-raw.js';
 
 const test = suite('checkpoint on a full disk');
 const unhandled: unknown[] = [];
@@ -72,23 +74,39 @@ test('a write on a full disk fails with ERR_CHECKPOINT_DISK_FULL, changes nothin
   });
 });
 
-test('a write cut short by the last free pages is ERR_CHECKPOINT_IO naming EIO, and is retried as well', async () => {
+test('a commit that would leave less than the reserve free is refused before LMDB writes (lmdb-js cannot be trusted past ENOSPC), and goes through once space returns', async () => {
   await withSmallDisk(4 << 20, async (dir) => {
     const store = await CheckpointStore.open(dir);
     const task = taskPath(0, 0);
     await store.write([...headerRecords(), ...executorRecords(0, 1)]);
+    // Room for the update itself, not for the reserve on top of it.
     const reserve = join(dir, 'reserve');
-    writeFileSync(reserve, Buffer.alloc(8192));
+    writeFileSync(reserve, Buffer.alloc(FREE_SPACE_RESERVE_BYTES / 2));
     const filler = fillDisk(dir);
     rmSync(reserve);
     const error = (await store.write({ type: 'update', task, seq: 4, update: bigUpdate('big', 64) }).catch((e: unknown) => e)) as CheckpointWriteError;
-    assert.is(error.code, 'ERR_CHECKPOINT_IO');
-    assert.is(error.errno, 'EIO');
-    assert.match(error.message, /short write \(the filesystem may be full\)/);
+    assert.is(error.code, 'ERR_CHECKPOINT_DISK_FULL');
+    assert.is(error.errno, 'ENOSPC');
+    assert.match(String((error.cause as Error).message), /less than the \d+ a commit of \d+ bytes keeps free/);
     rmSync(filler);
     await store.write({ type: 'update', task, seq: 4, update: bigUpdate('big', 64) });
     await store.close();
     assert.equal(tasksOf(await readState(dir, { strict: true })).get(task.taskId)!.updates.map((u) => u.uuid), ['0-starting', '0-running', 'big']);
+  });
+});
+
+test('close() settles after failed commits, and the work dir can be opened again', async () => {
+  await withSmallDisk(4 << 20, async (dir) => {
+    const store = await CheckpointStore.open(dir);
+    await store.write([...headerRecords(), ...executorRecords(0, 8)]);
+    const filler = fillDisk(dir);
+    const writes = Array.from({ length: 8 }, (_, t) => store.write({ type: 'update', task: taskPath(0, t), seq: 4, update: bigUpdate(`w${t}`, 32) }));
+    assert.ok((await Promise.allSettled(writes)).every((w) => w.status === 'rejected'));
+    rmSync(filler);
+    await store.close();
+    const again = await CheckpointStore.open(dir);
+    assert.is(tasksOf(await readState(again, { strict: true })).size, 8);
+    await again.close();
   });
 });
 
@@ -165,6 +183,27 @@ test('the master registry reports a full disk with the same codes, and writes ag
     assert.equal([...reopened.read().agents.keys()], ['agent-1', 'agent-2']);
     assert.is(reopened.read().lastAgent, 2);
     await reopened.close();
+  });
+});
+
+test('what a non-strict read skipped is removed by the first commit that succeeds, ahead of the writes after it', async () => {
+  await withSmallDisk(4 << 20, async (dir) => {
+    await writeAll(dir, [...headerRecords(), ...executorRecords(0, 1), ...executorRecords(1, 1)]);
+    const executorInfo = checkpointKeys.executorInfo(AGENT, FRAMEWORK, runPath(1).executorId);
+    await onDisk(dir, (db) => db.remove(executorInfo));
+    const store = await CheckpointStore.open(dir);
+    const lenient = await readState(store, { strict: false });
+    assert.is(lenient.errors, 1);
+    const filler = fillDisk(dir);
+    const refused = await store.removeSkipped(lenient.skipped).catch((e: unknown) => e as CheckpointWriteError);
+    assert.is((refused as CheckpointWriteError).code, 'ERR_CHECKPOINT_DISK_FULL');
+    rmSync(filler);
+    // The executor's info written again (its next launch) must not bring back its old runs.
+    await store.write(executorRecords(1, 0).filter((r) => r.type === 'executor'));
+    await store.close();
+    const state = await readState(dir, { strict: true });
+    const executor = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(1).executorId)!;
+    assert.is(executor.runs.size, 0, 'the skipped run stayed removed');
   });
 });
 

@@ -90,6 +90,12 @@ test('a run without its executor.info, or a framework without its framework.info
   const lenient = await readState(dir, { strict: false });
   assert.is(lenient.errors, 1);
   assert.equal([...lenient.agent!.frameworks.get(FRAMEWORK)!.executors.keys()], [runPath(0).executorId], 'the executor goes with its runs; the other stays');
+  assert.equal(lenient.skipped, [keys.executorPrefix(AGENT, FRAMEWORK, runPath(1).executorId)]);
+  const store = await CheckpointStore.open(dir);
+  await store.removeSkipped(lenient.skipped);
+  await store.close();
+  const cleaned = await readState(dir, { strict: true });
+  assert.equal([...cleaned.agent!.frameworks.get(FRAMEWORK)!.executors.keys()], [runPath(0).executorId], 'once removed, a strict read finds the rest intact');
 
   const other = join(dir, 'other');
   await writeAll(other, checkpointRecords(4, 2));
@@ -98,6 +104,7 @@ test('a run without its executor.info, or a framework without its framework.info
   const noFramework = await readState(other, { strict: false });
   assert.is(noFramework.errors, 1);
   assert.is(noFramework.agent!.frameworks.size, 0);
+  assert.equal(noFramework.skipped, [keys.frameworkPrefix(AGENT, FRAMEWORK)]);
 });
 
 test('a run whose tasks have info but whose pid record is missing is corruption', async ({ dir }) => {

@@ -73,6 +73,7 @@ test('a truncated update stream: strict names the key; non-strict keeps the task
   assert.match(error.message, /truncated/);
   const state = await readState(dir, { strict: false });
   assert.is(state.errors, 1);
+  assert.equal(state.skipped, [victim], 'the stream alone is to be removed; its task stays');
   const tasks = state.agent!.frameworks.get(FRAMEWORK)!.executors.get(runPath(0).executorId)!.runs.get(runPath(0).runId)!.tasks;
   const cut = tasks.get(taskPath(0, 0).taskId)!;
   assert.ok(cut.info, 'the task itself is still known');

@@ -91,6 +91,10 @@ test('strict recovery refuses a corrupt checkpoint naming the key; non-strict sk
     const lenient = await cluster.startAgent(agentId, { strict: false });
     assert.is(lenient.agentId, agentId);
     assert.is(lenient.checkpointErrors, 1);
+    // What was skipped is gone from disk: a strict restart now finds nothing corrupt, nor the victim.
+    await cluster.stopAgent(agentId);
+    const strictAgain = await cluster.startAgent(agentId, { strict: true });
+    assert.is(strictAgain.checkpointErrors, 0);
     fw.kill(survivor.taskId);
     await fw.waitFor(survivor.taskId, 'TASK_KILLED');
   }));

@@ -116,4 +116,18 @@ test('a failed acknowledgement leaves the update in flight; the framework\'s rep
   assert.equal(disk.map((e) => `${e.entry} ${e.status.uuid}`), ['update a', 'ack a']);
 });
 
+test('a duplicate sent while the first copy is being written is answered only once that write is durable, and fails with it', async () => {
+  const { sink, disk, state } = diskSink();
+  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
+  state.full = true;
+  const first = manager.update(status('t', 'a', 'TASK_FINISHED'), true);
+  const resent = manager.update(status('t', 'a', 'TASK_FINISHED'), true);
+  const [one, two] = await Promise.allSettled([first, resent]);
+  assert.is(one.status, 'rejected');
+  assert.is(two.status, 'rejected', 'the executor must keep an update whose write failed');
+  state.full = false;
+  assert.is(await manager.update(status('t', 'a', 'TASK_FINISHED'), true), 'accepted', 'written at its next try');
+  assert.equal(disk.map((e) => e.status.uuid), ['a']);
+});
+
 test.run();
