@@ -138,6 +138,21 @@ test('a reregistering agent the master knows: no master updates; missing tasks a
   assert.equal(back.of('agent.update_framework').map((m) => m.frameworkId), [fw.frameworkId], 'the framework with a scheduler: its updates are resent');
 });
 
+test('a reregistering agent without a task that had ended (its acknowledgement reached the agent, not the master): the task is completed, not reconciled through the agent', async () => {
+  const { h, agent, fw, taskId } = await withTask();
+  h.update(agent.peer, agent.agentId, fw.frameworkId, taskId, 'TASK_FINISHED', 'fin');
+  updatesTo(fw.scheduler);
+  h.master.down(agent.peer.address, false);
+  await h.pump();
+  const back = h.newAgent();
+  h.reregister(back, agent.agentId, agent.info, [], [{ frameworkId: fw.frameworkId, info: fw.info }]);
+  await h.pump();
+  assert.is(back.of('agent.reregistered')[0]!.reconcile, undefined, 'nothing to ask the agent about');
+  assert.equal(updatesTo(fw.scheduler), []);
+  h.send({ type: 'master.reconcile', frameworkId: fw.frameworkId, tasks: [] }, fw.scheduler);
+  assert.equal(updatesTo(fw.scheduler), [], 'completed: implicit reconciliation no longer covers it');
+});
+
 test('PartitionTest.ReregisterPartitionedAgentWithEnrouteTask: an unreachable agent back without a task the master had there: the task is forgotten, no update', async () => {
   const h = new MasterHarness();
   const agent = await h.registerAgent('host-a');
