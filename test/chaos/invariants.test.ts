@@ -117,6 +117,14 @@ test('a master TASK_LOST is final for a partition-aware framework; for another, 
   assert.equal(broken(finishedThenKilled), ['1'], 'a master answer that is not a guess still counts');
 });
 
+test('a task under a damaged record may be reported ended again, not run twice', () => {
+  const damage: LogRecord = { t: 'damage', gen: 0, index: 0, key: 'meta/agents/agent-1/x/task.updates', damagedTasks: ['t1'] };
+  const twice = [update('t1', 'TASK_FAILED', { source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED' }), update('t1', 'TASK_LOST', { source: 'SOURCE_AGENT', reason: 'REASON_RECONCILIATION' })];
+  assert.equal(broken([...launch('t1'), damage, ...twice]), []);
+  assert.equal(broken([...launch('t1'), ...twice]), ['1'], 'undamaged, it is two terminal states');
+  assert.equal(broken([...launch('t1'), damage, ...twice], ran('t1', 't1')), ['3'], 'its body still runs once');
+});
+
 test('the schedule is a function of its seed and options', () => {
   const options = { seed: 42, faults: 300, agents: 3 };
   assert.equal(schedule(options), schedule(options));
