@@ -78,6 +78,7 @@ export class Agent implements AgentCore {
   private readonly phases = { checkpointReadMs: 0, reconnectMs: 0 };
   /** Writes that failed and must be made again once the checkpoint is writable (each is idempotent). */
   private retryRecords: CheckpointRecord[] = [];
+  private retryDurably: { records: readonly CheckpointRecord[]; resolve: () => void }[] = [];
   /** The agent's own updates that could not be checkpointed: given to the status update manager again then. */
   private retryUpdates: { status: TaskStatus; checkpoint: boolean }[] = [];
   /** Finished tasks whose records could not be removed. */
@@ -155,6 +156,11 @@ export class Agent implements AgentCore {
 
   persist(records: readonly CheckpointRecord[]): Promise<void> {
     return this.setup.writer.write(records);
+  }
+
+  /** Resolves once `records` are durable: written now, or again each time writes succeed after failing. */
+  durably(records: readonly CheckpointRecord[]): Promise<void> {
+    return this.persist(records).catch(() => new Promise<void>((resolve) => this.retryDurably.push({ records, resolve })));
   }
 
   checkpointFailure(): StorageFailure | undefined {
@@ -238,6 +244,7 @@ export class Agent implements AgentCore {
     if (records.length > 0) this.persistOrRetry(records);
     for (const { status, checkpoint } of this.retryUpdates.splice(0)) this.submit(status, checkpoint);
     for (const path of this.retryRemovals.splice(0)) this.removeFinishedTask(path);
+    for (const { records: again, resolve } of this.retryDurably.splice(0)) void this.durably(again).then(resolve);
     for (const ex of this.book.executors()) if (ex.phase.kind === 'registered') ex.phase.ref.tell({ type: 'executor.resend' });
   }
 

@@ -35,6 +35,7 @@ export interface AgentCore {
   runPath(ex: ExecutorEntry): RunPath;
   /** Durable when it resolves. */
   persist(records: readonly CheckpointRecord[]): Promise<void>;
+  durably(records: readonly CheckpointRecord[]): Promise<void>;
   /** Why checkpoint writes fail now, if they do. */
   checkpointFailure(): StorageFailure | undefined;
   /** The agent's own update of a task (SOURCE_AGENT). */

@@ -80,10 +80,20 @@ export class Launches {
       return;
     }
     effects.timers.cancel(`registration:${ex.key}`);
-    book.setPhase(ex, { kind: 'registered', ref: message.executor });
     effects.watch(message.executor);
-    message.executor.tell({ type: 'executor.registered' });
-    for (const task of ex.queued.splice(0)) message.executor.tell({ type: 'executor.run_task', task });
+    const admit = () => {
+      if (book.executor(message.frameworkId, message.executorId) !== ex || ex.phase.kind === 'registered') return;
+      book.setPhase(ex, { kind: 'registered', ref: message.executor });
+      message.executor.tell({ type: 'executor.registered' });
+      for (const task of ex.queued.splice(0)) message.executor.tell({ type: 'executor.run_task', task });
+    };
+    if (!book.checkpointing(message.frameworkId)) return admit();
+    // Mesos Slave::registerExecutor: the executor's pid is durable before it gets its tasks, so
+    // that an agent restarted meanwhile reconnects to it rather than give it up. On a full disk
+    // its tasks wait (staging) until the write goes through.
+    const address = message.executor.address;
+    const workerId = address.slice(address.lastIndexOf('@') + 1);
+    void this.agent.durably([{ type: 'run', run: this.agent.runPath(ex), pid: { workerId, startedAt: effects.now(), address } }]).then(admit);
   }
 
   /** Mesos --executor_registration_timeout: an executor still not registered is destroyed. */
