@@ -80,7 +80,7 @@ export class Agent implements AgentCore {
   private retryRecords: CheckpointRecord[] = [];
   private retryDurably: { records: readonly CheckpointRecord[]; resolve: () => void }[] = [];
   /** The agent's own updates that could not be checkpointed: given to the status update manager again then. */
-  private retryUpdates: { status: TaskStatus; checkpoint: boolean }[] = [];
+  private retryUpdates: { status: TaskStatus; checkpoint: boolean; before?: TaskStateName }[] = [];
   /** Finished tasks whose records could not be removed. */
   private retryRemovals: TaskEntry['path'][] = [];
 
@@ -242,7 +242,7 @@ export class Agent implements AgentCore {
     this.effects.publish({ type: 'agent.checkpoint_recovered', hostId: this.hostId, failedForMs });
     const records = this.retryRecords.splice(0);
     if (records.length > 0) this.persistOrRetry(records);
-    for (const { status, checkpoint } of this.retryUpdates.splice(0)) this.submit(status, checkpoint);
+    for (const { status, checkpoint, before } of this.retryUpdates.splice(0)) this.submit(status, checkpoint, before);
     for (const path of this.retryRemovals.splice(0)) this.removeFinishedTask(path);
     for (const { records: again, resolve } of this.retryDurably.splice(0)) void this.durably(again).then(resolve);
     for (const ex of this.book.executors()) if (ex.phase.kind === 'registered') ex.phase.ref.tell({ type: 'executor.resend' });
@@ -272,7 +272,7 @@ export class Agent implements AgentCore {
       reservations: this.reservations,
       tasks: [...this.book.tasks()].map((t) => {
         const forwarding = this.updates.unacknowledged(t.frameworkId, t.task.taskId)[0]?.state;
-        return { frameworkId: t.frameworkId, taskId: t.task.taskId, state: t.state, ...(forwarding === undefined ? {} : { statusUpdateState: forwarding }), resources: t.task.resources };
+        return { frameworkId: t.frameworkId, taskId: t.task.taskId, state: this.reportedState(t), ...(forwarding === undefined ? {} : { statusUpdateState: forwarding }), resources: t.task.resources };
       }),
       frameworks: [...this.book.frameworks()].map(([frameworkId, info]) => ({ frameworkId, info })),
     });
@@ -446,14 +446,26 @@ export class Agent implements AgentCore {
       reason,
       message,
     };
+    const before = entry.state;
     entry.state = state;
     if (isTerminal(state)) entry.terminalUuid = status.uuid;
-    this.submit(status, options.checkpoint !== false && this.book.checkpointing(entry.frameworkId));
+    this.submit(status, options.checkpoint !== false && this.book.checkpointing(entry.frameworkId), before);
   }
 
   /** Gives the status update manager an update of the agent's own; one that cannot be checkpointed now is given again once it can. */
-  private submit(status: TaskStatus, checkpoint: boolean): void {
-    this.updates.update(status, checkpoint).catch(() => this.retryUpdates.push({ status, checkpoint }));
+  private submit(status: TaskStatus, checkpoint: boolean, before?: TaskStateName): void {
+    this.updates.update(status, checkpoint).catch(() => this.retryUpdates.push({ status, checkpoint, ...(before === undefined ? {} : { before }) }));
+  }
+
+  /**
+   * The state a reregistration reports: the task's latest (Mesos), except an end of the agent's
+   * own that it could not write yet. Should the agent restart before that write goes through,
+   * the next one decides the task's end again; the master must not have told the framework one
+   * that may not stand.
+   */
+  private reportedState(entry: TaskEntry): TaskStateName {
+    const unwritten = this.retryUpdates.find((r) => r.status.uuid === entry.terminalUuid && r.before !== undefined);
+    return unwritten?.before ?? entry.state;
   }
 
   executorGone(ex: ExecutorEntry, reason: Reason, why: string): void {
