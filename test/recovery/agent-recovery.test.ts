@@ -1,6 +1,6 @@
 /**
  * Agent recovery, scenario by scenario, named after Mesos's SlaveRecoveryTest where one exists
- * (../shared/SCENARIOS.md). Every fault is real: agent and executor workers are terminated.
+ * (docs/FIDELITY.md lists them). Every fault is real: agent and executor workers are terminated.
  */
 import { existsSync, mkdtempSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
