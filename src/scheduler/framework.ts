@@ -86,10 +86,12 @@ const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
 export class Framework extends EventEmitter<Events> {
   frameworkId!: FrameworkId;
   private readonly held = new Map<OfferId, Offer>();
-  private pending: PendingLaunch[] = [];
+  private pending = new Set<PendingLaunch>();
   private placeQueued = false;
   private reviveWanted = false;
   private readonly history: TaskHistory;
+  /** `waitFor` calls by task id: an update wakes only its own task's waits, not every one. */
+  private readonly waiters = new Map<string, Set<(status: TaskStatus) => void>>();
   /** The agents' totals as the master last announced them: a task none of them fits is refused. */
   private agentTotals: readonly Resources[] = [];
   private scheduler!: ActorRef<SchedulerMsg>;
@@ -181,6 +183,8 @@ export class Framework extends EventEmitter<Events> {
           this.emit('duplicate', status);
           return;
         }
+        const waiting = this.waiters.get(status.taskId);
+        if (waiting !== undefined) for (const wake of [...waiting]) wake(status);
         this.emit('update', status);
         if (this.options.autoAcknowledge !== false) this.acknowledge(status);
         return;
@@ -308,11 +312,9 @@ export class Framework extends EventEmitter<Events> {
     }
     return boundedWait<Launched>(`an offer for task ${task.taskId}`, { timeoutMs: options.timeoutMs ?? DEFAULT_LAUNCH_TIMEOUT_MS, ...(options.signal === undefined ? {} : { signal: options.signal }) }, (settle, fail) => {
       const launch: PendingLaunch = { task, resolve: settle, reject: fail };
-      this.pending.push(launch);
+      this.pending.add(launch);
       this.placeSoon(true);
-      return () => {
-        this.pending = this.pending.filter((p) => p !== launch);
-      };
+      return () => this.pending.delete(launch);
     }, 'ERR_LAUNCH_TIMEOUT');
   }
 
@@ -350,14 +352,18 @@ export class Framework extends EventEmitter<Events> {
       `task ${taskId} to reach ${state}`,
       { timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS, ...(options.signal === undefined ? {} : { signal: options.signal }) },
       (settle, fail) => {
-        const onUpdate = (status: TaskStatus) => {
-          if (status.taskId !== taskId) return;
+        const onUpdate = () => {
           const result = check();
           if (result instanceof FrameworkError) fail(result);
           else if (result !== undefined) settle(result);
         };
-        this.on('update', onUpdate);
-        return () => this.off('update', onUpdate);
+        let waits = this.waiters.get(taskId);
+        if (waits === undefined) this.waiters.set(taskId, (waits = new Set()));
+        waits.add(onUpdate);
+        return () => {
+          waits.delete(onUpdate);
+          if (waits.size === 0 && this.waiters.get(taskId) === waits) this.waiters.delete(taskId);
+        };
       },
       'ERR_WAIT_TIMEOUT',
       () => `; updates: ${this.history.of(taskId).map((s) => s.state).join(', ') || 'none'}`,
@@ -365,7 +371,9 @@ export class Framework extends EventEmitter<Events> {
   }
 
   private failPending(error: FrameworkError): void {
-    for (const launch of this.pending.splice(0)) launch.reject(error);
+    const failed = [...this.pending];
+    this.pending.clear();
+    for (const launch of failed) launch.reject(error);
   }
 
   /** Launches made in one turn are placed together, once (placing is linear in the pending launches). */
@@ -376,7 +384,7 @@ export class Framework extends EventEmitter<Events> {
     queueMicrotask(() => {
       this.placeQueued = false;
       this.place();
-      if (this.reviveWanted && this.pending.length > 0) this.revive();
+      if (this.reviveWanted && this.pending.size > 0) this.revive();
       this.reviveWanted = false;
     });
   }
@@ -388,7 +396,7 @@ export class Framework extends EventEmitter<Events> {
    */
   private place(): void {
     const { accepted, unused, waiting } = place(this.held.values(), this.pending, (launch) => launch.task.resources);
-    this.pending = [...waiting];
+    this.pending = new Set(waiting);
     if (this.options.offers !== 'manual') for (const offer of unused) this.decline(offer.offerId, waiting.length > 0 ? 1_000 : 5_000);
     for (const { offer, launches } of accepted) {
       this.accept(offer.offerId, launches.map((l) => l.task));

@@ -29,6 +29,20 @@ test('a JS task runs on its executor: STARTING, RUNNING, FINISHED with its resul
   assert.is(state.tasks.find((t) => t.taskId === taskId)?.state, 'TASK_FINISHED');
 });
 
+test('many waits at once: each update wakes its own task\'s waits only (no listener per wait), and every wait settles', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'waits' });
+  const launched = await Promise.all(Array.from({ length: 300 }, (_, n) => fw.launch({ cpus: 0.01, mem: 1, run: js('double', { n }), executor: { executorId: 'pool' as never } })));
+  const finished = launched.map((l) => fw.waitFor(l.taskId, 'TASK_FINISHED'));
+  const twice = fw.waitFor(launched[0]!.taskId, 'TASK_FINISHED');
+  const never = fw.waitFor(launched[1]!.taskId, 'TASK_FAILED').then(() => undefined, (e: Error & { code?: string }) => e);
+  // An update reaches a wait through the framework's index by task id, not through 300 listeners.
+  assert.is(fw.listenerCount('update'), 0);
+  const results = await Promise.all(finished);
+  for (const [n, status] of results.entries()) assert.is(status.data, n * 2);
+  assert.is((await twice).taskId, launched[0]!.taskId);
+  assert.is((await never)?.code, 'ERR_TASK_ENDED');
+});
+
 test('a throwing task ends TASK_FAILED with its error message', async ({ cluster }) => {
   const fw = await cluster.registerFramework({ name: 'fail' });
   const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('fail', { message: 'input was malformed' }) });
