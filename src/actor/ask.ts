@@ -35,6 +35,9 @@ export class AskDispatcher {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
+  /** `describeRoute` says what became of the way to a node, for the message of an ask that timed out there. */
+  constructor(private readonly describeRoute: (node: string) => string | undefined = () => undefined) {}
+
   get size(): number {
     return this.pending.size;
   }
@@ -46,11 +49,12 @@ export class AskDispatcher {
   open<R>(to: string, node: string, timeoutMs: number, signal?: AbortSignal): [number, Promise<R>] {
     const id = this.nextId++;
     if (this.nextId > 0x7fffffff) this.nextId = 1;
+    const openedAt = performance.now();
     const promise = new Promise<R>((resolve, reject) => {
       const entry: Pending = {
         resolve: resolve as (value: unknown) => void,
         reject,
-        timer: setLongTimeout(() => this.fail(id, errors.askTimeout(to, timeoutMs)), timeoutMs),
+        timer: setLongTimeout(() => this.fail(id, errors.askTimeout(to, timeoutMs, this.whyLate(node, performance.now() - openedAt - timeoutMs))), timeoutMs),
         signal,
         onAbort: undefined,
         node,
@@ -67,6 +71,14 @@ export class AskDispatcher {
       this.pending.set(id, entry);
     });
     return [id, promise];
+  }
+
+  /** What a timed-out ask's message adds: where its envelope was, and whether this thread was blocked (the timer firing late). */
+  private whyLate(node: string, lateMs: number): string[] {
+    const route = this.describeRoute(node);
+    const facts = route === undefined ? [] : [route];
+    if (lateMs >= 1_000) facts.push(`its timer fired ${Math.round(lateMs)} ms late: this thread was blocked`);
+    return facts;
   }
 
   resolve(id: number, value: unknown): void {

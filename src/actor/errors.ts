@@ -66,8 +66,8 @@ function codeOf(error: unknown): string {
 }
 
 export const errors = {
-  askTimeout: (to: string, ms: number) =>
-    new MesolithError('ERR_ASK_TIMEOUT', `ask to ${to} timed out after ${ms} ms`),
+  askTimeout: (to: string, ms: number, facts: readonly string[] = []) =>
+    new MesolithError('ERR_ASK_TIMEOUT', `ask to ${to} timed out after ${ms} ms${facts.length === 0 ? '' : ` (${facts.join('; ')})`}`),
   askAborted: (to: string, reason: unknown) =>
     new MesolithError('ERR_ASK_ABORTED', `ask to ${to} was aborted`, { cause: reason }),
   mailboxFull: (to: string, capacity: number) =>

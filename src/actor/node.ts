@@ -91,7 +91,7 @@ export interface NodeStats {
  */
 export class LocalNode implements Router, LinkOwner, InboundHandler {
   readonly cells = new Map<string, ActorCell>();
-  readonly asks = new AskDispatcher();
+  readonly asks = new AskDispatcher((node) => this.describeLink(node as NodeId));
   readonly maxBatch: number;
   current: ActorCell | null = null;
   /** Fault injection rules (`system.dropMessages`); normally none. */
@@ -438,6 +438,15 @@ export class LocalNode implements Router, LinkOwner, InboundHandler {
       );
     }
     return link;
+  }
+
+  /** The state of the link to `peer`, for the message of an ask to it that timed out. */
+  private describeLink(peer: NodeId): string | undefined {
+    if (peer === this.id) return undefined;
+    const link = this.links.get(peer);
+    if (link === undefined) return `no link from ${this.id} to ${peer}`;
+    const waiting = link.hasPending ? ', envelopes waiting to leave' : '';
+    return `the link from ${this.id} to ${peer} is ${link.state}: ${link.batchesSent} batches sent, ${link.batchesReceived} received${waiting}`;
   }
 
   /** Called by the host with this node's end of a channel to `peer`. */

@@ -26,6 +26,18 @@ test('ask times out with ERR_ASK_TIMEOUT', async ({ system }) => {
   assert.is(error.code, 'ERR_ASK_TIMEOUT');
   assert.ok(error instanceof MesolithError);
   assert.ok(Date.now() - started < 900, 'rejected at the timeout, not when the reply came');
+  // The message says where the ask was: it left on an open link (the worker did not answer).
+  assert.match(error.message, new RegExp(`\\(the link from main to ${slow.node} is open: [1-9]\\d* batches sent, \\d+ received\\)$`));
+});
+
+test('an ask whose own thread was blocked past its timeout says so', async ({ system }) => {
+  const slow = await system.spawn<FaultMsg>({ module: fixture, export: 'faulty' }, { worker: 'new' });
+  const pending = rejection(slow.ask({ type: 'sleep', ms: 3_000 }, { timeoutMs: 50 }));
+  const until = Date.now() + 1_300;
+  while (Date.now() < until);
+  const error = await pending;
+  assert.is(error.code, 'ERR_ASK_TIMEOUT');
+  assert.match(error.message, /its timer fired \d+ ms late: this thread was blocked/);
 });
 
 test('ask is aborted by its AbortSignal, with the abort reason as cause', async ({ system }) => {
