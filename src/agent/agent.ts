@@ -77,7 +77,6 @@ export class Agent implements AgentCore {
   private phaseMark = 0;
   private readonly phases = { checkpointReadMs: 0, reconnectMs: 0 };
   /** Writes that failed and must be made again once the checkpoint is writable (each is idempotent). */
-  private retryRecords: CheckpointRecord[] = [];
   private retryDurably: { records: readonly CheckpointRecord[]; resolve: () => void }[] = [];
   /** The agent's own updates that could not be checkpointed: given to the status update manager again then. */
   private retryUpdates: { status: TaskStatus; checkpoint: boolean; before?: TaskStateName }[] = [];
@@ -143,7 +142,7 @@ export class Agent implements AgentCore {
 
   /** The boot id is checkpointed once recovery is over (Mesos Slave::__recover), so that a crash before then still sees the reboot. */
   private recordBootId(): void {
-    this.persistOrRetry([{ type: 'boot-id', bootId: this.setup.host.bootId }]);
+    void this.durably([{ type: 'boot-id', bootId: this.setup.host.bootId }]);
   }
 
   agentId(): AgentId {
@@ -240,11 +239,10 @@ export class Agent implements AgentCore {
   checkpointRecovered(failedForMs: number): void {
     this.effects.timers.cancel('checkpoint-retry');
     this.effects.publish({ type: 'agent.checkpoint_recovered', hostId: this.hostId, failedForMs });
-    const records = this.retryRecords.splice(0);
-    if (records.length > 0) this.persistOrRetry(records);
+    // Records first (agent, framework, run, sentinel…), so that no update is durable before what it is filed under.
+    for (const { records: again, resolve } of this.retryDurably.splice(0)) void this.durably(again).then(resolve);
     for (const { status, checkpoint, before } of this.retryUpdates.splice(0)) this.submit(status, checkpoint, before);
     for (const path of this.retryRemovals.splice(0)) this.removeFinishedTask(path);
-    for (const { records: again, resolve } of this.retryDurably.splice(0)) void this.durably(again).then(resolve);
     for (const ex of this.book.executors()) if (ex.phase.kind === 'registered') ex.phase.ref.tell({ type: 'executor.resend' });
   }
 
@@ -293,7 +291,7 @@ export class Agent implements AgentCore {
     const record: CheckpointRecord = { type: 'agent', agentId, info: this.info };
     const announce = () => this.effects.publish({ type: 'agent.registered', agentId, hostId: this.hostId });
     this.persist([record]).then(announce, () => {
-      this.retryRecords.push(record);
+      void this.durably([record]);
       announce();
     });
   }
@@ -305,7 +303,7 @@ export class Agent implements AgentCore {
     // Pings must reach this worker while it waits for its executors.
     this.toMaster({ type: 'master.agent_recovering', agentId: recovered.agentId, agent: this.effects.self });
     // A compatible reconfiguration (policy `additive`) becomes the agent's recorded info.
-    this.persistOrRetry([{ type: 'agent', agentId: recovered.agentId, info: this.info }]);
+    void this.durably([{ type: 'agent', agentId: recovered.agentId, info: this.info }]);
     for (const [frameworkId, info] of recovered.frameworks) this.book.addFramework(frameworkId, info);
     // Mesos schedules the work and meta dirs of an executor it cannot recover for GC.
     for (const { frameworkId, executorId } of recovered.orphans) {
@@ -418,7 +416,7 @@ export class Agent implements AgentCore {
   private updateFramework(frameworkId: FrameworkId, info: FrameworkInfo): void {
     if (this.registration !== 'admitted' || this.book.framework(frameworkId) === undefined) return;
     this.book.addFramework(frameworkId, info);
-    if (info.checkpoint) this.persistOrRetry([{ type: 'framework', agentId: this.id!, frameworkId, info }]);
+    if (info.checkpoint) void this.durably([{ type: 'framework', agentId: this.id!, frameworkId, info }]);
     this.updates.resendAll(frameworkId);
   }
 
@@ -476,7 +474,7 @@ export class Agent implements AgentCore {
 
   executorEnded(ex: ExecutorEntry): void {
     this.effects.timers.cancel(`idle:${ex.key}`);
-    if (this.book.checkpointing(ex.frameworkId) && this.id !== undefined) this.persistOrRetry([{ type: 'sentinel', run: this.runPath(ex) }]);
+    if (this.book.checkpointing(ex.frameworkId) && this.id !== undefined) void this.durably([{ type: 'sentinel', run: this.runPath(ex) }]);
   }
 
   private executorUpdate(executorId: ExecutorId, status: TaskStatus): void {
@@ -545,10 +543,7 @@ export class Agent implements AgentCore {
     }
     if (!this.book.checkpointing(ex.frameworkId) && this.book.framework(ex.frameworkId) !== undefined) return;
     const run = this.runPath(ex);
-    this.persist([{ type: 'sentinel', run }]).then(
-      () => this.setup.gc.schedule(run),
-      () => this.retryRecords.push({ type: 'sentinel', run }),
-    );
+    void this.durably([{ type: 'sentinel', run }]).then(() => this.setup.gc.schedule(run));
   }
 
   private kill(frameworkId: FrameworkId, taskId: string): void {
@@ -609,17 +604,12 @@ export class Agent implements AgentCore {
     this.reservations = reservations;
     return this.persist([{ type: 'resources', reservations }]).then(
       () => this.effects.publish({ type: 'agent.resources_checkpointed', hostId: this.hostId, reservations }),
-      () => void this.retryRecords.push({ type: 'resources', reservations }),
+      () => void this.durably([{ type: 'resources', reservations }]),
     );
   }
 
   private removeFinishedTask(path: TaskEntry['path']): void {
     this.setup.store.removeFinishedTask(path).catch(() => this.retryRemovals.push(path));
-  }
-
-  /** Writes records that may be written again later without harm; one that fails is retried once the checkpoint is writable. */
-  private persistOrRetry(records: readonly CheckpointRecord[]): void {
-    this.persist(records).catch(() => this.retryRecords.push(...records));
   }
 
   state(): AgentSnapshot {
