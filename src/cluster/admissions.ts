@@ -13,6 +13,8 @@ export interface AgentRecovery extends Partial<Omit<ClusterEventOf<'agent.recove
   readonly hostId: string;
   readonly fresh?: boolean;
   readonly cleanedUp?: boolean;
+  /** `startAgent`: why earlier attempts to start the agent failed (a timeout), each retried in a new worker within the wait. */
+  readonly startRetries?: readonly string[];
 }
 
 /** Waits for hosts' agents to be admitted, each bounded, and all of them rejected when the cluster stops. */

@@ -51,6 +51,12 @@ interface Host {
   flags: AgentFlags | undefined;
 }
 
+/** How long `startAgent` (and `restartAgent`, `rebootHost`) waits for the agent to be admitted, its retries included. */
+const ADMISSION_MS = 60_000;
+
+/** Failures of an agent's start that another attempt may not meet: a timeout, not a refusal. */
+const isTransient = (error: unknown): boolean => ['ERR_ASK_TIMEOUT', 'ERR_SPAWN_TIMEOUT'].includes((error as { code?: unknown } | null)?.code as string);
+
 /** A supervisor's restart intensity and backoff: the given ones, or 5 restarts in 60 s, 10 ms doubling to 5 s. */
 function restartsOf(restarts: { readonly intensity?: Intensity; readonly backoff?: Backoff } | undefined): Pick<SupervisorArgs, 'intensity' | 'backoff'> {
   return { intensity: restarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 }, backoff: restarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 } };
@@ -279,7 +285,9 @@ export class LocalCluster {
    * Starts the agent of that host on its work dir and boot id, with `flags` merged over its
    * previous ones. Resolves with what recovery reported once the master has admitted it;
    * rejects if the agent refuses to start (a corrupt checkpoint with `strict`, or an
-   * incompatible reconfiguration), with the agent's error.
+   * incompatible reconfiguration), with the agent's error. A start that times out (an ask of
+   * its setup, or the spawn) is tried again in a new worker within the 60 s wait, and the
+   * recovery's `startRetries` says why.
    */
   async startAgent(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
     const host = this.host(agentId);
@@ -288,14 +296,24 @@ export class LocalCluster {
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     // The supervisor may not have handled the old agent's death yet: retire its child first.
     await this.retireAgent(host);
-    const recovered = this.admissions.next(host.spec.hostId, 60_000);
-    try {
-      host.agent = await this.spawnAgent(host.spec, host.flags);
-    } catch (error) {
-      recovered.cancel();
-      throw error;
+    const deadline = Date.now() + ADMISSION_MS;
+    const startRetries: string[] = [];
+    for (;;) {
+      const recovered = this.admissions.next(host.spec.hostId, Math.max(1, deadline - Date.now()));
+      try {
+        host.agent = await this.spawnAgent(host.spec, host.flags);
+      } catch (error) {
+        recovered.cancel();
+        // A start that timed out (its setup's ask, or the spawn) is tried again in a new worker,
+        // as the supervisor does after a crash; a refusal (a corrupt checkpoint, an incompatible
+        // host) is the answer.
+        if (!isTransient(error) || Date.now() >= deadline) throw error;
+        startRetries.push((error as Error).message);
+        continue;
+      }
+      const recovery = await recovered;
+      return startRetries.length === 0 ? recovery : { ...recovery, startRetries };
     }
-    return recovered;
   }
 
   /** Graceful stop and start: an upgrade, or a flag change. */

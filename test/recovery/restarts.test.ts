@@ -323,6 +323,22 @@ test('IncompatibleCheckpointedResources: after a reboot with fewer resources tha
     assert.is(back.agentId, offer.agentId, 'with its resources back it recovers as itself');
   }));
 
+test('a restart whose setup times out (its directory ask lost) is tried again in a new worker; startRetries says why', () =>
+  withCluster({ system: { askTimeoutMs: 1_000 } }, async (cluster) => {
+    const [agentId] = cluster.agentIds();
+    const first = cluster.agentRef(agentId!).node;
+    const lost = await cluster.system.dropMessages({ type: 'directory.master', count: 1 });
+    const recovery = await cluster.restartAgent(agentId!);
+    await lost.dropped;
+    assert.is(recovery.agentId, agentId);
+    assert.is(recovery.startRetries?.length, 1);
+    assert.match(recovery.startRetries![0]!, /ask to directory@main timed out after 1000 ms/);
+    const now = cluster.agentRef(agentId!).node;
+    assert.is.not(now, first);
+    assert.ok(cluster.system.workers().includes(now));
+    assert.is((await cluster.agentState(agentId!)).registration, 'admitted');
+  }));
+
 test('invalid cluster options and agent flags fail before anything starts, naming the key', async () => {
   const bad = await LocalCluster.start({ agent: { executorReregistrationTimeoutMs: -1 } }).catch((e: Error & { code?: string }) => e);
   assert.is((bad as { code?: string }).code, 'ERR_INVALID_OPTIONS');
