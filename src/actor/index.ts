@@ -34,7 +34,7 @@ export {
 } from './messages.js';
 export type { ActorStats } from './cell.js';
 export type { NodeStats } from './node.js';
-export type { SystemOptions } from './options.js';
+export type { SystemOptions, WorkerResourceLimits } from './options.js';
 export { ActorRef, type AskOptions } from './ref.js';
 export { ActorSystem, type SystemStats } from './system.js';
 export type { Timers } from './timers.js';

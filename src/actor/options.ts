@@ -28,6 +28,24 @@ export interface SystemOptions {
   readonly runBudget?: number;
   /** Messages a thread handles before it yields to I/O and timers. Default 65,536. */
   readonly drainBudget?: number;
+  /**
+   * The `resourceLimits` of every worker thread the system starts (Node's `Worker` option, in
+   * MiB). Default `{ maxYoungGenerationSizeMb: 4 }`: V8 lets each isolate's young generation
+   * grow to 32 MiB and more under a burst of messages and keeps it, and with a worker per
+   * master, agent and executor that is most of a cluster's memory; a small one is collected
+   * more often, at little cost for an actor's short-lived messages. `{}`: V8's own sizes. A
+   * worker past `maxOldGenerationSizeMb` ends with ERR_WORKER_OUT_OF_MEMORY, a crash its
+   * supervisor sees.
+   */
+  readonly workerResourceLimits?: WorkerResourceLimits;
+}
+
+/** Node's `ResourceLimits` of a worker thread, in MiB. */
+export interface WorkerResourceLimits {
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly maxOldGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
 }
 
 export type ResolvedSystemOptions = Required<SystemOptions>;
@@ -42,6 +60,7 @@ export const DEFAULT_SYSTEM_OPTIONS: ResolvedSystemOptions = {
   maxBatch: 1_024,
   runBudget: 1_024,
   drainBudget: 65_536,
+  workerResourceLimits: { maxYoungGenerationSizeMb: 4 },
 };
 
 export const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -61,6 +80,14 @@ const SystemOptionsSchema = v.strictObject({
   maxBatch: v.optional(positiveInt),
   runBudget: v.optional(positiveInt),
   drainBudget: v.optional(positiveInt),
+  workerResourceLimits: v.optional(
+    v.strictObject({
+      maxYoungGenerationSizeMb: v.optional(v.pipe(positiveInt, v.maxValue(1_024))),
+      maxOldGenerationSizeMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(65_536))),
+      codeRangeSizeMb: v.optional(v.pipe(positiveInt, v.maxValue(1_024))),
+      stackSizeMb: v.optional(v.pipe(positiveInt, v.maxValue(1_024))),
+    }),
+  ),
 });
 
 /** Hostile input can have thousands of problems, or huge keys and values: the message stays short. */

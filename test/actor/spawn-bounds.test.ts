@@ -119,6 +119,21 @@ test('a spawn that fails in a new worker ends that worker', async ({ system }) =
   assert.equal(system.workers(), []);
 });
 
+test('workers start with the system\'s resourceLimits: a small young generation by default, V8\'s own with {}', async ({ system }) => {
+  const limited = await system.spawn({ module: fixture, export: 'workerLimits' }, { worker: 'new' });
+  assert.is((await limited.ask<{ maxYoungGenerationSizeMb: number }>(null)).maxYoungGenerationSizeMb, 4);
+  const own = await ActorSystem.start({ workerResourceLimits: {} });
+  try {
+    const free = await own.spawn({ module: fixture, export: 'workerLimits' }, { worker: 'new' });
+    assert.ok((await free.ask<{ maxYoungGenerationSizeMb: number }>(null)).maxYoungGenerationSizeMb > 4);
+  } finally {
+    await own.stop();
+  }
+  const refused = await rejection(ActorSystem.start({ workerResourceLimits: { maxYoungGenerationSizeMb: 0 } }));
+  assert.is(refused.code, 'ERR_INVALID_OPTIONS');
+  assert.match(refused.message, /options\.workerResourceLimits\.maxYoungGenerationSizeMb/);
+});
+
 test('what a caller can get wrong in spawn and ref has a code, and starts nothing', async ({ system }) => {
   const cases: [unknown, unknown, RegExp][] = [
     [null, {}, /invalid behaviour: expected a behaviour\(\) or \{ module, export \}, got null/],
