@@ -54,7 +54,7 @@ export class AskDispatcher {
       const entry: Pending = {
         resolve: resolve as (value: unknown) => void,
         reject,
-        timer: setLongTimeout(() => this.fail(id, errors.askTimeout(to, timeoutMs, this.whyLate(node, performance.now() - openedAt - timeoutMs))), timeoutMs),
+        timer: setLongTimeout(() => this.fail(id, errors.askTimeout(to, timeoutMs, this.timeoutFacts(node, performance.now() - openedAt - timeoutMs))), timeoutMs),
         signal,
         onAbort: undefined,
         node,
@@ -74,7 +74,7 @@ export class AskDispatcher {
   }
 
   /** What a timed-out ask's message adds: where its envelope was, and whether this thread was blocked (the timer firing late). */
-  private whyLate(node: string, lateMs: number): string[] {
+  private timeoutFacts(node: string, lateMs: number): string[] {
     const route = this.describeRoute(node);
     const facts = route === undefined ? [] : [route];
     if (lateMs >= 1_000) facts.push(`its timer fired ${Math.round(lateMs)} ms late: this thread was blocked`);

@@ -64,6 +64,7 @@ export const DEFAULT_SYSTEM_OPTIONS: ResolvedSystemOptions = {
 };
 
 export const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const mebibytes = v.pipe(positiveInt, v.maxValue(1_024));
 
 /**
  * Durations with `Infinity` allowed are those where "never" is a caller's explicit choice that
@@ -82,10 +83,10 @@ const SystemOptionsSchema = v.strictObject({
   drainBudget: v.optional(positiveInt),
   workerResourceLimits: v.optional(
     v.strictObject({
-      maxYoungGenerationSizeMb: v.optional(v.pipe(positiveInt, v.maxValue(1_024))),
+      maxYoungGenerationSizeMb: v.optional(mebibytes),
       maxOldGenerationSizeMb: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(65_536))),
-      codeRangeSizeMb: v.optional(v.pipe(positiveInt, v.maxValue(1_024))),
-      stackSizeMb: v.optional(v.pipe(positiveInt, v.maxValue(1_024))),
+      codeRangeSizeMb: v.optional(mebibytes),
+      stackSizeMb: v.optional(mebibytes),
     }),
   ),
 });

@@ -159,7 +159,12 @@ export class Agent implements AgentCore {
 
   /** Resolves once `records` are durable: written now, or again each time writes succeed after failing. */
   durably(records: readonly CheckpointRecord[]): Promise<void> {
-    return this.persist(records).catch(() => new Promise<void>((resolve) => this.retryDurably.push({ records, resolve })));
+    return this.persist(records).catch(() => this.onceWritable(records));
+  }
+
+  /** Resolves once `records` are durable, written again each time writes succeed after failing. */
+  private onceWritable(records: readonly CheckpointRecord[]): Promise<void> {
+    return new Promise<void>((resolve) => this.retryDurably.push({ records, resolve }));
   }
 
   checkpointFailure(): StorageFailure | undefined {
@@ -291,7 +296,7 @@ export class Agent implements AgentCore {
     const record: CheckpointRecord = { type: 'agent', agentId, info: this.info };
     const announce = () => this.effects.publish({ type: 'agent.registered', agentId, hostId: this.hostId });
     this.persist([record]).then(announce, () => {
-      void this.durably([record]);
+      void this.onceWritable([record]);
       announce();
     });
   }
@@ -604,7 +609,7 @@ export class Agent implements AgentCore {
     this.reservations = reservations;
     return this.persist([{ type: 'resources', reservations }]).then(
       () => this.effects.publish({ type: 'agent.resources_checkpointed', hostId: this.hostId, reservations }),
-      () => void this.durably([{ type: 'resources', reservations }]),
+      () => void this.onceWritable([{ type: 'resources', reservations }]),
     );
   }
 

@@ -23,6 +23,7 @@ import { type LaunchRequest, checkTask, describeLaunch, executorIdOf } from './l
 export type { LaunchRequest };
 import { place } from './placement.js';
 import { TaskHistory } from './task-history.js';
+import { TaskWaits } from './task-waits.js';
 
 export interface FrameworkOptions {
   /** Acknowledge every update as it arrives (default). Off: call `acknowledge(status)`. */
@@ -90,8 +91,7 @@ export class Framework extends EventEmitter<Events> {
   private placeQueued = false;
   private reviveWanted = false;
   private readonly history: TaskHistory;
-  /** `waitFor` calls by task id: an update wakes only its own task's waits, not every one. */
-  private readonly waiters = new Map<string, Set<(status: TaskStatus) => void>>();
+  private readonly waits = new TaskWaits();
   /** The agents' totals as the master last announced them: a task none of them fits is refused. */
   private agentTotals: readonly Resources[] = [];
   private scheduler!: ActorRef<SchedulerMsg>;
@@ -183,8 +183,7 @@ export class Framework extends EventEmitter<Events> {
           this.emit('duplicate', status);
           return;
         }
-        const waiting = this.waiters.get(status.taskId);
-        if (waiting !== undefined) for (const wake of [...waiting]) wake(status);
+        this.waits.wake(status.taskId);
         this.emit('update', status);
         if (this.options.autoAcknowledge !== false) this.acknowledge(status);
         return;
@@ -357,13 +356,7 @@ export class Framework extends EventEmitter<Events> {
           if (result instanceof FrameworkError) fail(result);
           else if (result !== undefined) settle(result);
         };
-        let waits = this.waiters.get(taskId);
-        if (waits === undefined) this.waiters.set(taskId, (waits = new Set()));
-        waits.add(onUpdate);
-        return () => {
-          waits.delete(onUpdate);
-          if (waits.size === 0 && this.waiters.get(taskId) === waits) this.waiters.delete(taskId);
-        };
+        return this.waits.add(taskId, onUpdate);
       },
       'ERR_WAIT_TIMEOUT',
       () => `; updates: ${this.history.of(taskId).map((s) => s.state).join(', ') || 'none'}`,

@@ -91,7 +91,7 @@ export class Host implements HostApi {
       workerData: boot,
       transferList: [admin.port2, hostChannel.port2],
       name: `${this.options.name}:${id}`,
-      resourceLimits: { ...this.options.workerResourceLimits },
+      resourceLimits: this.options.workerResourceLimits,
     });
     const entry: WorkerEntry = {
       id,
