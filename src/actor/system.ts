@@ -120,7 +120,10 @@ export class ActorSystem {
     return this.host.workerIds();
   }
 
-  /** Fault injection: terminates a worker abruptly; its actors' watchers get `Down(worker-exit)`. */
+  /**
+   * Fault injection: ends a worker abruptly (it exits at its next turn of the event loop, or is
+   * terminated after 1 s); its actors' watchers get `Down(worker-exit)`.
+   */
   terminateWorker(node: NodeId): Promise<void> {
     return this.host.terminateWorker(node);
   }

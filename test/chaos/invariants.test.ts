@@ -117,6 +117,18 @@ test('a master TASK_LOST is final for a partition-aware framework; for another, 
   assert.equal(broken(finishedThenKilled), ['1'], 'a master answer that is not a guess still counts');
 });
 
+test("after a readmission's latest state, reconciliation may answer the stream's position, not go behind it (Mesos)", () => {
+  const aware: LogRecord[] = [{ t: 'framework', gen: 0, fw: { ...FW, partitionAware: true } }];
+  const readmitted = update('t1', 'TASK_FINISHED', { uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED' });
+  const position = (state: string) => update('t1', state, { uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' });
+  const own = finished('t1').slice(2);
+  const ok = (records: LogRecord[]) => check([...aware, ...launch('t1'), ...records, ...tail], ran('t1')).violations.map((v) => v.invariant);
+  assert.equal(ok([readmitted, position('TASK_STARTING'), ...own]), [], 'finding 21: ckpt-pa-g0-24639');
+  assert.equal(ok([own[0]!, own[1]!, readmitted, position('TASK_STARTING'), own[2]!]), ['2'], 'behind the stream (it has said RUNNING)');
+  assert.equal(ok([...own, readmitted, position('TASK_RUNNING')]), ['2'], 'after the end the stream delivered');
+  assert.equal(ok([update('t1', 'TASK_FINISHED', { uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' }), position('TASK_STARTING'), ...own]), ['2'], 'after an end the master answered, not a readmission');
+});
+
 test('a task under a damaged record may be reported ended again, not run twice', () => {
   const damage: LogRecord = { t: 'damage', gen: 0, index: 0, key: 'meta/agents/agent-1/x/task.updates', damagedTasks: ['t1'] };
   const twice = [update('t1', 'TASK_FAILED', { source: 'SOURCE_AGENT', reason: 'REASON_EXECUTOR_TERMINATED' }), update('t1', 'TASK_LOST', { source: 'SOURCE_AGENT', reason: 'REASON_RECONCILIATION' })];

@@ -1,7 +1,7 @@
 import { TERMINAL_STATES } from '../../src/index.js';
 import type { ClusterView, FrameworkRecord, Killed, LogRecord, Placement } from './event-log.js';
 import { type ChaosTaskKind, failureOf, valueOf } from './fixtures/chaos-tasks.js';
-import { isMastersGuess } from './semantics.js';
+import { isMastersGuess, isStreamPosition } from './semantics.js';
 import { agentLive, masterLiveByAgent, sameCounts } from './quiesce.js';
 
 /** Invariants 1–6 of RELIABILITY.md; `liveness`: the cluster did not come back from a fault. */
@@ -203,7 +203,10 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
         lastRank = Math.max(lastRank, rank(update.state));
         lastTimestamp = Math.max(lastTimestamp, update.timestamp);
       } else if (!damaged && terminalSeen !== undefined && !terminal(update.state) && update.state !== 'TASK_UNKNOWN' && !isMastersGuess(update, partitionAware)) {
-        fail('2', `${task.taskId}: the master said ${describe(update)} after ${describe(terminalSeen)}`, task.taskId);
+        const behindStream = rank(update.state) < lastRank;
+        if (behindStream || !isStreamPosition(update, terminalSeen, streamTerminal !== undefined)) {
+          fail('2', `${task.taskId}: the master said ${describe(update)} after ${describe(terminalSeen)}`, task.taskId);
+        }
       }
       if (terminal(update.state) && !isMastersGuess(update, partitionAware)) terminalSeen ??= update;
       if (terminal(update.state) && update.uuid !== '') streamTerminal ??= update;

@@ -9,7 +9,7 @@ import { type HostApi, type LocalNode, type SpawnRequest, type SpawnResult, toSp
 import type { ResolvedSystemOptions } from '../options.js';
 import { SpawnDeadline } from '../spawn-deadline.js';
 import { endpoint } from './endpoint.js';
-import { type HostForWorker, WORKER_KIND, type WorkerAdmin, type WorkerBoot } from './protocol.js';
+import { EXIT_GRACE_MS, EXIT_REQUEST, type HostForWorker, WORKER_KIND, type WorkerAdmin, type WorkerBoot } from './protocol.js';
 
 interface WorkerEntry {
   readonly id: NodeId;
@@ -235,12 +235,22 @@ export class Host implements HostApi {
     return result.address;
   }
 
+  /**
+   * A worker is asked to exit before it is terminated: `terminate()` stops its thread wherever
+   * it is, and if that is inside a native addon's call (lmdb-js writing a checkpoint), the
+   * addon's failed napi_throw aborts the whole process (node-addon-api's fatal error on an
+   * exception it cannot throw). Bounded by `EXIT_GRACE_MS`, after which it is terminated.
+   */
   private async end(entry: WorkerEntry): Promise<void> {
-    await entry.worker.terminate();
+    if (entry.alive) entry.worker.postMessage(EXIT_REQUEST);
+    if ((await within(EXIT_GRACE_MS, entry.exited)) === undefined) await entry.worker.terminate();
     await entry.exited;
   }
 
-  /** Fault injection: ends a worker abruptly, like SIGKILL for a process. */
+  /**
+   * Fault injection: ends a worker abruptly, like SIGKILL for a process — at its next turn of
+   * the event loop, or after `EXIT_GRACE_MS` wherever it is (see `end`).
+   */
   async terminateWorker(node: NodeId): Promise<void> {
     const entry = this.workers.get(node);
     if (entry !== undefined) await this.end(entry);

@@ -29,6 +29,18 @@ export interface HostForWorker {
   forward(encoded: Uint8Array): void;
 }
 
+/**
+ * Posted to a worker (its `parentPort`) to end it: it calls `process.exit` at its next turn of
+ * the event loop, never while native code of its own is running (see `Host.end`).
+ */
+export const EXIT_REQUEST = 'mesolith.exit';
+
+/** What a worker ended by its host exits with: 1, as `Worker.terminate()` gives. */
+export const ENDED_EXIT_CODE = 1;
+
+/** How long a worker has to take that turn (a busy loop does not) before it is terminated. */
+export const EXIT_GRACE_MS = 1_000;
+
 /** Marks the `workerData` of the workers a system starts (see `ActorSystem.start`). */
 export const WORKER_KIND = 'mesolith.worker';
 

@@ -1,9 +1,9 @@
 import { expose, wrap } from 'comlink';
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { LocalNode, toSpawnResult } from '../node.js';
 import { ForwardingSink } from './forwarding-sink.js';
 import { endpoint } from './endpoint.js';
-import type { HostForWorker, WorkerAdmin, WorkerBoot } from './protocol.js';
+import { ENDED_EXIT_CODE, EXIT_REQUEST, type HostForWorker, type WorkerAdmin, type WorkerBoot } from './protocol.js';
 
 /** Runs inside every worker of a system: one LocalNode, driven by the main thread over comlink. */
 const boot = workerData as WorkerBoot;
@@ -11,6 +11,10 @@ const host = wrap<HostForWorker>(endpoint(boot.hostPort));
 const sink = new ForwardingSink((encoded) => host.forward(encoded));
 const node = new LocalNode(boot.node, boot.options, host, sink);
 node.drops.set(boot.drops);
+parentPort?.on('message', (message: unknown) => {
+  if (message === EXIT_REQUEST) process.exit(ENDED_EXIT_CODE);
+});
+parentPort?.unref();
 
 const admin: WorkerAdmin = {
   ping: () => node.id,
