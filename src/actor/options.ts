@@ -15,12 +15,16 @@ export interface SystemOptions {
   readonly askTimeoutMs?: number;
   /**
    * Default bound on a spawn: loading the behaviour, starting a worker for it, and its `setup`.
-   * Past it the spawn fails with ERR_SPAWN_TIMEOUT and what it started is ended. Default 30,000 ms.
+   * Past it the spawn fails with ERR_SPAWN_TIMEOUT and what it started is ended (a busy worker
+   * in up to 1 s more: see `ActorSystem.terminateWorker`). Default 30,000 ms.
    */
   readonly spawnTimeoutMs?: number;
   /** How long a stopping actor's pending async handler may run before it is killed. Default 5,000 ms. */
   readonly shutdownGraceMs?: number;
-  /** Bound on draining mailboxes, and then on each worker's shutdown, during `system.stop()`. Default 10,000 ms. */
+  /**
+   * Bound on draining mailboxes, and then on each worker's shutdown, during `system.stop()`; a
+   * worker still there is then ended, in up to 1 s more. Default 10,000 ms.
+   */
   readonly stopTimeoutMs?: number;
   /** Envelopes per cross-thread batch before it is flushed early. Default 1,024. */
   readonly maxBatch?: number;

@@ -251,8 +251,9 @@ export class LocalCluster {
   }
 
   /**
-   * Fault injection: the agent's worker is terminated abruptly, mid-whatever, as SIGKILL ends
-   * a mesos-agent. Its executors keep running (they are not in its worker). With
+   * Fault injection: the agent's worker is ended abruptly, mid-whatever, as SIGKILL ends a
+   * mesos-agent (`system.terminateWorker`: it does nothing after its current turn of the event
+   * loop). Its executors keep running (they are not in its worker). With
    * `autoRestartAgents` the supervisor starts it again; `nextRecovery()` waits for that.
    */
   async crashAgent(agentId: AgentId | string): Promise<void> {
@@ -324,8 +325,8 @@ export class LocalCluster {
   }
 
   /**
-   * Fault injection: the host of that agent reboots. Every worker on it dies at once (agent
-   * and executors), the host gets a new boot id, and the agent starts again: it keeps its id
+   * Fault injection: the host of that agent reboots. Every worker on it dies abruptly (agent
+   * and executors, as `crashAgent`), the host gets a new boot id, and the agent starts again: it keeps its id
    * if its info is compatible, and its tasks end TASK_FAILED (their executors are gone).
    */
   async rebootHost(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
@@ -369,7 +370,7 @@ export class LocalCluster {
     await Promise.all(this.frameworks.map((framework) => framework.masterChanged(master).catch(() => undefined)));
   }
 
-  /** Fault injection: the master's worker is terminated abruptly. Agents and executors keep running; with `autoRestartMaster` its supervisor starts a new one. */
+  /** Fault injection: the master's worker is ended abruptly (as `crashAgent`). Agents and executors keep running; with `autoRestartMaster` its supervisor starts a new one. */
   async crashMaster(): Promise<void> {
     await this.system.terminateWorker(this.currentMaster.node);
   }

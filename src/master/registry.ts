@@ -37,12 +37,21 @@ const serial = (id: string): number => Number(id.split('-').at(-1)) || 0;
  * `error` / `recovered` events follow it, as for the agent's checkpoint.
  */
 export class MasterRegistry extends WriteHealth {
+  /**
+   * The highest retired ids, kept here rather than read inside a write: writes are batched
+   * (`apply`), and a read would not see a batch still in flight.
+   */
+  private retiredAgent: number;
+  private retiredFramework: number;
+
   private constructor(
     readonly path: string,
     private readonly root: RootDatabase,
     private readonly db: Database<unknown, string>,
   ) {
     super();
+    this.retiredAgent = Number(db.get(RETIRED_AGENT)) || 0;
+    this.retiredFramework = Number(db.get(RETIRED_FRAMEWORK)) || 0;
   }
 
   static open(dir: string): MasterRegistry {
@@ -62,8 +71,8 @@ export class MasterRegistry extends WriteHealth {
     const agents = new Map<AgentId, AgentInfo>();
     const frameworks = new Map<FrameworkId, FrameworkInfo>();
     const unreachable = new Map<AgentId, { info: AgentInfo; time: number }>();
-    let lastAgent = Number(this.db.get(RETIRED_AGENT)) || 0;
-    let lastFramework = Number(this.db.get(RETIRED_FRAMEWORK)) || 0;
+    let lastAgent = this.retiredAgent;
+    let lastFramework = this.retiredFramework;
     for (const { key, value } of this.db.getRange({ start: 'agents/', end: 'agents/\uffff' })) {
       const id = key.slice('agents/'.length) as AgentId;
       agents.set(id, value as AgentInfo);
@@ -94,7 +103,8 @@ export class MasterRegistry extends WriteHealth {
   removeFramework(id: FrameworkId): Promise<void> {
     return this.apply(() => {
       this.db.remove(`frameworks/${id}`);
-      this.db.put(RETIRED_FRAMEWORK, Math.max(Number(this.db.get(RETIRED_FRAMEWORK)) || 0, serial(id)));
+      this.retiredFramework = Math.max(this.retiredFramework, serial(id));
+      this.db.put(RETIRED_FRAMEWORK, this.retiredFramework);
     });
   }
 
@@ -142,17 +152,22 @@ export class MasterRegistry extends WriteHealth {
 
   /** Agents leave the registry: the highest id of theirs is kept, so that a restarted master does not hand it out again. */
   private retire(ids: readonly AgentId[]): void {
-    const highest = Math.max(Number(this.db.get(RETIRED_AGENT)) || 0, ...ids.map(serial));
-    this.db.put(RETIRED_AGENT, highest);
+    this.retiredAgent = Math.max(this.retiredAgent, ...ids.map(serial));
+    this.db.put(RETIRED_AGENT, this.retiredAgent);
   }
 
-  /** One transaction, resolved once it is durable; a failure is a coded `CheckpointWriteError` and marks the registry unhealthy. */
+  /**
+   * One transaction, resolved once it is durable; a failure is a coded `CheckpointWriteError`
+   * and marks the registry unhealthy. A batch, not lmdb-js's `transaction(callback)`: that one
+   * runs the callback from LMDB's write thread, which then waits for this thread — forever if
+   * the thread is ending (a master crash), and its worker never exits.
+   */
   private async apply(writes: () => void): Promise<void> {
     try {
       // A registry transaction is a few small records: the reserve alone is its margin.
       const full = lowSpace(this.path, 0);
       if (full !== undefined) throw full;
-      await this.root.transaction(writes);
+      await this.db.batch(writes);
     } catch (error) {
       const failure = await writeFailure(error, this.path);
       this.failed(failure);

@@ -13,7 +13,7 @@ export const LauncherInbox = v.variant('type', [
   message('launcher.destroy', { address: text(512) }),
   /** A host's agent (re)started: while it is away its executors may live `recoveryTimeoutMs`, no longer. */
   message('launcher.agent_started', { hostId: HostIdSchema, agent: peer('agent'), recoveryTimeoutMs: FiniteDurationSchema }),
-  /** A simulated host reboot: every executor worker of that host ends at once. */
+  /** A simulated host reboot: every executor worker of that host ends abruptly (`system.terminateWorker`). */
   message('launcher.destroy_host', { hostId: HostIdSchema }),
 ]);
 export type LauncherMsg = v.InferOutput<typeof LauncherInbox>;

@@ -19,16 +19,38 @@ test.after.each((ctx) => {
   rmSync(ctx.dir, { recursive: true, force: true });
 });
 
-test('terminateWorker lets the worker exit by itself at its next turn, not cut off wherever it is', ({ dir }) =>
+test('terminateWorker ends a worker between two turns of its event loop, never inside one, and runs no exit handler', ({ dir }) =>
   withSystem({}, async (system) => {
+    for (let round = 0; round < 3; round++) {
+      const path = join(dir, `turns-${round}`);
+      const turns = await system.spawn({ module: fixture, export: 'turnTaker' }, { worker: 'new', args: { path, ms: 20 } });
+      while ((await turns.ask<number>({ type: 'turns' })) < 3);
+      const exited = nextSystemEvent(system, 'worker.exit', (e) => e.node === turns.node);
+      await system.terminateWorker(turns.node);
+      assert.is((await exited).exitCode, 1, 'the exit code terminate() gives');
+      const last = readFileSync(path, 'utf8').trimEnd().split('\n').at(-1);
+      assert.match(last ?? '', /^end \d+$/, `round ${round}: the last turn was cut off (${last})`);
+    }
     const marker = join(dir, 'exited');
     const writer = await system.spawn({ module: lmdbWriterModule, export: 'lmdbWriter' }, { worker: 'new', args: { path: join(dir, 'db'), marker } });
     while ((await writer.ask<number>({ type: 'written' })) < 100);
-    const exited = nextSystemEvent(system, 'worker.exit', (e) => e.node === writer.node);
     await system.terminateWorker(writer.node);
-    assert.is((await exited).exitCode, 1, 'the exit code terminate() gives');
-    assert.ok(existsSync(marker), "the worker's own exit handlers ran: it was not terminated");
-    assert.match(readFileSync(marker, 'utf8'), /^exited after \d+ puts$/);
+    assert.not.ok(existsSync(marker), "its exit handlers did not run, as after SIGKILL (lmdb-js's would close LMDB under a write)");
+  }),
+);
+
+test("a worker ended in the middle of a master registry's writes exits (lmdb-js's transaction callbacks would hold it forever)", ({ dir }) =>
+  withSystem({}, async (system) => {
+    const writer = await system.spawn({ module: lmdbWriterModule, export: 'registryWriter' }, { worker: 'new', args: { dir } });
+    while ((await writer.ask<number>({ type: 'written' })) < 20);
+    const ended = system.terminateWorker(writer.node).then(() => 'ended');
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<string>((resolve) => (timer = setTimeout(resolve, 10_000, 'still running after 10 s')));
+    try {
+      assert.is(await Promise.race([ended, stuck]), 'ended');
+    } finally {
+      clearTimeout(timer);
+    }
   }),
 );
 
@@ -55,8 +77,10 @@ test('ending 100 workers in the middle of LMDB writes never aborts the process',
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk));
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
-  assert.is(signal, null, `the process was killed by ${signal}: ${err.slice(-2_000)}`);
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  const overdue = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const [code, signal] = await exited.finally(() => clearTimeout(overdue));
+  assert.is(signal, null, `the process was killed by ${signal} (SIGKILL: it did not end within 120 s): ${err.slice(-2_000)}`);
   assert.is(code, 0, err.slice(-2_000));
   assert.equal(JSON.parse(out), { ended: 100 });
 });

@@ -118,15 +118,21 @@ test('a master TASK_LOST is final for a partition-aware framework; for another, 
 });
 
 test("after a readmission's latest state, reconciliation may answer the stream's position, not go behind it (Mesos)", () => {
-  const aware: LogRecord[] = [{ t: 'framework', gen: 0, fw: { ...FW, partitionAware: true } }];
   const readmitted = update('t1', 'TASK_FINISHED', { uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_AGENT_REREGISTERED' });
   const position = (state: string) => update('t1', state, { uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' });
-  const own = finished('t1').slice(2);
-  const ok = (records: LogRecord[]) => check([...aware, ...launch('t1'), ...records, ...tail], ran('t1')).violations.map((v) => v.invariant);
-  assert.equal(ok([readmitted, position('TASK_STARTING'), ...own]), [], 'finding 21: ckpt-pa-g0-24639');
-  assert.equal(ok([own[0]!, own[1]!, readmitted, position('TASK_STARTING'), own[2]!]), ['2'], 'behind the stream (it has said RUNNING)');
-  assert.equal(ok([...own, readmitted, position('TASK_RUNNING')]), ['2'], 'after the end the stream delivered');
-  assert.equal(ok([update('t1', 'TASK_FINISHED', { uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' }), position('TASK_STARTING'), ...own]), ['2'], 'after an end the master answered, not a readmission');
+  const [starting, running, ended] = finished('t1').slice(2);
+  for (const partitionAware of [true, false]) {
+    const fw: LogRecord[] = [{ t: 'framework', gen: 0, fw: { ...FW, partitionAware } }];
+    const broke = (records: LogRecord[]) => [...new Set(check([...fw, ...launch('t1'), ...records, ...tail], ran('t1')).violations.map((v) => v.invariant))];
+    const aware = `partition-aware: ${partitionAware}`;
+    assert.equal(broke([readmitted, position('TASK_STARTING'), starting!, running!, ended!]), [], `finding 21 (ckpt-pa-g0-24639), ${aware}`);
+    assert.equal(broke([readmitted, position('TASK_STARTING'), position('TASK_RUNNING'), starting!, running!, ended!]), [], `the stream's position moving on, ${aware}`);
+    assert.equal(broke([readmitted, position('TASK_RUNNING'), position('TASK_STARTING'), starting!, running!, ended!]), ['2'], `an answer going back, ${aware}`);
+    assert.equal(broke([starting!, running!, readmitted, position('TASK_STARTING'), ended!]), ['2'], `behind the stream (it has said RUNNING), ${aware}`);
+    assert.equal(broke([starting!, running!, ended!, readmitted, position('TASK_RUNNING')]), ['2'], `after the end the stream delivered, ${aware}`);
+    const answeredEnd = update('t1', 'TASK_FINISHED', { uuid: '', source: 'SOURCE_MASTER', reason: 'REASON_RECONCILIATION' });
+    assert.equal(broke([answeredEnd, position('TASK_STARTING'), starting!, running!, ended!]), ['2'], `after an end the master answered, not a readmission, ${aware}`);
+  }
 });
 
 test('a task under a damaged record may be reported ended again, not run twice', () => {

@@ -181,6 +181,8 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
     const uuidOfState = new Map<string, string>();
     let lastRank = 0;
     let lastTimestamp = 0;
+    /** The stream's position as reconciliation last answered it after a readmission's end (`isStreamPosition`). */
+    let lastPosition = 0;
     /** The first terminal update of the task's own stream (the master's reconciliation answers may run ahead of the stream, as in Mesos). */
     let streamTerminal: Update | undefined;
     let terminalSeen: Update | undefined;
@@ -203,10 +205,9 @@ export function check(records: readonly LogRecord[], side: readonly { taskId: st
         lastRank = Math.max(lastRank, rank(update.state));
         lastTimestamp = Math.max(lastTimestamp, update.timestamp);
       } else if (!damaged && terminalSeen !== undefined && !terminal(update.state) && update.state !== 'TASK_UNKNOWN' && !isMastersGuess(update, partitionAware)) {
-        const behindStream = rank(update.state) < lastRank;
-        if (behindStream || !isStreamPosition(update, terminalSeen, streamTerminal !== undefined)) {
+        if (rank(update.state) < Math.max(lastRank, lastPosition) || !isStreamPosition(update, terminalSeen)) {
           fail('2', `${task.taskId}: the master said ${describe(update)} after ${describe(terminalSeen)}`, task.taskId);
-        }
+        } else lastPosition = rank(update.state);
       }
       if (terminal(update.state) && !isMastersGuess(update, partitionAware)) terminalSeen ??= update;
       if (terminal(update.state) && update.uuid !== '') streamTerminal ??= update;

@@ -28,13 +28,13 @@ export function isMastersGuess(update: Said, partitionAware: boolean): boolean {
 const MIGHT_COME_BACK: ReadonlySet<string> = new Set(['REASON_AGENT_REMOVED', 'REASON_AGENT_DISCONNECTED', 'REASON_RECONCILIATION']);
 
 /**
- * Not a bug: Mesos's semantics. Readmitting an agent that was unreachable, the master tells a
- * partition-aware framework each task's latest state (REASON_AGENT_REREGISTERED: Mesos's
- * `__reregisterSlave` sends `task.state()`), which may run ahead of the task's own stream;
- * reconciliation then answers the stream's position, the oldest unacknowledged update's state
- * (`reconcile` answers `status_update_state`). So a reconciliation answer that is not behind the
- * stream may follow an end that only the master has said, never one the stream has delivered.
+ * Not a bug: Mesos's semantics. Readmitting an agent, the master tells the framework each task's
+ * latest state (REASON_AGENT_REREGISTERED: Mesos's `__reregisterSlave` sends `task.state()`),
+ * which may run ahead of the task's own stream; reconciliation then answers the stream's
+ * position, the oldest unacknowledged update's state (`reconcile` answers `status_update_state`).
+ * So a reconciliation answer may follow an end that only a readmission has told; the caller
+ * checks that it is not behind the stream, nor behind an earlier such answer.
  */
-export function isStreamPosition(update: Said, ahead: Said, streamEnded: boolean): boolean {
-  return update.uuid === '' && update.reason === 'REASON_RECONCILIATION' && ahead.uuid === '' && ahead.reason === 'REASON_AGENT_REREGISTERED' && !streamEnded;
+export function isStreamPosition(update: Said, ahead: Said): boolean {
+  return update.uuid === '' && update.reason === 'REASON_RECONCILIATION' && ahead.uuid === '' && ahead.reason === 'REASON_AGENT_REREGISTERED';
 }

@@ -12,7 +12,12 @@ const sink = new ForwardingSink((encoded) => host.forward(encoded));
 const node = new LocalNode(boot.node, boot.options, host, sink);
 node.drops.set(boot.drops);
 parentPort?.on('message', (message: unknown) => {
-  if (message === EXIT_REQUEST) process.exit(ENDED_EXIT_CODE);
+  if (message !== EXIT_REQUEST) return;
+  // Ended abruptly, as by SIGKILL: no 'exit' handler runs. lmdb-js's would close its
+  // environments under a write still running in the thread pool; Node's own teardown of the
+  // thread waits for that write first.
+  process.removeAllListeners('exit');
+  process.exit(ENDED_EXIT_CODE);
 });
 parentPort?.unref();
 
