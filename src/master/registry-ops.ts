@@ -1,0 +1,52 @@
+import type { StorageFailure } from '../protocol/index.js';
+import type { MasterEnv, RegistryWriter } from './core.js';
+
+/** The master's registry operations: each written first, what depends on it done once it is. */
+export class RegistryOps {
+  /** Registry operations in flight: what to do once each is written (or not). */
+  private readonly pendingOps = new Map<number, (written: boolean) => void>();
+  private nextOp = 0;
+  private registryFailure: { failure: StorageFailure; since: number } | undefined;
+
+  constructor(private readonly env: MasterEnv) {}
+
+  /** Why registry writes fail now, if they do. */
+  failure(): StorageFailure | undefined {
+    return this.registryFailure?.failure;
+  }
+
+  /**
+   * A registry operation: `then` runs once it is written (or failed), as the master's own
+   * message `master.registry_done`, so that it is ordered with everything else the master does
+   * (and a test can hold it, as Mesos's tests hold the registrar). A failure is reported once
+   * (event and `state()`) until a write succeeds again; the master keeps serving what needs no write.
+   */
+  persist(write: (registry: RegistryWriter) => Promise<void>, then: (written: boolean) => void): void {
+    const op = ++this.nextOp;
+    this.pendingOps.set(op, then);
+    const done = (ok: boolean) => this.env.toSelf({ type: 'master.registry_done', op, ok });
+    if (this.env.registry === null) return done(true);
+    write(this.env.registry).then(
+      () => done(true),
+      (error: unknown) => {
+        if (this.registryFailure === undefined) {
+          this.registryFailure = { failure: this.env.describeFailure(error), since: this.env.now() };
+          this.env.publish({ type: 'master.registry_failed', failure: this.registryFailure.failure });
+        }
+        done(false);
+      },
+    );
+  }
+
+  /** `master.registry_done`: the operation is written (or failed), and what waited for it runs. */
+  settle(op: number, ok: boolean): void {
+    const then = this.pendingOps.get(op);
+    if (then === undefined) return;
+    this.pendingOps.delete(op);
+    if (ok && this.registryFailure !== undefined) {
+      this.env.publish({ type: 'master.registry_recovered', failedForMs: this.env.now() - this.registryFailure.since });
+      this.registryFailure = undefined;
+    }
+    then(ok);
+  }
+}
