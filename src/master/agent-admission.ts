@@ -124,6 +124,9 @@ export class AgentAdmission {
     env.watch(agent.ref);
     const reported = new Map(message.tasks.map((t) => [taskKey(t.frameworkId, t.taskId), t]));
     const live = book.tasksOn(agent.id).filter((task) => !isTerminal(task.state));
+    // Its outstanding offers are taken back before its resources are counted anew: left open,
+    // each could still be accepted on top of the next offer of the same resources.
+    offers.rescindAgent(agent);
     agent.resources.reset(message.info.resources, live.map((task) => task.allocation));
     book.announceAgents();
     const missing = new Map<FrameworkId, TaskId[]>();

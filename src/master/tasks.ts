@@ -15,8 +15,9 @@ export class Tasks {
 
   accept(framework: FrameworkEntry, offerId: OfferId, launches: readonly unknown[]): void {
     const { book, env, offers } = this.master;
+    // Another framework's offer is no longer valid to this one, and stays open to its own.
     const offer = offers.of(framework.id, offerId);
-    offers.close(offerId);
+    if (offer !== undefined) offers.close(offerId);
     const agent = offer === undefined ? undefined : book.agents.get(offer.agentId);
     const partitionAware = framework.info.partitionAware === true;
     let remaining = offer?.allocation;

@@ -373,6 +373,37 @@ test('a launch on an offer no longer valid (its agent was removed since): TASK_L
   assert.equal(updatesTo(aware.scheduler).map(brief), ['s:TASK_DROPPED:SOURCE_MASTER:REASON_INVALID_OFFERS']);
 });
 
+test("an offer accepted by another framework is not valid to it, and stays valid to its own", async () => {
+  const h = new MasterHarness();
+  await h.registerAgent('host-a');
+  const owner = await h.registerFramework();
+  const other = await h.registerFramework();
+  const offer = await h.offer(owner.scheduler);
+  const task = (taskId: string) => ({ taskId, resources: { cpus: 1, mem: 1 }, run: { kind: 'command', command: 'true' } });
+  h.send({ type: 'master.accept', frameworkId: other.frameworkId, offerId: offer.offerId, tasks: [task('stolen')] }, other.scheduler);
+  assert.equal(updatesTo(other.scheduler).map(brief), ['stolen:TASK_LOST:SOURCE_MASTER:REASON_INVALID_OFFERS']);
+  h.send({ type: 'master.accept', frameworkId: owner.frameworkId, offerId: offer.offerId, tasks: [task('own')] }, owner.scheduler);
+  assert.equal(updatesTo(owner.scheduler), [], 'launched: no update from the master');
+  assert.equal(h.state().tasks.map((t) => t.taskId), ['own']);
+});
+
+test('a registered agent that reregisters: its outstanding offers are rescinded, so its resources are never offered twice', async () => {
+  const h = new MasterHarness();
+  const agent = await h.registerAgent('host-a', { cpus: 4, mem: 1_024 });
+  const fw = await h.registerFramework();
+  const stale = await h.offer(fw.scheduler);
+  h.reregister(agent.peer, agent.agentId, agent.info, []);
+  await h.pump();
+  assert.equal(fw.scheduler.of('scheduler.rescind').map((m) => m.offerId), [stale.offerId]);
+  const fresh = await h.offer(fw.scheduler);
+  const all = (taskId: string) => ({ taskId, resources: { cpus: 4, mem: 1_024 }, run: { kind: 'command', command: 'true' } });
+  h.send({ type: 'master.accept', frameworkId: fw.frameworkId, offerId: stale.offerId, tasks: [all('on-stale')] }, fw.scheduler);
+  h.send({ type: 'master.accept', frameworkId: fw.frameworkId, offerId: fresh.offerId, tasks: [all('on-fresh')] }, fw.scheduler);
+  assert.equal(updatesTo(fw.scheduler).map(brief), ['on-stale:TASK_LOST:SOURCE_MASTER:REASON_INVALID_OFFERS']);
+  const [used] = h.state().agents.map((a) => a.used);
+  assert.equal(used, { cpus: 4, mem: 1_024 }, 'the agent runs what it has, not twice that');
+});
+
 test('PartitionTest.RegistryGcRace: a reregistration (MarkSlaveReachable) and a prune of the same agent, both pending, applied in that order: the agent is back', async () => {
   const h = new MasterHarness({ registryMaxAgentCount: 1, registryGcIntervalMs: 60_000 });
   const fw = await h.registerFramework({ partitionAware: true });
