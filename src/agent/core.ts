@@ -1,8 +1,10 @@
 import type { Timers } from '../actor/index.js';
-import type { CheckpointRecord } from '../checkpoint/index.js';
-import type { AgentId, AgentSelfMsg, ClusterEvent, Peer, Reason, RunId, RunPath, StorageFailure, TaskStateName, TaskStatus } from '../protocol/index.js';
+import type { CheckpointGc, CheckpointRecord, CheckpointStore } from '../checkpoint/index.js';
+import type { AgentId, AgentSelfMsg, ClusterEvent, Peer, Reason, Reservations, RunId, RunPath, StorageFailure, TaskStateName, TaskStatus } from '../protocol/index.js';
 import type { AgentBook, ExecutorEntry, TaskEntry } from './book.js';
-import type { AgentOptions } from './options.js';
+import type { CheckpointWriter } from './checkpoint-writer.js';
+import type { AgentOptions, HostSpec } from './options.js';
+import type { RecoveryDecision } from './recovery.js';
 import type { StatusUpdateManager } from './status-update-manager.js';
 
 /** What the agent does through its actor: send, watch, time, publish. Tests give their own. */
@@ -19,12 +21,30 @@ export interface AgentEffects {
   publish(event: ClusterEvent): void;
 }
 
+/** What the agent's actor hands its logic once the checkpoint is read. */
+export interface AgentSetup {
+  readonly host: HostSpec;
+  readonly options: AgentOptions;
+  readonly store: CheckpointStore;
+  readonly writer: CheckpointWriter;
+  readonly gc: CheckpointGc;
+  readonly master: Peer<'master'>;
+  readonly effects: AgentEffects;
+  readonly decision: RecoveryDecision;
+  /** Checkpointed resources (reservations): they outlive reboots; the master sends changes. */
+  readonly reservations: Reservations;
+  readonly checkpointErrors: number;
+  /** When the actor started (performance.now()), and how long reading the checkpoint took. */
+  readonly startedAt: number;
+  readonly checkpointReadMs: number;
+}
+
 /** How an agent update is made: checkpointed with its task (default), or not (its task never reached the checkpoint). */
 export interface UpdateOptions {
   readonly checkpoint?: boolean;
 }
 
-/** The agent as its parts (launching, reconnecting) see it. */
+/** The agent as its parts (registration, startup, tasks, launching, reconnecting, checkpoint retries) see it. */
 export interface AgentCore {
   readonly hostId: string;
   readonly book: AgentBook;
