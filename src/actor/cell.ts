@@ -1,18 +1,18 @@
 import { type Address, type NodeId, isAddress } from './address.js';
 import type { Behaviour, BehaviourRef, Handlers } from './behaviour.js';
+import { deadLetterMailbox, refuse } from './cell-refusals.js';
+import { CellTies } from './cell-ties.js';
 import type { ActorContext, Replier, SpawnOptions } from './context.js';
 import { checkDuration } from './duration.js';
-import { cut, errors } from './errors.js';
+import { errors } from './errors.js';
 import { setLongTimeout } from './long-timer.js';
 import type { SystemEvent } from './events.js';
 import { Mailbox } from './mailbox.js';
-import { DOWN, isDown, type DownReason, type StopReason } from './messages.js';
+import { validateMessage } from './message-validation.js';
+import type { StopReason } from './messages.js';
 import type { LocalNode, Monitor } from './node.js';
 import type { AskOptions, ActorRef } from './ref.js';
 import { ActorTimers } from './timers.js';
-
-/** Validation issues a refusal lists; the rest are counted. */
-const MAX_ISSUES = 10;
 
 const enum Status {
   Starting,
@@ -45,17 +45,13 @@ export class ActorCell implements ActorContext<unknown> {
   readonly timers: ActorTimers<unknown>;
   readonly monitors = new Set<Monitor>();
   readonly remoteWatchers = new Set<NodeId>();
-  /** Monitors this cell holds on others, by target. */
-  private readonly watching = new Map<Address, Monitor>();
-  private readonly childRefs: ActorRef[] = [];
+  private readonly ties = new CellTies(this);
   private status = Status.Starting;
   private handlers: Handlers<unknown> | null = null;
   private schema: Behaviour<unknown, unknown>['schema'];
   private stopRequest: StopReason | null = null;
   private readonly terminated: Promise<void>;
   private resolveTerminated!: () => void;
-  /** Asks answered later (`deferReply`) and not yet answered: failed if the actor stops first. */
-  private readonly deferred = new Set<Replier>();
 
   private currentSender: Address | null = null;
   private currentAskId = 0;
@@ -124,21 +120,21 @@ export class ActorCell implements ActorContext<unknown> {
   ): void {
     if (!released && this.runtime.drops.active && this.runtime.intercepted(this, message, sender, askId, replyNode, fromOtherThread)) return;
     if (this.status >= Status.Stopping) {
-      this.reject(message, sender, askId, replyNode, 'stopped', errors.noSuchActor(this.address));
+      refuse(this, message, sender, askId, replyNode, 'stopped', errors.noSuchActor(this.address));
       return;
     }
     if (fromOtherThread && this.schema !== undefined) {
-      const checked = this.validate(message);
+      const checked = validateMessage(this.schema, message);
       if (typeof checked === 'string') {
         const error = errors.invalidMessage(this.address, checked);
-        this.reject(message, sender, askId, replyNode, 'invalid-message', error, checked);
+        refuse(this, message, sender, askId, replyNode, 'invalid-message', error, checked);
         return;
       }
       message = checked.value;
     }
     if (!this.mailbox.push(message, sender, askId, replyNode)) {
       const error = errors.mailboxFull(this.address, this.mailbox.capacity);
-      this.reject(message, sender, askId, replyNode, 'mailbox-full', error);
+      refuse(this, message, sender, askId, replyNode, 'mailbox-full', error);
       return;
     }
     this.received++;
@@ -151,31 +147,6 @@ export class ActorCell implements ActorContext<unknown> {
     this.mailbox.push(message, null, 0, null) || this.mailbox.forcePush(message);
     this.received++;
     if (this.status === Status.Idle) this.schedule();
-  }
-
-  private validate(message: unknown): { value: unknown } | string {
-    const result = this.schema!['~standard'].validate(message);
-    if (result instanceof Promise) return 'async schemas are not supported; use a synchronous schema';
-    if (result.issues !== undefined) {
-      // An issue quotes the value it is about: a hostile message must not make a huge dead letter or error.
-      const listed = result.issues.slice(0, MAX_ISSUES).map((issue) => cut((issue.path?.length ? `${cut(issue.path.map(pathKey).join('.'), 200)}: ` : '') + issue.message));
-      return listed.join('; ') + (result.issues.length > MAX_ISSUES ? `; and ${result.issues.length - MAX_ISSUES} more` : '');
-    }
-    return { value: result.value };
-  }
-
-  private reject(
-    message: unknown,
-    sender: Address | null,
-    askId: number,
-    replyNode: NodeId | null,
-    reason: 'stopped' | 'mailbox-full' | 'invalid-message',
-    error: Error,
-    detail?: string,
-  ): void {
-    this.deadLettered++;
-    this.runtime.deadLetter(this.address, sender, message, reason, detail ?? error.message);
-    if (askId !== 0 && replyNode !== null) this.runtime.replyError(replyNode, askId, error);
   }
 
   private schedule(): void {
@@ -299,8 +270,8 @@ export class ActorCell implements ActorContext<unknown> {
     this.settlePendingAsk((replyNode, askId) =>
       this.runtime.replyError(replyNode, askId, errors.actorStopped(this.address)),
     );
-    this.deadLetterMailbox();
-    for (const replier of [...this.deferred]) replier.reject(errors.actorStopped(this.address));
+    deadLetterMailbox(this);
+    this.ties.rejectDeferred();
     if (this.handlers?.stopped && reason !== 'killed') {
       try {
         await this.handlers.stopped(reason);
@@ -313,35 +284,16 @@ export class ActorCell implements ActorContext<unknown> {
         });
       }
     }
-    for (const child of this.childRefs.slice().reverse()) {
+    for (const child of this.ties.children.slice().reverse()) {
       await this.runtime.stopActor(child.address, 'shutdown');
     }
-    for (const [target, monitor] of this.watching) this.runtime.demonitor(target, monitor);
-    this.watching.clear();
-    this.deadLetterMailbox();
+    this.ties.unwatchAll();
+    deadLetterMailbox(this);
     this.status = Status.Stopped;
     this.runtime.unregister(this);
     const errorValue = error === undefined ? undefined : toError(error);
     this.runtime.notifyDown(this, reason, errorValue);
     this.resolveTerminated();
-  }
-
-  private deadLetterMailbox(): void {
-    const mailbox = this.mailbox;
-    while (mailbox.size > 0) {
-      const i = mailbox.peekIndex();
-      const message = mailbox.message(i);
-      const sender = mailbox.sender(i);
-      const askId = mailbox.askId(i);
-      const replyNode = mailbox.replyNode(i);
-      mailbox.shift();
-      if (askId === 0 && sender === null && isDown(message)) continue;
-      this.deadLettered++;
-      this.runtime.deadLetter(this.address, sender, message, 'stopped', 'the actor stopped');
-      if (askId !== 0 && replyNode !== null) {
-        this.runtime.replyError(replyNode, askId, errors.actorStopped(this.address));
-      }
-    }
   }
 
   stats(): ActorStats {
@@ -362,26 +314,14 @@ export class ActorCell implements ActorContext<unknown> {
   }
 
   get children(): readonly ActorRef[] {
-    return this.childRefs;
+    return this.ties.children;
   }
 
-  async spawn<C = unknown, A = unknown>(
+  spawn<C = unknown, A = unknown>(
     behaviour: Behaviour<C, A> | BehaviourRef,
     options: SpawnOptions<A> = {},
   ): Promise<ActorRef<C>> {
-    const child = await this.runtime.spawn(behaviour, options, this.self);
-    if (!this.alive) {
-      await this.runtime.stopActor(child.address, 'shutdown');
-      throw errors.actorStopped(this.address);
-    }
-    this.childRefs.push(child);
-    this.runtime.monitor(child.address, {
-      onDown: () => {
-        const at = this.childRefs.findIndex((ref) => ref.address === child.address);
-        if (at >= 0) this.childRefs.splice(at, 1);
-      },
-    });
-    return child as ActorRef<C>;
+    return this.ties.spawn(behaviour, options);
   }
 
   stop(ref?: ActorRef, graceMs?: number): Promise<void> {
@@ -399,30 +339,15 @@ export class ActorCell implements ActorContext<unknown> {
         return Promise.reject(error);
       }
     }
-    const isChild = this.childRefs.some((child) => child.address === ref.address);
-    return this.runtime.stopActor(ref.address, isChild ? 'shutdown' : 'normal', graceMs);
+    return this.runtime.stopActor(ref.address, this.ties.isChild(ref) ? 'shutdown' : 'normal', graceMs);
   }
 
   watch(ref: ActorRef): void {
-    if (this.watching.has(ref.address) || !this.alive) return;
-    const monitor: Monitor = {
-      onDown: (reason: DownReason, error?: Error) => {
-        if (this.watching.get(ref.address) !== monitor) return;
-        this.watching.delete(ref.address);
-        this.enqueueSystem(
-          error === undefined ? { type: DOWN, ref, reason } : { type: DOWN, ref, reason, error },
-        );
-      },
-    };
-    this.watching.set(ref.address, monitor);
-    this.runtime.monitor(ref.address, monitor);
+    this.ties.watch(ref);
   }
 
   unwatch(ref: ActorRef): void {
-    const monitor = this.watching.get(ref.address);
-    if (monitor === undefined) return;
-    this.watching.delete(ref.address);
-    this.runtime.demonitor(ref.address, monitor);
+    this.ties.unwatch(ref);
   }
 
   tell<T>(to: ActorRef<T>, message: T): void {
@@ -444,23 +369,7 @@ export class ActorCell implements ActorContext<unknown> {
     const askId = this.currentAskId;
     const replyNode = this.currentReplyNode;
     this.currentAskId = 0;
-    let done = askId === 0 || replyNode === null;
-    const replier: Replier = {
-      resolve: (value) => {
-        if (done) return;
-        done = true;
-        this.deferred.delete(replier);
-        this.runtime.replyOk(replyNode!, askId, value);
-      },
-      reject: (error) => {
-        if (done) return;
-        done = true;
-        this.deferred.delete(replier);
-        this.runtime.replyError(replyNode!, askId, error);
-      },
-    };
-    if (!done) this.deferred.add(replier);
-    return replier;
+    return this.ties.defer(askId, replyNode);
   }
 
   refFor<T = unknown>(address: string): ActorRef<T> {
@@ -475,12 +384,5 @@ export class ActorCell implements ActorContext<unknown> {
 
 function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
-}
-
-function pathKey(segment: unknown): string {
-  if (typeof segment === 'object' && segment !== null && 'key' in segment) {
-    return String((segment as { key: unknown }).key);
-  }
-  return String(segment);
 }
 
