@@ -73,6 +73,12 @@ export class Workload extends EventEmitter<Events> {
   completions = 0;
   private readonly streams: Stream[] = [];
   private readonly tasks = new Map<string, Tracked>();
+  /**
+   * The tracked tasks not ended yet: what killing, reconciling and `open()` look at. Scanning
+   * every task ever launched instead, on each completion, made the harness itself the main
+   * thread's load past ~50k tasks (RELIABILITY.md, finding 17).
+   */
+  private readonly unended = new Map<string, Tracked>();
   private launching = true;
   private reconcileTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -131,6 +137,7 @@ export class Workload extends EventEmitter<Events> {
     if (tracked !== undefined) tracked.provisional = provisional;
     if (tracked === undefined || tracked.ended || !gone) return;
     tracked.ended = true;
+    this.unended.delete(status.taskId);
     if (!tracked.adopted) {
       stream.live--;
       if (tracked.kind === 'long') stream.liveLong--;
@@ -158,7 +165,7 @@ export class Workload extends EventEmitter<Events> {
     const executor =
       choice === 'default' ? undefined : choice === 'own' ? {} : { executorId: `${choice}-${prng.int(0, 1)}` as never, isolation: choice === 'worker' ? ('worker' as const) : ('shared' as const) };
     const killAt = kind === 'long' ? this.completions + prng.int(5, 60) : Infinity;
-    this.tasks.set(taskId, { fw: info.name, kind, killAt, killRequested: false, ended: false, adopted: false, sent: false, provisional: false });
+    this.track(taskId, { fw: info.name, kind, killAt, killRequested: false, ended: false, adopted: false, sent: false, provisional: false });
     stream.live++;
     if (kind === 'long') stream.liveLong++;
     const args: ChaosTaskArgs = { taskId, sideLog, kind, ms };
@@ -174,6 +181,7 @@ export class Workload extends EventEmitter<Events> {
         (error: { code?: string }) => {
           log.write({ t: 'launch_failed', gen, fw: info.name, taskId, code: error.code ?? 'unknown' });
           this.tasks.delete(taskId);
+          this.unended.delete(taskId);
           stream.live--;
           if (kind === 'long') stream.liveLong--;
           if (this.launching) setImmediate(() => this.fill(stream));
@@ -181,10 +189,15 @@ export class Workload extends EventEmitter<Events> {
       );
   }
 
+  private track(taskId: string, tracked: Tracked): void {
+    this.tasks.set(taskId, tracked);
+    this.unended.set(taskId, tracked);
+  }
+
   /** Kills the long tasks whose time has come (and sends again kills not yet answered). */
   private killDue(): void {
-    for (const [taskId, tracked] of this.tasks) {
-      if (tracked.ended || !tracked.sent || tracked.kind !== 'long' || tracked.killAt > this.completions) continue;
+    for (const [taskId, tracked] of this.unended) {
+      if (!tracked.sent || tracked.kind !== 'long' || tracked.killAt > this.completions) continue;
       this.kill(taskId, tracked);
     }
   }
@@ -200,23 +213,23 @@ export class Workload extends EventEmitter<Events> {
   /** Explicit reconciliation of every task not yet ended; kills not yet answered are sent again. */
   reconcile(): void {
     for (const stream of this.streams) {
-      const open = [...this.tasks].filter(([, t]) => t.fw === stream.info.name && t.sent && !t.ended).map(([id]) => id);
+      const open = [...this.unended].filter(([, t]) => t.fw === stream.info.name && t.sent).map(([id]) => id);
       if (open.length === 0) continue;
       this.options.log.write({ t: 'reconcile', gen: this.options.gen, fw: stream.info.name, tasks: open.length });
       stream.framework.reconcile(open);
     }
-    for (const [taskId, tracked] of this.tasks) if (tracked.killRequested && !tracked.ended) this.kill(taskId, tracked);
+    for (const [taskId, tracked] of this.unended) if (tracked.killRequested) this.kill(taskId, tracked);
   }
 
   /** Tasks launched in earlier processes that had not ended: tracked again, so that they are reconciled and their slots counted. */
   adopt(open: readonly { taskId: string; fw: string; kind: ChaosTaskKind }[]): void {
-    for (const task of open) this.tasks.set(task.taskId, { fw: task.fw, kind: task.kind, killAt: task.kind === 'long' ? this.completions : Infinity, killRequested: false, ended: false, adopted: true, sent: true, provisional: false });
+    for (const task of open) this.track(task.taskId, { fw: task.fw, kind: task.kind, killAt: task.kind === 'long' ? this.completions : Infinity, killRequested: false, ended: false, adopted: true, sent: true, provisional: false });
   }
 
   /** No more launches; every long task is killed (one still being launched as soon as it is accepted). */
   windDown(): void {
     this.launching = false;
-    for (const tracked of this.tasks.values()) if (tracked.kind === 'long') tracked.killAt = 0;
+    for (const tracked of this.unended.values()) if (tracked.kind === 'long') tracked.killAt = 0;
     this.killDue();
   }
 
@@ -227,7 +240,7 @@ export class Workload extends EventEmitter<Events> {
 
   /** Tasks not ended yet (a provisional end counts as an end here), by kind. */
   open(filter: (kind: ChaosTaskKind) => boolean = () => true): string[] {
-    return [...this.tasks].filter(([, t]) => !t.ended && !t.provisional && filter(t.kind)).map(([id]) => id);
+    return [...this.unended].filter(([, t]) => !t.provisional && filter(t.kind)).map(([id]) => id);
   }
 
   stop(): void {
