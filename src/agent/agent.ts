@@ -164,8 +164,8 @@ export class Agent implements AgentCore {
     this.tasks.executorGone(ex, reason, why);
   }
 
-  executorEnded(ex: ExecutorEntry): void {
-    this.tasks.executorEnded(ex);
+  executorEnded(ex: ExecutorEntry, checkpointing: boolean): void {
+    this.tasks.executorEnded(ex, checkpointing);
   }
 
   acceptExecutorUpdate(entry: TaskEntry | undefined, status: TaskStatus, executor: Peer<'executor'> | undefined): void {

@@ -63,6 +63,10 @@ export interface AgentCore {
   /** The executor ended (or never started): its unfinished tasks fail with `reason`. */
   executorGone(ex: ExecutorEntry, reason: Reason, why: string): void;
   acceptExecutorUpdate(entry: TaskEntry | undefined, status: TaskStatus, executor: Peer<'executor'> | undefined): void;
-  /** The executor is no more (its tasks reported): its run's end is checkpointed. */
-  executorEnded(ex: ExecutorEntry): void;
+  /**
+   * The executor is no more (its tasks reported): its run's end is checkpointed if its framework
+   * checkpoints — asked before the executor left the book, whose last executor takes the
+   * framework with it.
+   */
+  executorEnded(ex: ExecutorEntry, checkpointing: boolean): void;
 }

@@ -120,12 +120,13 @@ export class Reconnection {
   /** An executor that will not come back: forgotten, its unfinished tasks lost (Mesos reregisterExecutorTimeout). */
   private giveUp(ex: ExecutorEntry, why: string): void {
     const { book } = this.agent;
+    const checkpointing = book.checkpointing(ex.frameworkId);
     book.removeExecutor(ex);
     for (const entry of book.tasksOf(ex)) {
       if (hasEnded(entry)) continue;
       this.agent.taskUpdate(entry, book.partitionAware(entry.frameworkId) ? 'TASK_GONE' : 'TASK_LOST', 'REASON_EXECUTOR_REREGISTRATION_TIMEOUT', why);
     }
-    this.agent.executorEnded(ex);
+    this.agent.executorEnded(ex, checkpointing);
   }
 
   private finish(): void {

@@ -39,14 +39,15 @@ export class Tasks {
 
   executorGone(ex: ExecutorEntry, reason: Reason, why: string): void {
     const { book } = this.agent;
+    const checkpointing = book.checkpointing(ex.frameworkId);
     book.removeExecutor(ex);
     for (const entry of book.tasksOf(ex)) if (!hasEnded(entry)) this.taskUpdate(entry, 'TASK_FAILED', reason, why);
-    this.executorEnded(ex);
+    this.executorEnded(ex, checkpointing);
   }
 
-  executorEnded(ex: ExecutorEntry): void {
+  executorEnded(ex: ExecutorEntry, checkpointing: boolean): void {
     this.agent.effects.timers.cancel(`idle:${ex.key}`);
-    if (this.agent.book.checkpointing(ex.frameworkId) && this.registration.id !== undefined) void this.agent.durably([{ type: 'sentinel', run: this.agent.runPath(ex) }]);
+    if (checkpointing && this.registration.id !== undefined) void this.agent.durably([{ type: 'sentinel', run: this.agent.runPath(ex) }]);
   }
 
   executorUpdate(executorId: ExecutorId, status: TaskStatus): void {
@@ -111,12 +112,13 @@ export class Tasks {
   /** An executor with nothing left to run is shut down; its run is complete and garbage-collected after `gcDelayMs`. */
   private endExecutor(ex: ExecutorEntry): void {
     const { book, effects } = this.agent;
+    const checkpointing = book.checkpointing(ex.frameworkId);
     book.removeExecutor(ex);
     if (ex.phase.kind === 'registered') {
       effects.unwatch(ex.phase.ref);
       ex.phase.ref.tell({ type: 'executor.shutdown' });
     }
-    if (!book.checkpointing(ex.frameworkId) && book.framework(ex.frameworkId) !== undefined) return;
+    if (!checkpointing) return;
     const run = this.agent.runPath(ex);
     void this.agent.durably([{ type: 'sentinel', run }]).then(() => this.gc.schedule(run));
   }

@@ -163,6 +163,24 @@ test('variant of SlaveRecoveryTest.GCExecutor: a finished executor run is remove
     assert.is(executor.runs.size, 0, 'the run is gone from disk');
   }));
 
+test("an executor of a checkpointing framework that dies with no task left is recorded as ended (its sentinel), not reconnected to after a restart", () =>
+  withCluster({ agent: { executorIdleTimeoutMs: 600_000 } }, async (cluster) => {
+    const fw = await cluster.registerFramework({ name: 'idle', checkpoint: true });
+    const { taskId, agentId } = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'double', args: { n: 3 } }, executor: { executorId: 'kept' as never, isolation: 'worker' } });
+    await fw.waitFor(taskId, 'TASK_FINISHED');
+    let snapshot = await cluster.agentState(agentId);
+    // The task leaves the agent once its end is acknowledged: the executor is then the framework's last tie there.
+    while (snapshot.unacknowledgedUpdates > 0 || snapshot.executors.some((e) => e.tasks > 0)) snapshot = await cluster.agentState(agentId);
+    let executors = snapshot.executors;
+    const address = executors.find((e) => e.executorId === 'kept')!.address!;
+    await cluster.system.terminateWorker(address.split('@')[1] as never);
+    while (executors.length > 0) executors = (await cluster.agentState(agentId)).executors;
+    await cluster.stopAgent(agentId);
+    const state = await readState(join(cluster.workDir, 'host-1'));
+    const runs = [...[...state.agent!.frameworks.values()][0]!.executors.get('kept' as never)!.runs.values()];
+    assert.equal(runs.map((run) => run.completed), [true]);
+  }));
+
 test('variant of SlaveRecoveryTest.PingTimeoutDuringRecovery: a recovering agent answers pings; an executor that ignores the reconnect is destroyed after the timeout, its task TASK_LOST, REASON_EXECUTOR_REREGISTRATION_TIMEOUT', () =>
   // The master's window (3 × 300 ms) is shorter than the agent's reregistration timeout
   // (1.5 s), as in Mesos's test: only an agent that answers pings while it waits survives it.
