@@ -159,8 +159,8 @@ export class MasterRegistry extends WriteHealth {
   /**
    * One transaction, resolved once it is durable; a failure is a coded `CheckpointWriteError`
    * and marks the registry unhealthy. A batch, not lmdb-js's `transaction(callback)`: that one
-   * runs the callback from LMDB's write thread, which then waits for this thread — forever if
-   * the thread is ending (a master crash), and its worker never exits.
+   * has LMDB's write thread wait, inside its transaction, for this thread to run the callback —
+   * which a thread that is ending (a master crash) no longer does.
    */
   private async apply(writes: () => void): Promise<void> {
     try {
