@@ -44,8 +44,8 @@ export class Agent implements AgentCore {
           return this.setup.writer.write(entry === 'update' ? { type: 'update', task: path, seq, update: status } : { type: 'ack', task: path, seq, uuid: status.uuid });
         },
         forward: (status) => this.registration.forward(status),
-        durable: (status) => {
-          const path = this.book.task(status.frameworkId, status.taskId)?.path;
+        durable: (frameworkId, taskId) => {
+          const path = this.book.task(frameworkId, taskId)?.path;
           const stream = path === undefined ? [] : setup.store.durableStream(path);
           const updates = stream.flatMap((e) => (e.kind === 'update' ? [e.update as TaskStatus] : []));
           const acks = new Set(stream.flatMap((e) => (e.kind === 'ack' ? [e.uuid] : [])));

@@ -46,6 +46,7 @@ export class CheckpointRetries {
     // Records first (agent, framework, run, sentinel…), so that no update is durable before what it is filed under.
     for (const { records: again, resolve } of this.retryDurably.splice(0)) void this.durably(again).then(resolve);
     for (const { status, checkpoint, before } of this.retryUpdates.splice(0)) this.submit(status, checkpoint, before);
+    void this.agent.updates.writeUnwritten();
     for (const path of this.retryRemovals.splice(0)) this.removeFinishedTask(path);
     for (const ex of book.executors()) if (ex.phase.kind === 'registered') ex.phase.ref.tell({ type: 'executor.resend' });
   }

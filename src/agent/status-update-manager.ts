@@ -12,7 +12,7 @@ export interface StatusUpdateSink {
   checkpoint(status: TaskStatus, entry: 'update' | 'ack', seq: number): Promise<void>;
   forward(status: TaskStatus): void;
   /** The task's stream as it is durable now: to continue from after a write failed. */
-  durable(status: TaskStatus): DurableStream;
+  durable(frameworkId: FrameworkId, taskId: TaskId): DurableStream;
 }
 
 export interface DurableStream {
@@ -23,7 +23,9 @@ export interface DurableStream {
 }
 
 interface Stream {
-  /** Updates not yet acknowledged by the framework, oldest first; the head is in flight. */
+  readonly frameworkId: FrameworkId;
+  readonly taskId: TaskId;
+  /** Updates durable and not yet acknowledged by the framework, oldest first; the head is in flight. */
   readonly pending: TaskStatus[];
   readonly seen: Set<string>;
   nextSeq: number;
@@ -33,14 +35,21 @@ interface Stream {
   checkpointing: boolean;
   /** The head's acknowledgement is being made durable: a duplicate ack must not count twice. */
   acking: boolean;
+  /** Updates received and not durable yet (being written, or their write failed), in the order they came. */
+  notDurable: TaskStatus[];
   /**
-   * A checkpoint write of this stream failed: what is in memory may be ahead of the disk. The
-   * next use rebuilds the stream from what is durable (`resync`), so that an update retried by
-   * its executor is written again at the right place, and nothing is forwarded out of order.
+   * A checkpoint write of this stream failed: what is in memory may be ahead of the disk. Nothing
+   * newer is written until what failed is written again (`rewrite`), in the order it came, so
+   * that the stream on disk is always a prefix of the order its updates came in: a task's end
+   * never lands ahead of a progress report sent before it.
    */
   dirty: boolean;
-  /** Updates whose checkpoint write is in flight: a duplicate of one is answered when it is durable, not before. */
+  /** Why the last write failed: what an update still not durable is rejected with. */
+  failure: unknown;
+  /** Writes in flight (updates by uuid, acknowledgements by `ack <uuid>`): a duplicate waits for its first copy. */
   readonly writing: Map<string, Promise<void>>;
+  /** The rewrite in progress, if any. */
+  rewriting: Promise<void> | null;
 }
 
 /**
@@ -69,37 +78,35 @@ export class StatusUpdateManager {
   /**
    * Takes an update from an executor. Resolves 'accepted' once it is durable (the executor may
    * then forget it) or 'duplicate' (once the first copy is durable); rejects if it could not be
-   * made durable (the executor keeps it and sends it again).
+   * made durable now. The manager keeps such an update and writes it again, in its place, when
+   * the next update or copy of its stream comes or `writeUnwritten` is called; the executor
+   * keeps it too and sends it again.
    */
   async update(status: TaskStatus, checkpointing: boolean): Promise<'accepted' | 'duplicate'> {
-    const key = `${status.frameworkId}/${status.taskId}`;
-    let stream = this.streams.get(key);
-    if (stream === undefined) {
-      stream = { pending: [], seen: new Set(), nextSeq: 0, backoffMs: this.retry.initialMs, sentAt: 0, checkpointing, acking: false, dirty: false, writing: new Map() };
-      this.streams.set(key, stream);
-    }
-    if (stream.dirty) this.resync(stream, status);
-    if (stream.seen.has(status.uuid)) {
-      // Acknowledged to the executor only once durable: if that write fails, the executor keeps it.
-      await stream.writing.get(status.uuid);
-      return 'duplicate';
-    }
-    stream.seen.add(status.uuid);
-    const seq = stream.nextSeq++;
-    if (checkpointing) {
-      const written = this.checkpoint(stream, status, 'update', seq);
-      stream.writing.set(status.uuid, written);
-      try {
-        await written;
-      } finally {
-        stream.writing.delete(status.uuid);
+    const stream = this.streamOf(status.frameworkId, status.taskId, checkpointing);
+    const known = stream.seen.has(status.uuid);
+    if (!known) {
+      stream.seen.add(status.uuid);
+      if (!checkpointing) {
+        this.enqueue(stream, [status]);
+        return 'accepted';
       }
+      stream.notDurable.push(status);
     }
-    // A resync while this write was in flight may have found it on disk and queued it already.
-    if (stream.pending.some((s) => s.uuid === status.uuid)) return 'accepted';
-    stream.pending.push(status);
-    if (stream.pending.length === 1) this.send(stream);
-    return 'accepted';
+    if (stream.dirty || stream.rewriting !== null) await this.rewrite(stream);
+    else if (known) await stream.writing.get(status.uuid);
+    else await this.writeNew(stream, status);
+    if (stream.notDurable.some((u) => u.uuid === status.uuid)) throw stream.failure;
+    return known ? 'duplicate' : 'accepted';
+  }
+
+  /**
+   * Writes again, in order, what could not be written, for every stream: called once writes
+   * succeed again, for updates no executor will send again (it is gone). Resolves when each
+   * stream has been tried; one whose write fails again stays as it was.
+   */
+  async writeUnwritten(): Promise<void> {
+    await Promise.all([...this.streams.values()].filter((s) => s.dirty).map((s) => this.rewrite(s)));
   }
 
   /**
@@ -108,17 +115,11 @@ export class StatusUpdateManager {
    * resends one is deduplicated.
    */
   recover(frameworkId: FrameworkId, taskId: TaskId, checkpointed: readonly TaskStatus[], acked: ReadonlySet<string>, nextSeq: number): void {
-    this.streams.set(`${frameworkId}/${taskId}`, {
-      pending: checkpointed.filter((s) => !acked.has(s.uuid)),
-      seen: new Set(checkpointed.map((s) => s.uuid)),
-      nextSeq,
-      backoffMs: this.retry.initialMs,
-      sentAt: 0,
-      checkpointing: true,
-      acking: false,
-      dirty: false,
-      writing: new Map(),
-    });
+    const stream = this.newStream(frameworkId, taskId, true);
+    stream.pending.push(...checkpointed.filter((s) => !acked.has(s.uuid)));
+    for (const update of checkpointed) stream.seen.add(update.uuid);
+    stream.nextSeq = nextSeq;
+    this.streams.set(`${frameworkId}/${taskId}`, stream);
   }
 
   /** Forwards every stream's head now (after the agent reregistered with the master), or only those of one framework (its scheduler is back). */
@@ -132,16 +133,22 @@ export class StatusUpdateManager {
   /** The framework acknowledged `uuid`; returns that update if it was the one in flight. */
   async acknowledge(frameworkId: FrameworkId, taskId: TaskId, uuid: string): Promise<TaskStatus | null> {
     const stream = this.streams.get(`${frameworkId}/${taskId}`);
-    if (stream?.dirty === true && stream.pending[0] !== undefined) this.resync(stream, stream.pending[0]);
-    const head = stream?.pending[0];
-    if (stream === undefined || head === undefined || head.uuid !== uuid || stream.acking) return null;
+    if (stream === undefined) return null;
+    if (stream.dirty || stream.rewriting !== null) await this.rewrite(stream);
+    const head = stream.pending[0];
+    if (head === undefined || head.uuid !== uuid || stream.acking || stream.dirty) return null;
     stream.acking = true;
     try {
-      if (stream.checkpointing) await this.checkpoint(stream, head, 'ack', stream.nextSeq++);
+      if (stream.checkpointing) {
+        const written = this.checkpoint(stream, head, 'ack', stream.nextSeq++);
+        stream.writing.set(`ack ${uuid}`, written);
+        await written.finally(() => stream.writing.delete(`ack ${uuid}`));
+      }
     } finally {
       stream.acking = false;
     }
-    stream.pending.shift();
+    // A rewrite while the ack was written may have rebuilt the stream from disk without it already.
+    if (stream.pending[0]?.uuid === uuid) stream.pending.shift();
     stream.backoffMs = this.retry.initialMs;
     if (stream.pending.length > 0) this.send(stream);
     return head;
@@ -160,14 +167,14 @@ export class StatusUpdateManager {
     return resent;
   }
 
-  /** Updates not yet acknowledged, over every stream. */
+  /** Updates not yet acknowledged, over every stream (those not durable yet included). */
   pendingCount(): number {
     let n = 0;
-    for (const stream of this.streams.values()) n += stream.pending.length;
+    for (const stream of this.streams.values()) n += stream.pending.length + stream.notDurable.length;
     return n;
   }
 
-  /** Updates not yet acknowledged. */
+  /** Updates durable and not yet acknowledged. */
   unacknowledged(frameworkId: FrameworkId, taskId: TaskId): readonly TaskStatus[] {
     return this.streams.get(`${frameworkId}/${taskId}`)?.pending ?? [];
   }
@@ -177,25 +184,101 @@ export class StatusUpdateManager {
     this.streams.delete(`${frameworkId}/${taskId}`);
   }
 
+  private streamOf(frameworkId: FrameworkId, taskId: TaskId, checkpointing: boolean): Stream {
+    const key = `${frameworkId}/${taskId}`;
+    let stream = this.streams.get(key);
+    if (stream === undefined) {
+      stream = this.newStream(frameworkId, taskId, checkpointing);
+      this.streams.set(key, stream);
+    }
+    return stream;
+  }
+
+  private newStream(frameworkId: FrameworkId, taskId: TaskId, checkpointing: boolean): Stream {
+    return {
+      frameworkId,
+      taskId,
+      pending: [],
+      seen: new Set(),
+      nextSeq: 0,
+      backoffMs: this.retry.initialMs,
+      sentAt: 0,
+      checkpointing,
+      acking: false,
+      notDurable: [],
+      dirty: false,
+      failure: undefined,
+      writing: new Map(),
+      rewriting: null,
+    };
+  }
+
+  /** Writes an update at the stream's next place (writes resolve in the order they are made). */
+  private async writeNew(stream: Stream, status: TaskStatus): Promise<void> {
+    const written = this.checkpoint(stream, status, 'update', stream.nextSeq++);
+    stream.writing.set(status.uuid, written);
+    try {
+      await written;
+    } catch {
+      return;
+    } finally {
+      stream.writing.delete(status.uuid);
+    }
+    // A rewrite that waited for this write may have found it on disk and queued it already.
+    const at = stream.notDurable.indexOf(status);
+    if (at < 0) return;
+    stream.notDurable.splice(at, 1);
+    this.enqueue(stream, [status]);
+  }
+
   private async checkpoint(stream: Stream, status: TaskStatus, entry: 'update' | 'ack', seq: number): Promise<void> {
     try {
       await this.sink.checkpoint(status, entry, seq);
     } catch (error) {
       stream.dirty = true;
+      stream.failure = error;
       throw error;
     }
   }
 
-  /** Rebuilds a stream from what is durable after a failed write; its head is forwarded again if it changed. */
-  private resync(stream: Stream, status: TaskStatus): void {
-    const durable = this.sink.durable(status);
-    const head = stream.pending[0]?.uuid;
-    stream.seen.clear();
-    for (const update of durable.updates) stream.seen.add(update.uuid);
-    stream.nextSeq = durable.length;
-    stream.pending.splice(0, stream.pending.length, ...durable.updates.filter((u) => !durable.acks.has(u.uuid)));
-    stream.dirty = false;
-    if (stream.pending.length > 0 && stream.pending[0]!.uuid !== head) this.send(stream);
+  /** Puts durable updates behind the stream's pending ones, forwarding the head if it was idle. */
+  private enqueue(stream: Stream, updates: readonly TaskStatus[]): void {
+    const idle = stream.pending.length === 0;
+    stream.pending.push(...updates);
+    if (idle && stream.pending.length > 0) this.send(stream);
+  }
+
+  /**
+   * After a failed write: once the stream's writes in flight have settled, rebuilds it from what
+   * is durable and writes what is not, in the order it came, together; again while more came
+   * meanwhile; it stops at a failure (the stream stays dirty until the next try).
+   */
+  private rewrite(stream: Stream): Promise<void> {
+    stream.rewriting ??= (async () => {
+      do {
+        await Promise.allSettled([...stream.writing.values()]);
+        const durable = this.sink.durable(stream.frameworkId, stream.taskId);
+        const onDisk = new Set(durable.updates.map((u) => u.uuid));
+        const head = stream.pending[0]?.uuid;
+        stream.pending.splice(0, stream.pending.length, ...durable.updates.filter((u) => !durable.acks.has(u.uuid)));
+        stream.notDurable = stream.notDurable.filter((u) => !onDisk.has(u.uuid));
+        stream.nextSeq = durable.length;
+        stream.dirty = false;
+        const batch = [...stream.notDurable];
+        const written = Promise.all(batch.map((u) => this.checkpoint(stream, u, 'update', stream.nextSeq++)));
+        await written.then(
+          () => {
+            stream.notDurable.splice(0, batch.length);
+            stream.pending.push(...batch);
+          },
+          () => undefined,
+        );
+        if (stream.pending.length > 0 && stream.pending[0]!.uuid !== head) this.send(stream);
+      } while (!stream.dirty && stream.notDurable.length > 0);
+    })().finally(() => {
+      stream.rewriting = null;
+    });
+    return stream.rewriting;
   }
 
   private send(stream: Stream): void {

@@ -67,4 +67,32 @@ test('the agent stays up and says so, refuses checkpointing launches, keeps un-c
     }),
   ));
 
+test('a task that ends after its progress report failed to write is reported to its framework in order: the end is the last update', () =>
+  withSmallDisk(48 * 1024 * 1024, (dir) =>
+    // No retry probe: the first write to succeed after the disk frees is the task's own end.
+    withCluster({ workDir: dir, agent: { checkpointRetryMs: 3_600_000 } }, async (cluster) => {
+      const fw = await cluster.registerFramework({ name: 'durable', checkpoint: true });
+      const [agentId] = cluster.agentIds();
+      const reportWhen = join(dir, 'report-now');
+      const finishWhen = join(dir, 'finish-now');
+      const task = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'reportsWhenTold', args: { reportWhen, finishWhen, bytes: BIG } } });
+      await fw.waitFor(task.taskId, 'TASK_RUNNING');
+      // The framework's acknowledgements written first: the progress report is the write that fails.
+      let snapshot = await cluster.agentState(agentId!);
+      while (snapshot.unacknowledgedUpdates > 0) snapshot = await cluster.agentState(agentId!);
+      const filler = fillDisk(dir);
+      writeFileSync(reportWhen, '');
+      while (snapshot.checkpoint.failedWrites === 0) snapshot = await cluster.agentState(agentId!);
+      assert.is(snapshot.checkpoint.healthy, false);
+      assert.is(fw.updatesOf(task.taskId).filter((s) => s.message === 'progress').length, 0, 'the progress report was not forwarded');
+      rmSync(filler);
+      const recovered = cluster.events.next('agent.checkpoint_recovered');
+      writeFileSync(finishWhen, '');
+      await recovered;
+      await fw.waitFor(task.taskId, 'TASK_FINISHED');
+      const states = fw.updatesOf(task.taskId).map((s) => (s.message === 'progress' ? 'progress' : s.state));
+      assert.equal(states, ['TASK_STARTING', 'TASK_RUNNING', 'progress', 'TASK_FINISHED']);
+    }),
+  ));
+
 test.run();

@@ -91,8 +91,8 @@ test('a failed checkpoint is not accepted, and the update retried after the disk
     (error: { code?: string }) => assert.is(error.code, 'ERR_CHECKPOINT_DISK_FULL'),
   );
   state.full = false;
-  // The executor sends it again (it was never acknowledged to it): not a duplicate, and written at the next free place.
-  assert.is(await manager.update(status('t', 'b', 'TASK_RUNNING'), true), 'accepted');
+  // The executor sends it again (it was never acknowledged to it): the manager kept it, and writes it at the next free place.
+  assert.is(await manager.update(status('t', 'b', 'TASK_RUNNING'), true), 'duplicate');
   assert.is(await manager.update(status('t', 'c', 'TASK_FINISHED'), true), 'accepted');
   assert.equal(disk.map((e) => e.status.uuid), ['a', 'b', 'c']);
   assert.equal(forwarded, ['a'], 'only the head is in flight');
@@ -126,8 +126,39 @@ test('a duplicate sent while the first copy is being written is answered only on
   assert.is(one.status, 'rejected');
   assert.is(two.status, 'rejected', 'the executor must keep an update whose write failed');
   state.full = false;
-  assert.is(await manager.update(status('t', 'a', 'TASK_FINISHED'), true), 'accepted', 'written at its next try');
+  assert.is(await manager.update(status('t', 'a', 'TASK_FINISHED'), true), 'duplicate', 'written at its next try');
   assert.equal(disk.map((e) => e.status.uuid), ['a']);
+});
+
+test('an update that arrives after one of its stream failed to write waits behind it: the stream on disk keeps the order updates came in', async () => {
+  const { sink, disk, forwarded, state } = diskSink();
+  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
+  await manager.update(status('t', 'a', 'TASK_RUNNING'), true);
+  state.full = true;
+  const progress = await manager.update(status('t', 'p', 'TASK_RUNNING'), true).then(() => 'accepted', () => 'kept by its executor');
+  assert.is(progress, 'kept by its executor');
+  state.full = false;
+  // The task ends before its executor is asked to resend the progress report.
+  assert.is(await manager.update(status('t', 'z', 'TASK_FINISHED'), true), 'accepted');
+  assert.is(await manager.update(status('t', 'p', 'TASK_RUNNING'), true), 'duplicate', 'the kept report was written, ahead of the end');
+  assert.equal(disk.map((e) => e.status.uuid), ['a', 'p', 'z']);
+  for (const uuid of ['a', 'p']) await manager.acknowledge('fw' as FrameworkId, 't' as TaskId, uuid);
+  assert.equal(forwarded, ['a', 'p', 'z'], 'the terminal update is the last one forwarded');
+});
+
+test('an update whose stream cannot be written is written by the manager itself once writes succeed, even if no one sends it again', async () => {
+  const { sink, disk, forwarded, state } = diskSink();
+  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
+  state.full = true;
+  await manager.update(status('t', 'a', 'TASK_FAILED'), true).then(
+    () => assert.unreachable('a write that failed must not be accepted'),
+    () => undefined,
+  );
+  state.full = false;
+  await manager.writeUnwritten();
+  assert.equal(disk.map((e) => e.status.uuid), ['a']);
+  assert.equal(forwarded, ['a']);
+  assert.is(await manager.update(status('t', 'a', 'TASK_FAILED'), true), 'duplicate');
 });
 
 test.run();
