@@ -135,10 +135,7 @@ export class Frameworks {
     book.admitted.delete(frameworkId);
     env.timers.cancel(`failover:${frameworkId}`);
     if (framework.connected) env.unwatch(framework.scheduler);
-    registry.persist(
-      (writer) => writer.removeFramework(frameworkId),
-      () => undefined,
-    );
+    registry.persistUntilWritten((writer) => writer.removeFramework(frameworkId));
     offers.closeFramework(frameworkId);
     for (const task of book.tasks.values()) {
       if (task.frameworkId !== frameworkId || task.phase === 'completed') continue;

@@ -36,7 +36,7 @@ export class Master {
     admitted: Admitted = NOTHING_ADMITTED,
   ) {
     this.book = new MasterBook(options, env, admitted);
-    this.registry = new RegistryOps(env);
+    this.registry = new RegistryOps(env, options.registryRetryMs);
     this.offers = new Offers({
       agents: this.book.agents,
       frameworks: this.book.frameworks,
@@ -109,6 +109,8 @@ export class Master {
         return this.agentLoss.recoveredAgentsTimeout();
       case 'master.registry_gc':
         return this.agentLoss.registryGc();
+      case 'master.registry_retry':
+        return this.registry.retry();
     }
   }
 

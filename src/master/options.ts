@@ -31,6 +31,8 @@ export const MasterFlagsSchema = v.strictObject({
   maxCompletedFrameworks: v.optional(nonNegativeInt),
   /** How often the registry's unreachable agents are pruned (Mesos --registry_gc_interval). Default 15 min. */
   registryGcIntervalMs: duration(1),
+  /** While registry writes fail (a full disk), how often the master writes again what it has acted on already (a framework's removal). Default 1 s. */
+  registryRetryMs: duration(1),
   /** Unreachable agents older than this are pruned from the registry (Mesos --registry_max_agent_age). Default 2 weeks. */
   registryMaxAgentAgeMs: duration(1),
   /** At most this many unreachable agents are kept in the registry, the newest (Mesos --registry_max_agent_count). Default 102,400. */
@@ -56,6 +58,7 @@ export const MASTER_DEFAULTS: MasterOptions = {
   completedTaskRetentionMs: 3_600_000,
   maxCompletedFrameworks: 50,
   registryGcIntervalMs: 900_000,
+  registryRetryMs: 1_000,
   registryMaxAgentAgeMs: 14 * 86_400_000,
   registryMaxAgentCount: 102_400,
 };

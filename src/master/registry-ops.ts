@@ -7,8 +7,13 @@ export class RegistryOps {
   private readonly pendingOps = new Map<number, (written: boolean) => void>();
   private nextOp = 0;
   private registryFailure: { failure: StorageFailure; since: number } | undefined;
+  /** Writes the master has acted on already and that failed: written again every `retryMs` until they are. */
+  private unwritten: ((registry: RegistryWriter) => Promise<void>)[] = [];
 
-  constructor(private readonly env: MasterEnv) {}
+  constructor(
+    private readonly env: MasterEnv,
+    private readonly retryMs: number,
+  ) {}
 
   /** Why registry writes fail now, if they do. */
   failure(): StorageFailure | undefined {
@@ -36,6 +41,26 @@ export class RegistryOps {
         done(false);
       },
     );
+  }
+
+  /**
+   * A write the master does not wait for (it has acted already: a framework's removal, which
+   * nobody would ask for again): one that fails is written again every `retryMs` until it is,
+   * so that a restarted master does not bring back what this one removed.
+   */
+  persistUntilWritten(write: (registry: RegistryWriter) => Promise<void>): void {
+    this.persist(write, (written) => {
+      if (written) return;
+      if (this.unwritten.length === 0) this.env.timers.repeat('registry-retry', this.retryMs, { type: 'master.registry_retry' });
+      this.unwritten.push(write);
+    });
+  }
+
+  /** `master.registry_retry`: writes again what failed; the timer stops once nothing is left. */
+  retry(): void {
+    const again = this.unwritten.splice(0);
+    if (again.length === 0) this.env.timers.cancel('registry-retry');
+    for (const write of again) this.persistUntilWritten(write);
   }
 
   /** `master.registry_done`: the operation is written (or failed), and what waited for it runs. */

@@ -78,7 +78,9 @@ export type MasterSelfMsg =
   /** After a master failover, agents of the registry have had `agentReregisterTimeoutMs` to come back. */
   | { readonly type: 'master.recovered_agents_timeout' }
   /** Prune the registry's unreachable agents (`registryMaxAgentCount`, `registryMaxAgentAgeMs`). */
-  | { readonly type: 'master.registry_gc' };
+  | { readonly type: 'master.registry_gc' }
+  /** While registry writes fail: write again what the master has acted on already (`registryRetryMs`). */
+  | { readonly type: 'master.registry_retry' };
 
 type Id<S extends v.GenericSchema> = v.InferOutput<S>;
 

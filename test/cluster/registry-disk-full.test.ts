@@ -6,6 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fillDisk, withSmallDisk } from '../fixtures/checkpoint-disk.js';
 import { testHost, withCluster } from '../helpers.js';
+import { MasterRegistry } from '../../src/master/registry.js';
+import type { FrameworkId } from '../../src/index.js';
 
 const test = suite('cluster: a full disk under the master');
 
@@ -44,6 +46,39 @@ test('a registry write that fails is not acted on: the master says so, keeps ser
         assert.ok((await recovered).failedForMs > 0);
         assert.is((await cluster.state()).registryFailure, undefined);
       });
+    } finally {
+      execFileSync('umount', [masterDir]);
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }));
+
+test("a framework torn down while the registry cannot be written is removed from it once space returns: a restarted master does not bring it back", () =>
+  withSmallDisk(16 * 1024 * 1024, async (disk) => {
+    const workDir = mkdtempSync(join(tmpdir(), 'mesolith-registry-'));
+    const masterDir = join(workDir, 'master');
+    mkdirSync(masterDir);
+    execFileSync('mount', ['--bind', disk, masterDir]);
+    try {
+      let torn = '';
+      await withCluster({ workDir, agents: [testHost], master: { registryRetryMs: 50 } }, async (cluster) => {
+        const fw = await cluster.registerFramework({ name: 'leaving' });
+        torn = fw.frameworkId;
+        const failed = cluster.events.next('master.registry_failed');
+        const filler = fillDisk(disk);
+        const removed = cluster.events.next('master.framework_removed');
+        fw.teardown();
+        await removed;
+        assert.is((await failed).failure.code, 'ERR_CHECKPOINT_DISK_FULL');
+        const recovered = cluster.events.next('master.registry_recovered', () => true, 10_000);
+        rmSync(filler);
+        assert.ok((await recovered).failedForMs > 0, 'the removal is written again by itself');
+      });
+      const registry = MasterRegistry.open(masterDir);
+      try {
+        assert.not.ok(registry.read().frameworks.has(torn as FrameworkId), 'the registry no longer holds the torn-down framework');
+      } finally {
+        await registry.close();
+      }
     } finally {
       execFileSync('umount', [masterDir]);
       rmSync(workDir, { recursive: true, force: true });
