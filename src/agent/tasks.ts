@@ -139,7 +139,8 @@ export class Tasks {
   /**
    * Mesos Slave::shutdownFramework: ends the executors of the frameworks `which` selects and
    * forgets their tasks, with no update of its own (the framework is going away: the master
-   * records its tasks' end); resolves once the runs' ends are checkpointed.
+   * records its tasks' end); resolves once the runs' ends are checkpointed or their first write
+   * failed (they are then written again once writes succeed).
    */
   endFrameworks(which: (frameworkId: FrameworkId) => boolean): Promise<unknown> {
     const { book, effects, updates } = this.agent;
@@ -151,6 +152,8 @@ export class Tasks {
     const written: Promise<unknown>[] = [];
     for (const ex of [...book.executors()]) {
       if (!which(ex.frameworkId)) continue;
+      // Asked first: a framework's last executor takes the framework with it.
+      const checkpointing = book.checkpointing(ex.frameworkId);
       book.removeExecutor(ex);
       effects.timers.cancel(`idle:${ex.key}`);
       if (ex.phase.kind === 'registered' || ex.phase.kind === 'reconnecting') {
@@ -160,7 +163,11 @@ export class Tasks {
         const address = addressOf(ex);
         if (address !== undefined) effects.launcher.tell({ type: 'launcher.destroy', address });
       }
-      if (book.checkpointing(ex.frameworkId) && this.registration.id !== undefined) written.push(this.agent.persist([{ type: 'sentinel', run: this.agent.runPath(ex) }]).catch(() => undefined));
+      if (checkpointing && this.registration.id !== undefined) {
+        // Waited for once (an agent shutting down must not wait for a full disk), written again until it lands.
+        const sentinel = [{ type: 'sentinel', run: this.agent.runPath(ex) }] as const;
+        written.push(this.agent.persist(sentinel).catch(() => void this.agent.durably(sentinel)));
+      }
     }
     return Promise.all(written);
   }

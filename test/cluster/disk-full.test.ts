@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { fillDisk, withSmallDisk } from '../fixtures/checkpoint-disk.js';
 import { tasksModule } from '../fixtures/tasks.js';
 import { withCluster } from '../helpers.js';
+import { readState } from '../../src/index.js';
 
 const test = suite('cluster: a full disk under an agent');
 
@@ -94,5 +95,28 @@ test('a task that ends after its progress report failed to write is reported to 
       assert.equal(states, ['TASK_STARTING', 'TASK_RUNNING', 'progress', 'TASK_FINISHED']);
     }),
   ));
+
+test("a checkpointing framework shut down while the disk is full: its executors' runs are marked ended once space returns, not left for a restart to reconnect to", () =>
+  withSmallDisk(48 * 1024 * 1024, async (dir) => {
+    await withCluster({ workDir: dir, agent: { checkpointRetryMs: 100 } }, async (cluster) => {
+      const fw = await cluster.registerFramework({ name: 'durable', checkpoint: true });
+      const [agentId] = cluster.agentIds();
+      const task = await fw.launch({ cpus: 0.5, mem: 32, run: { kind: 'js', module: tasksModule, export: 'untilKilled' } });
+      await fw.waitFor(task.taskId, 'TASK_RUNNING');
+      let snapshot = await cluster.agentState(agentId!);
+      while (snapshot.unacknowledgedUpdates > 0) snapshot = await cluster.agentState(agentId!);
+      const filler = fillDisk(dir);
+      const failed = cluster.events.next('agent.checkpoint_failed');
+      fw.teardown();
+      await failed;
+      const recovered = cluster.events.next('agent.checkpoint_recovered');
+      rmSync(filler);
+      await recovered;
+    });
+    const state = await readState(join(dir, 'host-1'));
+    const runs = [...state.agent!.frameworks.values()].flatMap((f) => [...f.executors.values()].flatMap((e) => [...e.runs.values()]));
+    assert.ok(runs.length > 0);
+    assert.equal(runs.map((r) => r.completed), runs.map(() => true), 'every run of the shut-down framework has its sentinel');
+  }));
 
 test.run();
