@@ -213,9 +213,10 @@ export class Registration {
 
   checkpointResources(reservations: Reservations): Promise<void> {
     this.reservations = reservations;
-    return this.agent.persist([{ type: 'resources', reservations }]).then(
-      () => this.agent.effects.publish({ type: 'agent.resources_checkpointed', hostId: this.agent.hostId, reservations }),
-      () => void this.retries.onceWritable([{ type: 'resources', reservations }]),
-    );
+    const checkpointed = () => this.agent.effects.publish({ type: 'agent.resources_checkpointed', hostId: this.agent.hostId, reservations });
+    return this.agent.persist([{ type: 'resources', reservations }]).then(checkpointed, () => {
+      // Not waited for: the master's reservation stands; the event says when the agent's copy does.
+      void this.retries.onceWritable([{ type: 'resources', reservations }]).then(checkpointed);
+    });
   }
 }

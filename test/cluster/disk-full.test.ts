@@ -119,4 +119,20 @@ test("a checkpointing framework shut down while the disk is full: its executors'
     assert.equal(runs.map((r) => r.completed), runs.map(() => true), 'every run of the shut-down framework has its sentinel');
   }));
 
+test('a reservation made while the disk is full is checkpointed by the agent once space returns, and says so', () =>
+  withSmallDisk(48 * 1024 * 1024, async (dir) => {
+    await withCluster({ workDir: dir, agent: { checkpointRetryMs: 100 } }, async (cluster) => {
+      const fw = await cluster.registerFramework({ name: 'reserver', role: 'foo' }, { offers: 'manual' });
+      const offer = await fw.nextOffer();
+      const filler = fillDisk(dir);
+      const failed = cluster.events.next('agent.checkpoint_failed');
+      await fw.reserve(offer.offerId, { cpus: 1, mem: 64 });
+      await failed;
+      const checkpointed = cluster.events.next('agent.resources_checkpointed', () => true, 10_000);
+      rmSync(filler);
+      assert.equal((await checkpointed).reservations, { foo: { cpus: 1, mem: 64 } });
+    });
+    assert.equal((await readState(join(dir, 'host-1'))).reservations, { foo: { cpus: 1, mem: 64 } }, 'on disk');
+  }));
+
 test.run();
