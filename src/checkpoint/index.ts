@@ -16,5 +16,6 @@ export type {
 } from './records.js';
 export { type ReadOptions, readState } from './recover.js';
 export type { AgentState, CheckpointState, ExecutorState, FrameworkState, RunState, TaskState } from './state.js';
-export { CheckpointStore, type CheckpointStoreOptions, type Durability } from './store.js';
+export { CheckpointStore } from './store.js';
+export type { CheckpointStoreOptions, Durability } from './environment.js';
 export { WriteHealth, type WriteHealthEvents } from './write-failure.js';

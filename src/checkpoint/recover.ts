@@ -7,7 +7,8 @@ import { checkLmdbFile } from './lmdb-file-check.js';
 import { keys, parseKey } from './paths.js';
 import { type Reservations, type StreamEntry, payloadOf } from './records.js';
 import type { AgentState, CheckpointState, ExecutorState, FrameworkState, RunState, TaskState } from './state.js';
-import { CHECKPOINT_FILE, CheckpointStore, damagedCheckpointRemedy, openRecords } from './store.js';
+import { CHECKPOINT_FILE, damagedCheckpointRemedy, openRecords } from './environment.js';
+import { CheckpointStore } from './store.js';
 
 export interface ReadOptions {
   /** true (default): the first corrupt record throws. false: it is skipped, with what depends on it, and counted. */

@@ -1,39 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Database, type RootDatabase, open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { type CheckpointStoreOptions, type Durability, openEnvironment } from './environment.js';
 import { CheckpointError, type CheckpointWriteError } from './errors.js';
 import { isTaskFinished, splitStream } from './finished.js';
 import { type RunPath, type TaskId, type TaskPath, isValidId } from './ids.js';
-import { checkLmdbFile } from './lmdb-file-check.js';
-import { WorkDirLock } from './lock.js';
+import type { WorkDirLock } from './lock.js';
 import { keys, parseKey } from './paths.js';
-import { type CheckpointRecord, type StreamEntry, encodeValue, payloadOf, recordEncoder } from './records.js';
+import { type CheckpointRecord, type StreamEntry, encodeValue, payloadOf } from './records.js';
 import { lowSpace } from './free-space.js';
 import { WriteHealth, writeFailure } from './write-failure.js';
-
-export const CHECKPOINT_FILE = 'checkpoint.mdb';
-
-/** What to do about a damaged checkpoint (as kubelet says of its own). */
-export function damagedCheckpointRemedy(workDir: string): string {
-  return `Drain the agent (kill or move its tasks), then delete its work dir ${workDir} to start it as a new agent, or restore the file from a backup.`;
-}
-
-/**
- * `durable` (default): a write resolves once its transaction is committed and flushed to disk.
- * `no-sync-unsafe`: LMDB never syncs; a write resolves once committed in memory. It exists only
- * to measure what durability costs, and loses data on a host crash: never use it for agents.
- */
-export type Durability = 'durable' | 'no-sync-unsafe';
-
-export interface CheckpointStoreOptions {
-  readonly durability?: Durability;
-  /** Initial LMDB map size in bytes; LMDB grows it as needed. Default 64 MiB. */
-  readonly mapSize?: number;
-  /** Who holds the work dir lock, for the error a second opener sees. */
-  readonly owner?: string;
-  /** Break a lock held by this same process (the caller knows that holder is dead). */
-  readonly takeOverLock?: boolean;
-}
 
 type Entry = { readonly key: string; readonly value: Buffer | null };
 type Waiter = { readonly resolve: () => void; readonly reject: (error: unknown) => void };
@@ -91,47 +65,7 @@ export class CheckpointStore extends WriteHealth {
   private constructor(workDir: string, options: CheckpointStoreOptions) {
     super();
     this.durability = options.durability ?? 'durable';
-    const metaDir = join(workDir, 'meta');
-    try {
-      mkdirSync(metaDir, { recursive: true });
-    } catch (cause) {
-      throw new CheckpointError(
-        'ERR_CHECKPOINT_UNWRITABLE',
-        `cannot create the checkpoint directory ${metaDir}: ${(cause as Error).message}. Give the agent a work dir it can write.`,
-        { cause },
-      );
-    }
-    this.lock = WorkDirLock.acquire(join(metaDir, 'agent.lock'), options.owner ?? 'agent', options.takeOverLock ?? false);
-    this.path = join(metaDir, CHECKPOINT_FILE);
-    try {
-      checkLmdbFile(this.path, { overlappingSync: this.durability === 'durable' }, damagedCheckpointRemedy(workDir));
-    } catch (error) {
-      this.lock.release();
-      if (error instanceof CheckpointError) throw error;
-      throw new CheckpointError('ERR_CHECKPOINT_UNWRITABLE', `cannot read the checkpoint at ${this.path}: ${(error as Error).message}`, { cause: error });
-    }
-    try {
-      this.root = open({
-        path: this.path,
-        noSubdir: true,
-        mapSize: options.mapSize ?? 64 * 1024 * 1024,
-        noSync: this.durability === 'no-sync-unsafe',
-        overlappingSync: this.durability === 'durable',
-        // Batches are explicit (db.batch per commit). With lmdb-js's event-turn batching, each
-        // turn's batch start is a write of its own whose rejection, when a commit fails, no
-        // caller can handle: an unhandled rejection that ends the worker.
-        eventTurnBatching: false,
-      });
-      // Read-write: lmdb-js creates it if it is missing.
-      this.db = openRecords(this.root)!;
-    } catch (cause) {
-      this.lock.release();
-      throw new CheckpointError(
-        'ERR_CHECKPOINT_UNWRITABLE',
-        `cannot open the checkpoint at ${this.path}: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
+    ({ path: this.path, lock: this.lock, root: this.root, db: this.db } = openEnvironment(workDir, options));
   }
 
   static async open(workDir: string, options: CheckpointStoreOptions = {}): Promise<CheckpointStore> {
@@ -446,17 +380,6 @@ export class CheckpointStore extends WriteHealth {
     this.pending.entries.push({ key, value: encodeValue(next, key) });
     this.pending.streams.add(key);
   }
-}
-
-/**
- * The records database of a checkpoint environment: values go through `recordEncoder`.
- * Undefined in a read-only environment that has none yet (its agent stopped between LMDB
- * creating the file and the first transaction).
- */
-export function openRecords(root: RootDatabase): Database<unknown, string> | undefined {
-  // lmdb-js takes a custom encoder object here; its typings only list the built-in encodings.
-  const options = { name: 'records', encoder: recordEncoder };
-  return root.openDB<unknown, string>(options) ?? undefined;
 }
 
 function checkIds(...ids: string[]): void {
