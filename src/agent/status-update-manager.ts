@@ -87,15 +87,16 @@ export class StatusUpdateManager {
     const known = stream.seen.has(status.uuid);
     if (!known) {
       stream.seen.add(status.uuid);
-      if (!checkpointing) {
+      if (!stream.checkpointing) {
         this.enqueue(stream, [status]);
         return 'accepted';
       }
       stream.notDurable.push(status);
     }
     if (stream.dirty || stream.rewriting !== null) await this.rewrite(stream);
-    else if (known) await stream.writing.get(status.uuid);
-    else await this.writeNew(stream, status);
+    else if (!known) this.write(stream, status);
+    // Its own write only: never a wait on the stream's later updates.
+    await stream.writing.get(status.uuid);
     if (stream.notDurable.some((u) => u.uuid === status.uuid)) throw stream.failure;
     return known ? 'duplicate' : 'accepted';
   }
@@ -106,7 +107,8 @@ export class StatusUpdateManager {
    * stream has been tried; one whose write fails again stays as it was.
    */
   async writeUnwritten(): Promise<void> {
-    await Promise.all([...this.streams.values()].filter((s) => s.dirty).map((s) => this.rewrite(s)));
+    const dirty = [...this.streams.values()].filter((s) => s.dirty);
+    await Promise.allSettled(dirty.map((s) => this.rewrite(s).then(() => Promise.all(s.notDurable.map((u) => s.writing.get(u.uuid))))));
   }
 
   /**
@@ -147,8 +149,9 @@ export class StatusUpdateManager {
     } finally {
       stream.acking = false;
     }
-    // A rewrite while the ack was written may have rebuilt the stream from disk without it already.
-    if (stream.pending[0]?.uuid === uuid) stream.pending.shift();
+    // A rewrite that waited for this ack may have rebuilt the stream from disk without it, and sent the next one.
+    if (stream.pending[0]?.uuid !== uuid) return head;
+    stream.pending.shift();
     stream.backoffMs = this.retry.initialMs;
     if (stream.pending.length > 0) this.send(stream);
     return head;
@@ -213,22 +216,26 @@ export class StatusUpdateManager {
     };
   }
 
-  /** Writes an update at the stream's next place (writes resolve in the order they are made). */
-  private async writeNew(stream: Stream, status: TaskStatus): Promise<void> {
-    const written = this.checkpoint(stream, status, 'update', stream.nextSeq++);
+  /**
+   * Writes an update at the stream's next place (writes resolve in the order they are made);
+   * once durable it leaves `notDurable` and joins the updates to forward. The write is kept in
+   * `writing` until it settles; it never rejects (a failure marks the stream dirty).
+   */
+  private write(stream: Stream, status: TaskStatus): void {
+    const written = this.checkpoint(stream, status, 'update', stream.nextSeq++).then(
+      () => {
+        // A rewrite may have found it on disk and queued it already.
+        const at = stream.notDurable.indexOf(status);
+        if (at < 0) return;
+        stream.notDurable.splice(at, 1);
+        this.enqueue(stream, [status]);
+      },
+      () => undefined,
+    );
     stream.writing.set(status.uuid, written);
-    try {
-      await written;
-    } catch {
-      return;
-    } finally {
-      stream.writing.delete(status.uuid);
-    }
-    // A rewrite that waited for this write may have found it on disk and queued it already.
-    const at = stream.notDurable.indexOf(status);
-    if (at < 0) return;
-    stream.notDurable.splice(at, 1);
-    this.enqueue(stream, [status]);
+    void written.then(() => {
+      if (stream.writing.get(status.uuid) === written) stream.writing.delete(status.uuid);
+    });
   }
 
   private async checkpoint(stream: Stream, status: TaskStatus, entry: 'update' | 'ack', seq: number): Promise<void> {
@@ -250,13 +257,15 @@ export class StatusUpdateManager {
 
   /**
    * After a failed write: once the stream's writes in flight have settled, rebuilds it from what
-   * is durable and writes what is not, in the order it came, together; again while more came
-   * meanwhile; it stops at a failure (the stream stays dirty until the next try).
+   * is durable and writes again what is not, in the order it came. The stream is clean again as
+   * soon as those writes are made: later updates are written behind them (if they fail, so do
+   * the later ones), and each caller waits for its own write only.
    */
   private rewrite(stream: Stream): Promise<void> {
     stream.rewriting ??= (async () => {
-      do {
+      try {
         await Promise.allSettled([...stream.writing.values()]);
+        if (this.streams.get(`${stream.frameworkId}/${stream.taskId}`) !== stream) return;
         const durable = this.sink.durable(stream.frameworkId, stream.taskId);
         const onDisk = new Set(durable.updates.map((u) => u.uuid));
         const head = stream.pending[0]?.uuid;
@@ -264,20 +273,12 @@ export class StatusUpdateManager {
         stream.notDurable = stream.notDurable.filter((u) => !onDisk.has(u.uuid));
         stream.nextSeq = durable.length;
         stream.dirty = false;
-        const batch = [...stream.notDurable];
-        const written = Promise.all(batch.map((u) => this.checkpoint(stream, u, 'update', stream.nextSeq++)));
-        await written.then(
-          () => {
-            stream.notDurable.splice(0, batch.length);
-            stream.pending.push(...batch);
-          },
-          () => undefined,
-        );
         if (stream.pending.length > 0 && stream.pending[0]!.uuid !== head) this.send(stream);
-      } while (!stream.dirty && stream.notDurable.length > 0);
-    })().finally(() => {
-      stream.rewriting = null;
-    });
+        for (const update of stream.notDurable) this.write(stream, update);
+      } finally {
+        stream.rewriting = null;
+      }
+    })();
     return stream.rewriting;
   }
 

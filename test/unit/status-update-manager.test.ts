@@ -43,6 +43,36 @@ function diskSink() {
   return { sink, disk, forwarded, state };
 }
 
+/** A sink whose writes, while `hold` is set, wait to be landed or failed one by one (`held`), as a store's batches in flight do. */
+function heldSink() {
+  const disk: { entry: 'update' | 'ack'; status: TaskStatus }[] = [];
+  const forwarded: string[] = [];
+  const held: { land: () => void; fail: () => void }[] = [];
+  const state = { hold: false };
+  const sink: StatusUpdateSink = {
+    checkpoint: (s, entry, seq) => {
+      const land = () => {
+        if (seq !== disk.length) throw new Error(`gap: seq ${seq}, stream has ${disk.length}`);
+        disk.push({ entry, status: s });
+      };
+      if (!state.hold) return Promise.resolve().then(land);
+      return new Promise<void>((resolve, reject) => held.push({ land: () => resolve(land()), fail: () => reject(new Error('no space left')) }));
+    },
+    forward: (s) => forwarded.push(s.uuid),
+    durable: () => ({
+      updates: disk.filter((e) => e.entry === 'update').map((e) => e.status),
+      acks: new Set(disk.filter((e) => e.entry === 'ack').map((e) => e.status.uuid)),
+      length: disk.length,
+    }),
+  };
+  return { sink, disk, forwarded, held, state };
+}
+
+const settled = <T>(promise: Promise<T>) => promise.then((value) => String(value), (error: Error) => `rejected: ${error.message}`);
+const microtasks = async (n: number) => {
+  for (let i = 0; i < n; i++) await Promise.resolve();
+};
+
 test('checkpoints before forwarding, one update in flight per stream, in order', async () => {
   const { sink, log } = recordingSink();
   const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
@@ -159,6 +189,63 @@ test('an update whose stream cannot be written is written by the manager itself 
   assert.equal(disk.map((e) => e.status.uuid), ['a']);
   assert.equal(forwarded, ['a']);
   assert.is(await manager.update(status('t', 'a', 'TASK_FAILED'), true), 'duplicate');
+});
+
+test('an update that comes at any moment of a rewrite is written in its place, and is not left behind', async () => {
+  for (let k = 0; k < 16; k++) {
+    const { sink, disk, state } = diskSink();
+    const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
+    await manager.update(status('t', 'a'), true);
+    state.full = true;
+    await manager.update(status('t', 'p'), true).catch(() => undefined);
+    state.full = false;
+    const z = settled(manager.update(status('t', 'z', 'TASK_RUNNING'), true));
+    await microtasks(k);
+    const q = await settled(manager.update(status('t', 'q', 'TASK_FINISHED'), true));
+    assert.is(await z, 'accepted', `k=${k}`);
+    assert.is(q, 'accepted', `k=${k}: an update that came as the rewrite ended`);
+    assert.equal(disk.map((e) => e.status.uuid), ['a', 'p', 'z', 'q'], `k=${k}`);
+    assert.is(manager.pendingCount(), 4, `k=${k}: all durable, none acknowledged`);
+  }
+});
+
+test('each update of a stream being rewritten waits for its own write only, not for the updates that keep coming after it', async () => {
+  const { sink, disk, held, state } = heldSink();
+  const manager = new StatusUpdateManager(sink, { initialMs: 10, maxMs: 80 });
+  state.hold = true;
+  const p = settled(manager.update(status('t', 'p'), true));
+  held.shift()!.fail();
+  assert.is(await p, 'rejected: no space left');
+  const z = settled(manager.update(status('t', 'z'), true));
+  await microtasks(10);
+  const q = settled(manager.update(status('t', 'q'), true));
+  await microtasks(10);
+  assert.is(held.length, 3, 'p and z written again, q behind them');
+  held.shift()!.land();
+  held.shift()!.land();
+  assert.is(await z, 'accepted', 'z is answered once it is durable, while q is still being written');
+  held.shift()!.land();
+  assert.is(await q, 'accepted');
+  assert.equal(disk.map((e) => e.status.uuid), ['p', 'z', 'q']);
+});
+
+test('an acknowledgement in flight while another write of its stream fails: the next update is forwarded once', async () => {
+  const { sink, disk, forwarded, held, state } = heldSink();
+  const manager = new StatusUpdateManager(sink, { initialMs: 10_000, maxMs: 80_000 });
+  await manager.update(status('t', 'a'), true);
+  await manager.update(status('t', 'b'), true);
+  state.hold = true;
+  const ack = manager.acknowledge('fw' as FrameworkId, 't' as TaskId, 'a');
+  const c = settled(manager.update(status('t', 'c'), true));
+  held[1]!.fail();
+  assert.is(await c, 'rejected: no space left');
+  state.hold = false;
+  const d = settled(manager.update(status('t', 'd'), true));
+  held[0]!.land();
+  assert.is((await ack)?.uuid, 'a');
+  assert.is(await d, 'accepted');
+  assert.equal(disk.map((e) => `${e.entry} ${e.status.uuid}`), ['update a', 'update b', 'ack a', 'update c', 'update d']);
+  assert.equal(forwarded, ['a', 'b']);
 });
 
 test.run();
