@@ -1,54 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, hostname, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type ActorRef,
-  ActorSystem,
-  type Backoff,
-  type ChildInfo,
-  type ChildSpec,
-  type Intensity,
-  SUPERVISOR,
-  type SupervisorArgs,
-  type SupervisorMsg,
-  behaviourRef,
-} from '../actor/index.js';
-import type { AgentArgs, AgentFlags, HostSpec } from '../agent/options.js';
-import type { MasterArgs } from '../master/options.js';
-import type {
-  AgentId,
-  AgentMsg,
-  AgentSnapshot,
-  DirectoryMsg,
-  FrameworkInfo,
-  LauncherMsg,
-  LauncherSelfMsg,
-  MasterMsg,
-  MasterState,
-  Resources,
-} from '../protocol/index.js';
+import { type ActorRef, ActorSystem } from '../actor/index.js';
+import type { AgentFlags } from '../agent/options.js';
+import type { AgentId, AgentMsg, AgentSnapshot, DirectoryMsg, FrameworkInfo, LauncherMsg, LauncherSelfMsg, MasterMsg, MasterState } from '../protocol/index.js';
 import { Framework, type FrameworkOptions } from '../scheduler/framework.js';
 import { directory } from './directory.js';
 import { Admissions, type AgentRecovery } from './admissions.js';
 import { ClusterError } from './errors.js';
 import { ClusterEvents } from './events.js';
+import { Hosts, hostSpecs } from './hosts.js';
 import { launcher } from './launcher.js';
 import { type HostOptions, type LocalClusterOptions, validateAgentFlags, validateClusterOptions, validateFrameworkInfo } from './options.js';
+import { AgentSupervision, MasterSupervision } from './supervision.js';
+import { claimWorkDir, releaseWorkDir } from './work-dirs.js';
 
 export type { AgentRecovery, HostOptions, LocalClusterOptions };
-import { claimWorkDir, releaseWorkDir } from './work-dirs.js';
 
 /** `state()`: the master's view, plus what each host's last agent recovery did. */
 export interface ClusterState extends MasterState {
   readonly recoveries: Readonly<Record<string, AgentRecovery>>;
-}
-
-interface Host {
-  spec: HostSpec;
-  agent: ActorRef<AgentMsg>;
-  agentId: AgentId | undefined;
-  flags: AgentFlags | undefined;
 }
 
 /** How long `startAgent` (and `restartAgent`, `rebootHost`) waits for the agent to be admitted, its retries included. */
@@ -56,14 +28,6 @@ const ADMISSION_MS = 60_000;
 
 /** Failures of an agent's start that another attempt may not meet: a timeout, not a refusal. */
 const isTransient = (error: unknown): boolean => ['ERR_ASK_TIMEOUT', 'ERR_SPAWN_TIMEOUT'].includes((error as { code?: unknown } | null)?.code as string);
-
-/** A supervisor's restart intensity and backoff: the given ones, or 5 restarts in 60 s, 10 ms doubling to 5 s. */
-function restartsOf(restarts: { readonly intensity?: Intensity; readonly backoff?: Backoff } | undefined): Pick<SupervisorArgs, 'intensity' | 'backoff'> {
-  return { intensity: restarts?.intensity ?? { maxRestarts: 5, withinMs: 60_000 }, backoff: restarts?.backoff ?? { initialMs: 10, maxMs: 5_000, jitter: 0.2 } };
-}
-
-const MASTER = behaviourRef(new URL('../master/behaviour.js', import.meta.url), 'master');
-const AGENT = behaviourRef(new URL('../agent/behaviour.js', import.meta.url), 'agent');
 
 /**
  * A whole cluster in one process: a master in its own worker, one agent per simulated host in
@@ -73,18 +37,13 @@ const AGENT = behaviourRef(new URL('../agent/behaviour.js', import.meta.url), 'a
 export class LocalCluster {
   /** The roles' events, typed (`agent.recovered`, `master.agent_unreachable`, …). */
   readonly events: ClusterEvents;
-  private readonly hosts: Host[] = [];
-  private readonly recoveries = new Map<string, AgentRecovery>();
+  private readonly hosts: Hosts;
   private readonly frameworks: Framework[] = [];
-  private readonly hostSupervisors = new Map<string, ActorRef<SupervisorMsg>>();
   private currentMaster!: ActorRef<MasterMsg>;
-  private masterArgs!: MasterArgs;
   private directory!: ActorRef<DirectoryMsg>;
   private launcher!: ActorRef<LauncherMsg | LauncherSelfMsg>;
-  /** The root: one supervisor per host under it, each supervising that host's agent. */
-  private supervisor!: ActorRef<SupervisorMsg>;
-  /** Supervises the master, whose restarts move it to a new worker. */
-  private masterSupervisor!: ActorRef<SupervisorMsg>;
+  private agentSupervision!: AgentSupervision;
+  private masterSupervision!: MasterSupervision;
   private stopped = false;
   /** Waits for admissions (`start`, `startAgent`, `nextRecovery`): each is rejected if the cluster stops first. */
   private readonly admissions: Admissions;
@@ -98,22 +57,14 @@ export class LocalCluster {
   ) {
     this.events = new ClusterEvents(system);
     this.admissions = new Admissions(this.events);
-    const admitted = (event: { hostId: string; agentId: AgentId }) => {
-      const host = this.hosts.find((h) => h.spec.hostId === event.hostId);
-      if (host !== undefined) host.agentId = event.agentId;
-    };
-    this.events.on('agent.recovered', ({ type: _, ...recovery }) => {
-      admitted(recovery);
-      this.recoveries.set(recovery.hostId, recovery);
-    });
-    this.events.on('agent.registered', admitted);
+    this.hosts = new Hosts(this.events);
     system.events.on('supervisor.restarted', (event) => {
-      if (event.supervisor === this.masterSupervisor?.address) {
+      if (this.masterSupervision?.supervises(event.supervisor)) {
         void this.masterMoved(system.ref<MasterMsg>(event.ref));
         return;
       }
-      if (this.hostSupervisors.get(event.child)?.address !== event.supervisor) return;
-      const host = this.hosts.find((h) => h.spec.hostId === event.child);
+      if (!this.agentSupervision?.supervises(event.child, event.supervisor)) return;
+      const host = this.hosts.byHostId(event.child);
       if (host === undefined) return;
       host.agent = system.ref<AgentMsg>(event.ref);
       // It asked the directory for the master while starting, maybe before a failover updated it.
@@ -150,32 +101,19 @@ export class LocalCluster {
     const { system, options, workDir } = this;
     // The master keeps its registry under the work dir, so that a restarted master readmits
     // the agents and frameworks it had admitted.
-    this.masterArgs = { ...options.master, workDir: join(workDir, 'master') };
-    this.masterSupervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'masters', args: { strategy: 'one_for_one', ...restartsOf(options.masterRestarts), children: [] } });
-    this.currentMaster = await this.startMaster();
+    this.masterSupervision = await MasterSupervision.start(system, { ...options.master, workDir: join(workDir, 'master') }, options);
+    this.currentMaster = await this.masterSupervision.startMaster();
     this.directory = await system.spawn<DirectoryMsg>(directory(this.currentMaster), { name: 'directory' });
     this.launcher = await system.spawn(launcher(system, { executorsPerSharedWorker: options.executorsPerSharedWorker ?? 256 }), { name: 'launcher' });
-    this.supervisor = await system.spawn<SupervisorMsg, SupervisorArgs>(SUPERVISOR, { name: 'agents', args: { strategy: 'one_for_one', children: [] } });
-    const hostOptions: readonly HostOptions[] = typeof options.agents === 'object' ? options.agents : Array.from({ length: options.agents ?? 1 }, () => ({}));
-    const defaultResources: Resources = { cpus: cpus().length, mem: Math.floor(totalmem() / 1024 / 1024 / hostOptions.length / 2) };
+    this.agentSupervision = await AgentSupervision.start(system, { directory: this.directory, launcher: this.launcher }, options);
+    const specs = hostSpecs(options.agents, workDir);
     const timeoutMs = options.startTimeoutMs ?? 30_000;
-    const specs = hostOptions.map((host, i): HostSpec => {
-      const hostId = `host-${i + 1}`;
-      return {
-        hostId,
-        hostname: `${hostname()}-${hostId}`,
-        workDir: join(workDir, hostId),
-        bootId: randomUUID(),
-        resources: host.resources ?? defaultResources,
-        attributes: host.attributes ?? {},
-      };
-    });
     const admitted = specs.map((spec) => this.admissions.next(spec.hostId, timeoutMs));
     try {
       for (const spec of specs) {
         mkdirSync(spec.workDir, { recursive: true });
-        const agent = await this.spawnAgent(spec, options.agent);
-        this.hosts.push({ spec, agent, agentId: this.recoveries.get(spec.hostId)?.agentId, flags: options.agent });
+        const agent = await this.agentSupervision.spawnAgent(spec, options.agent);
+        this.hosts.add(spec, agent, options.agent);
       }
       await Promise.all(admitted);
     } finally {
@@ -185,69 +123,17 @@ export class LocalCluster {
 
   /** Agent ids in host order. */
   agentIds(): AgentId[] {
-    return this.hosts.flatMap((h) => (h.agentId === undefined ? [] : [h.agentId]));
-  }
-
-  /** Starts a host's agent as the child of that host's supervisor, in a worker of its own. */
-  private async spawnAgent(spec: HostSpec, flags: AgentFlags | undefined): Promise<ActorRef<AgentMsg>> {
-    const args: AgentArgs = { directory: this.directory, launcher: this.launcher, host: spec, ...(flags === undefined ? {} : { flags }) };
-    const child: ChildSpec = {
-      id: spec.hostId,
-      start: { behaviour: AGENT, args, name: `agent-${spec.hostId}`, worker: 'new' },
-      // transient: a crash is restarted, a clean exit (recover: 'cleanup') is not.
-      restart: this.options.autoRestartAgents === false ? 'temporary' : 'transient',
-      shutdownMs: 5_000,
-    };
-    const supervisor = await this.hostSupervisor(spec.hostId);
-    const address = await supervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
-    return this.system.ref<AgentMsg>(address);
-  }
-
-  /**
-   * The host's supervisor, started (again) under the root if it is not running — at the start,
-   * or after it gave its agent up. One per host, so that an agent that keeps failing uses up
-   * its own host's restart intensity, not its neighbours'.
-   */
-  private async hostSupervisor(hostId: string): Promise<ActorRef<SupervisorMsg>> {
-    const running = await this.supervisor.ask<ChildInfo[]>({ type: 'supervisor.which_children' });
-    const current = running.find((child) => child.id === hostId)?.ref;
-    if (current !== undefined && current !== null) return this.system.ref<SupervisorMsg>(current);
-    const spec: ChildSpec = {
-      id: hostId,
-      start: { behaviour: SUPERVISOR, name: `supervisor-${hostId}`, args: { strategy: 'one_for_one', ...restartsOf(this.options.agentRestarts), children: [] } satisfies SupervisorArgs },
-      // Given up after too many restarts: the host stays down until startAgent.
-      restart: 'temporary',
-      shutdownMs: 10_000,
-    };
-    const address = await this.supervisor.ask<string>({ type: 'supervisor.start_child', spec }, { timeoutMs: 60_000 });
-    const supervisor = this.system.ref<SupervisorMsg>(address);
-    this.hostSupervisors.set(hostId, supervisor);
-    return supervisor;
-  }
-
-  /** Retires the host's agent child (stopping the agent if it runs) and ends its worker. */
-  private async retireAgent(host: Host): Promise<void> {
-    const supervisor = await this.hostSupervisor(host.spec.hostId);
-    const node = host.agent.node;
-    await supervisor.ask({ type: 'supervisor.terminate_child', id: host.spec.hostId }, { timeoutMs: 60_000 });
-    // The agent had that worker to itself; stopped cleanly, it would otherwise stay, empty.
-    if (this.system.workers().includes(node)) await this.system.terminateWorker(node);
-  }
-
-  private host(agentId: AgentId | string): Host {
-    const host = this.hosts.find((h) => h.agentId === agentId);
-    if (host === undefined) throw new ClusterError('ERR_NO_SUCH_AGENT', `no agent ${agentId} in this cluster (agents: ${this.agentIds().join(', ')})`);
-    return host;
+    return this.hosts.agentIds();
   }
 
   /** The agent actor of an agent id (its `node` is the agent's worker). */
   agentRef(agentId: AgentId | string): ActorRef<AgentMsg> {
-    return this.host(agentId).agent;
+    return this.hosts.byAgentId(agentId).agent;
   }
 
   /** What an agent knows (its executors, tasks, checkpoint health and write latency). */
   agentState(agentId: AgentId | string, timeoutMs = 5_000): Promise<AgentSnapshot> {
-    return this.host(agentId).agent.ask<AgentSnapshot>({ type: 'agent.state' }, { timeoutMs });
+    return this.hosts.byAgentId(agentId).agent.ask<AgentSnapshot>({ type: 'agent.state' }, { timeoutMs });
   }
 
   /**
@@ -257,13 +143,13 @@ export class LocalCluster {
    * `autoRestartAgents` the supervisor starts it again; `nextRecovery()` waits for that.
    */
   async crashAgent(agentId: AgentId | string): Promise<void> {
-    await this.system.terminateWorker(this.host(agentId).agent.node);
+    await this.system.terminateWorker(this.hosts.byAgentId(agentId).agent.node);
   }
 
   /** Resolves with the next recovery (or fresh registration) reported by that host's agent; rejects after `timeoutMs` (default 60 s). */
   nextRecovery(agentId: AgentId | string, timeoutMs = 60_000): Promise<AgentRecovery> {
     // A fresh registration after a reboot changes the agent id; the host stays the key.
-    return this.admissions.next(this.host(agentId).spec.hostId, timeoutMs);
+    return this.admissions.next(this.hosts.byAgentId(agentId).spec.hostId, timeoutMs);
   }
 
   /**
@@ -272,14 +158,14 @@ export class LocalCluster {
    * back on the same work dir, with the same id.
    */
   async shutdownAgent(agentId: AgentId | string): Promise<void> {
-    const host = this.host(agentId);
+    const host = this.hosts.byAgentId(agentId);
     await host.agent.ask({ type: 'agent.shutdown' }, { timeoutMs: 60_000 });
-    await this.retireAgent(host);
+    await this.agentSupervision.retireAgent(host);
   }
 
   /** Stops an agent gracefully (it does not come back by itself). Its executors keep running. */
   async stopAgent(agentId: AgentId | string): Promise<void> {
-    await this.retireAgent(this.host(agentId));
+    await this.agentSupervision.retireAgent(this.hosts.byAgentId(agentId));
   }
 
   /**
@@ -291,18 +177,18 @@ export class LocalCluster {
    * recovery's `startRetries` says why.
    */
   async startAgent(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
-    const host = this.host(agentId);
+    const host = this.hosts.byAgentId(agentId);
     validateAgentFlags(flags);
     if (flags !== undefined) host.flags = { ...host.flags, ...flags };
     if (changes !== undefined) host.spec = { ...host.spec, ...changes };
     // The supervisor may not have handled the old agent's death yet: retire its child first.
-    await this.retireAgent(host);
+    await this.agentSupervision.retireAgent(host);
     const deadline = Date.now() + ADMISSION_MS;
     const startRetries: string[] = [];
     for (;;) {
       const recovered = this.admissions.next(host.spec.hostId, Math.max(1, deadline - Date.now()));
       try {
-        host.agent = await this.spawnAgent(host.spec, host.flags);
+        host.agent = await this.agentSupervision.spawnAgent(host.spec, host.flags);
       } catch (error) {
         recovered.cancel();
         // A start that timed out (its setup's ask, or the spawn) is tried again in a new worker,
@@ -330,11 +216,11 @@ export class LocalCluster {
    * if its info is compatible, and its tasks end TASK_FAILED (their executors are gone).
    */
   async rebootHost(agentId: AgentId | string, flags?: AgentFlags, changes?: HostOptions): Promise<AgentRecovery> {
-    const host = this.host(agentId);
+    const host = this.hosts.byAgentId(agentId);
     // The agent first, so that it does not see its executors die one by one and report it.
     await this.system.terminateWorker(host.agent.node);
     await this.launcher.ask({ type: 'launcher.destroy_host', hostId: host.spec.hostId }, { timeoutMs: 60_000 });
-    await this.retireAgent(host);
+    await this.agentSupervision.retireAgent(host);
     host.spec = { ...host.spec, bootId: randomUUID() };
     return this.startAgent(agentId, flags, changes);
   }
@@ -342,18 +228,6 @@ export class LocalCluster {
   /** The current master. */
   get master(): ActorRef<MasterMsg> {
     return this.currentMaster;
-  }
-
-  /** The master as the child of its supervisor, in a worker of its own. */
-  private async startMaster(): Promise<ActorRef<MasterMsg>> {
-    const child: ChildSpec = {
-      id: 'master',
-      start: { behaviour: MASTER, args: this.masterArgs, name: 'master', worker: 'new' },
-      restart: this.options.autoRestartMaster === false ? 'temporary' : 'permanent',
-      shutdownMs: 10_000,
-    };
-    const address = await this.masterSupervisor.ask<string>({ type: 'supervisor.start_child', spec: child }, { timeoutMs: 60_000 });
-    return this.system.ref<MasterMsg>(address);
   }
 
   /**
@@ -381,8 +255,8 @@ export class LocalCluster {
    * from the agents. Resolves once the frameworks have subscribed to it again.
    */
   async restartMaster(): Promise<void> {
-    await this.masterSupervisor.ask({ type: 'supervisor.terminate_child', id: 'master' }, { timeoutMs: 60_000 });
-    await this.masterMoved(await this.startMaster());
+    await this.masterSupervision.stopMaster();
+    await this.masterMoved(await this.masterSupervision.startMaster());
   }
 
   async registerFramework(info: Partial<FrameworkInfo> & { name: string }, options?: FrameworkOptions): Promise<Framework> {
@@ -395,7 +269,7 @@ export class LocalCluster {
   /** A snapshot in the spirit of Mesos's /state: agents, frameworks, tasks and their states, and the last recovery of each host. */
   async state(): Promise<ClusterState> {
     const master = await this.master.ask<MasterState>({ type: 'master.state' });
-    return { ...master, recoveries: Object.fromEntries(this.recoveries) };
+    return { ...master, recoveries: this.hosts.lastRecoveries() };
   }
 
   /** Stops every actor and worker; removes the work dir if the cluster made it. */
