@@ -24,6 +24,7 @@ export type { LaunchRequest };
 import { place } from './placement.js';
 import { TaskHistory } from './task-history.js';
 import { TaskWaits } from './task-waits.js';
+import { LaunchWindow } from './launch-window.js';
 
 export interface FrameworkOptions {
   /** Acknowledge every update as it arrives (default). Off: call `acknowledge(status)`. */
@@ -39,6 +40,12 @@ export interface FrameworkOptions {
   readonly registrationTimeoutMs?: number;
   /** Finished tasks whose updates are kept (`updatesOf`, `waitFor`), oldest dropped first. Default 10,000. */
   readonly maxCompletedTasks?: number;
+  /**
+   * Tasks `launch()` has sent whose first update has not come back, at most this many; further
+   * launches wait their turn here (their `timeoutMs` still runs). Default 1,024; `Infinity`:
+   * no bound. A task silent for 10 s stops counting.
+   */
+  readonly maxLaunchesInFlight?: number;
 }
 
 
@@ -78,6 +85,9 @@ type Events = {
 };
 
 const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
+const DEFAULT_LAUNCHES_IN_FLIGHT = 1_024;
+/** A launched task with no update for this long no longer holds back other launches. */
+const LAUNCH_SLOT_EXPIRY_MS = 10_000;
 
 /**
  * A framework's scheduler, as an object: it registers with the master, receives offers and
@@ -87,11 +97,12 @@ const DEFAULT_LAUNCH_TIMEOUT_MS = 60_000;
 export class Framework extends EventEmitter<Events> {
   frameworkId!: FrameworkId;
   private readonly held = new Map<OfferId, Offer>();
-  private pending = new Set<PendingLaunch>();
+  private readonly pending = new Set<PendingLaunch>();
   private placeQueued = false;
   private reviveWanted = false;
   private readonly history: TaskHistory;
   private readonly waits = new TaskWaits();
+  private readonly window: LaunchWindow;
   /** The agents' totals as the master last announced them: a task none of them fits is refused. */
   private agentTotals: readonly Resources[] = [];
   private scheduler!: ActorRef<SchedulerMsg>;
@@ -104,6 +115,7 @@ export class Framework extends EventEmitter<Events> {
   ) {
     super();
     this.history = new TaskHistory(options.maxCompletedTasks ?? 10_000);
+    this.window = new LaunchWindow(options.maxLaunchesInFlight ?? DEFAULT_LAUNCHES_IN_FLIGHT, LAUNCH_SLOT_EXPIRY_MS, () => this.placeSoon(false));
   }
 
   /** Registers (or fails over, with `failoverFrom`); rejects with the master's refusal, or after `registrationTimeoutMs`. */
@@ -183,6 +195,7 @@ export class Framework extends EventEmitter<Events> {
           this.emit('duplicate', status);
           return;
         }
+        if (this.window.answered(status.taskId) && this.pending.size > 0) this.placeSoon(false);
         this.waits.wake(status.taskId);
         this.emit('update', status);
         if (this.options.autoAcknowledge !== false) this.acknowledge(status);
@@ -220,8 +233,13 @@ export class Framework extends EventEmitter<Events> {
   /** Launches these tasks on an offer. Each task is checked first; none is sent if one is invalid (`ERR_INVALID_TASK`). */
   accept(offerId: OfferId | string, tasks: readonly TaskDescription[]): void {
     for (const task of tasks) checkTask(task);
-    this.held.delete(offerId as OfferId);
-    this.send({ type: 'master.accept', frameworkId: this.frameworkId, offerId: offerId as OfferId, tasks: [...tasks] });
+    this.acceptChecked(offerId as OfferId, tasks);
+  }
+
+  /** `launch()` checked its tasks already (`describeLaunch`). */
+  private acceptChecked(offerId: OfferId, tasks: readonly TaskDescription[]): void {
+    this.held.delete(offerId);
+    this.send({ type: 'master.accept', frameworkId: this.frameworkId, offerId, tasks: [...tasks] });
   }
 
   /** Declines an offer; its agent is not offered to this framework again for `refuseMs` (default 5 s) unless it revives. */
@@ -366,6 +384,7 @@ export class Framework extends EventEmitter<Events> {
   private failPending(error: FrameworkError): void {
     const failed = [...this.pending];
     this.pending.clear();
+    this.window.clear();
     for (const launch of failed) launch.reject(error);
   }
 
@@ -383,17 +402,31 @@ export class Framework extends EventEmitter<Events> {
   }
 
   /**
-   * Places pending launches on held offers (`place`), then accepts each offer used. Offers
-   * that fit nothing are declined (for a while: `launch()` revives offers when it has new
-   * work), so they do not sit idle while other frameworks could use them.
+   * Places pending launches on held offers (`place`), as many as the launch window has room
+   * for, then accepts each offer used. Offers that fit nothing are declined (for a while:
+   * `launch()` revives offers when it has new work), so they do not sit idle while other
+   * frameworks could use them; while launches wait for room they are kept for them.
    */
   private place(): void {
-    const { accepted, unused, waiting } = place(this.held.values(), this.pending, (launch) => launch.task.resources);
-    this.pending = new Set(waiting);
-    if (this.options.offers !== 'manual') for (const offer of unused) this.decline(offer.offerId, waiting.length > 0 ? 1_000 : 5_000);
+    const admitted = firstOf(this.pending, this.window.room());
+    const heldBack = this.pending.size > admitted.length;
+    const { accepted, unused, waiting } = place(this.held.values(), admitted, (launch) => launch.task.resources);
+    if (heldBack) this.window.waitForRoom();
+    else if (this.options.offers !== 'manual') for (const offer of unused) this.decline(offer.offerId, waiting.length > 0 ? 1_000 : 5_000);
     for (const { offer, launches } of accepted) {
-      this.accept(offer.offerId, launches.map((l) => l.task));
-      for (const l of launches) l.resolve({ taskId: l.task.taskId, agentId: offer.agentId, executorId: executorIdOf(l.task) });
+      this.acceptChecked(offer.offerId, launches.map((l) => l.task));
+      for (const l of launches) {
+        this.window.launched(l.task.taskId);
+        l.resolve({ taskId: l.task.taskId, agentId: offer.agentId, executorId: executorIdOf(l.task) });
+      }
     }
   }
+}
+
+/** The first `count` items, in order. */
+function firstOf<T>(items: Iterable<T>, count: number): T[] {
+  const first: T[] = [];
+  if (count <= 0) return first;
+  for (const item of items) if (first.push(item) >= count) break;
+  return first;
 }

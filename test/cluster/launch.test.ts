@@ -43,6 +43,26 @@ test('many waits at once: each update wakes its own task\'s waits only (no liste
   assert.is((await never)?.code, 'ERR_TASK_ENDED');
 });
 
+test('launches beyond maxLaunchesInFlight wait for earlier tasks\' first updates: a burst does not reach the cluster at once', async ({ cluster }) => {
+  const fw = await cluster.registerFramework({ name: 'window' }, { maxLaunchesInFlight: 2 });
+  const answered = new Set<string>();
+  fw.on('update', (status) => answered.add(status.taskId));
+  const accepted: string[] = [];
+  const unansweredAtAccept: number[] = [];
+  const launched = await Promise.all(
+    Array.from({ length: 6 }, (_, n) =>
+      fw.launch({ taskId: `w${n}`, cpus: 0.01, mem: 1, run: js('double', { n }) }).then((l) => {
+        accepted.push(l.taskId);
+        unansweredAtAccept.push(accepted.filter((id) => !answered.has(id)).length);
+        return l;
+      }),
+    ),
+  );
+  assert.ok(Math.max(...unansweredAtAccept) <= 2, `launched and unanswered at each accept: ${unansweredAtAccept.join(', ')}`);
+  const finished = await Promise.all(launched.map((l) => fw.waitFor(l.taskId, 'TASK_FINISHED')));
+  assert.equal(finished.map((s) => s.data), [0, 2, 4, 6, 8, 10]);
+});
+
 test('a throwing task ends TASK_FAILED with its error message', async ({ cluster }) => {
   const fw = await cluster.registerFramework({ name: 'fail' });
   const { taskId } = await fw.launch({ cpus: 0.5, mem: 32, run: js('fail', { message: 'input was malformed' }) });
