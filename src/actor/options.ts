@@ -34,12 +34,16 @@ export interface SystemOptions {
   readonly drainBudget?: number;
   /**
    * The `resourceLimits` of every worker thread the system starts (Node's `Worker` option, in
-   * MiB). Default `{ maxYoungGenerationSizeMb: 4 }`: V8 lets each isolate's young generation
-   * grow to 32 MiB and more under a burst of messages and keeps it, and with a worker per
-   * master, agent and executor that is most of a cluster's memory; a small one is collected
-   * more often, at little cost for an actor's short-lived messages. `{}`: V8's own sizes. A
-   * worker past `maxOldGenerationSizeMb` ends with ERR_WORKER_OUT_OF_MEMORY, a crash its
-   * supervisor sees.
+   * MiB), and of the task pool threads of executors in them. Default
+   * `{ maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 2000 }`. V8 lets each isolate's
+   * young generation grow to 32 MiB and more under a burst of messages and keeps it, and with a
+   * worker per master, agent and executor that is most of a cluster's memory; a small one is
+   * collected more often, at little cost for an actor's short-lived messages. Below 2 GiB of
+   * old generation V8 lets a heap grow to at most about twice what survived its last full
+   * collection (4× from 2 GiB up, which a worker gets by default on a machine with 8 GiB or
+   * more): a worker's ~10 MiB of live state then costs ~30 MiB of heap, not ~50. `{}`: V8's own
+   * sizes. A worker past `maxOldGenerationSizeMb` ends with ERR_WORKER_OUT_OF_MEMORY, a crash
+   * its supervisor sees.
    */
   readonly workerResourceLimits?: WorkerResourceLimits;
 }
@@ -64,7 +68,7 @@ export const DEFAULT_SYSTEM_OPTIONS: ResolvedSystemOptions = {
   maxBatch: 1_024,
   runBudget: 1_024,
   drainBudget: 65_536,
-  workerResourceLimits: { maxYoungGenerationSizeMb: 4 },
+  workerResourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 2_000 },
 };
 
 export const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { BroadcastChannel, threadId } from 'node:worker_threads';
+import { BroadcastChannel, resourceLimits, threadId } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { type LongTimer, setLongTimeout } from '../actor/index.js';
 import type { PoolSize, TaskRun } from '../protocol/index.js';
@@ -40,7 +40,8 @@ class TaskPool {
       if (message.type === 'progress') this.progress.get(message.task)?.(message.data);
     };
     const workerData: PoolWorkerData = { channel: name, killed: this.killed, running: this.running };
-    this.piscina = new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads: size.threads, concurrentTasksPerWorker: size.tasksPerThread, idleTimeout: 2_000, workerData });
+    // Pool threads get the limits of the worker they serve (the system's `workerResourceLimits`).
+    this.piscina = new Piscina({ filename: POOL_WORKER, minThreads: 0, maxThreads: size.threads, concurrentTasksPerWorker: size.tasksPerThread, idleTimeout: 2_000, workerData, resourceLimits });
   }
 
   /** The pool thread running `task` now, if it has started. */

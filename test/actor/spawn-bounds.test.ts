@@ -119,9 +119,11 @@ test('a spawn that fails in a new worker ends that worker', async ({ system }) =
   assert.equal(system.workers(), []);
 });
 
-test('workers start with the system\'s resourceLimits: a small young generation by default, V8\'s own with {}', async ({ system }) => {
+test('workers start with the system\'s resourceLimits: a small young generation and an old one under 2 GiB by default, V8\'s own with {}', async ({ system }) => {
   const limited = await system.spawn({ module: fixture, export: 'workerLimits' }, { worker: 'new' });
-  assert.is((await limited.ask<{ maxYoungGenerationSizeMb: number }>(null)).maxYoungGenerationSizeMb, 4);
+  const limits = await limited.ask<{ maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number }>(null);
+  assert.is(limits.maxYoungGenerationSizeMb, 4);
+  assert.is(limits.maxOldGenerationSizeMb, 2_000);
   const own = await ActorSystem.start({ workerResourceLimits: {} });
   try {
     const free = await own.spawn({ module: fixture, export: 'workerLimits' }, { worker: 'new' });
