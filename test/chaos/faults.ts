@@ -251,6 +251,9 @@ export class FaultInjector {
       key = candidates[fault.pick % candidates.length]!;
       const under = scopeOf(key);
       damagedTasks = [...new Set(keys.filter((k) => k.startsWith(under)).flatMap((k) => /\/tasks\/([^/]+)\//.exec(k)?.[1] ?? []))];
+      // Logged before the record is damaged: a process killed from here on leaves the next one a
+      // damaged work dir, which it starts with `strict: false` (process mode) on this record's word.
+      log.write({ t: 'damage', gen, index: fault.index, key, damagedTasks });
       const value = db.get(key);
       if (fault.damage === 'truncate') db.put(key, value.subarray(0, Math.floor(value.length / 2)));
       else {
@@ -258,7 +261,7 @@ export class FaultInjector {
         db.put(key, value);
       }
     });
-    log.write({ t: 'damage', gen, index: fault.index, key: key ?? 'none', damagedTasks });
+    if (key === undefined) log.write({ t: 'damage', gen, index: fault.index, key: 'none', damagedTasks });
     return { key, ...(await cluster.startAgent(agentId, { strict: false })) };
   }
 
