@@ -61,7 +61,7 @@ interface Stream {
  * the agent a fifth of its time in garbage collection at a few thousand updates per second).
  */
 export class StatusUpdateManager {
-  /** By `<frameworkId>/<taskId>`: task ids are unique per framework only. */
+  /** By `streamKey`. */
   private readonly streams = new Map<string, Stream>();
 
   constructor(
@@ -121,7 +121,7 @@ export class StatusUpdateManager {
     stream.pending.push(...checkpointed.filter((s) => !acked.has(s.uuid)));
     for (const update of checkpointed) stream.seen.add(update.uuid);
     stream.nextSeq = nextSeq;
-    this.streams.set(`${frameworkId}/${taskId}`, stream);
+    this.streams.set(streamKey(frameworkId, taskId), stream);
   }
 
   /** Forwards every stream's head now (after the agent reregistered with the master), or only those of one framework (its scheduler is back). */
@@ -134,7 +134,7 @@ export class StatusUpdateManager {
 
   /** The framework acknowledged `uuid`; returns that update if it was the one in flight. */
   async acknowledge(frameworkId: FrameworkId, taskId: TaskId, uuid: string): Promise<TaskStatus | null> {
-    const stream = this.streams.get(`${frameworkId}/${taskId}`);
+    const stream = this.streams.get(streamKey(frameworkId, taskId));
     if (stream === undefined) return null;
     if (stream.dirty || stream.rewriting !== null) await this.rewrite(stream);
     const head = stream.pending[0];
@@ -179,16 +179,16 @@ export class StatusUpdateManager {
 
   /** Updates durable and not yet acknowledged. */
   unacknowledged(frameworkId: FrameworkId, taskId: TaskId): readonly TaskStatus[] {
-    return this.streams.get(`${frameworkId}/${taskId}`)?.pending ?? [];
+    return this.streams.get(streamKey(frameworkId, taskId))?.pending ?? [];
   }
 
   /** Forgets a task whose terminal update was acknowledged. */
   remove(frameworkId: FrameworkId, taskId: TaskId): void {
-    this.streams.delete(`${frameworkId}/${taskId}`);
+    this.streams.delete(streamKey(frameworkId, taskId));
   }
 
   private streamOf(frameworkId: FrameworkId, taskId: TaskId, checkpointing: boolean): Stream {
-    const key = `${frameworkId}/${taskId}`;
+    const key = streamKey(frameworkId, taskId);
     let stream = this.streams.get(key);
     if (stream === undefined) {
       stream = this.newStream(frameworkId, taskId, checkpointing);
@@ -265,7 +265,7 @@ export class StatusUpdateManager {
     stream.rewriting ??= (async () => {
       try {
         await Promise.allSettled([...stream.writing.values()]);
-        if (this.streams.get(`${stream.frameworkId}/${stream.taskId}`) !== stream) return;
+        if (this.streams.get(streamKey(stream.frameworkId, stream.taskId)) !== stream) return;
         const durable = this.sink.durable(stream.frameworkId, stream.taskId);
         const onDisk = new Set(durable.updates.map((u) => u.uuid));
         const head = stream.pending[0]?.uuid;
@@ -286,4 +286,9 @@ export class StatusUpdateManager {
     stream.sentAt = this.now();
     this.sink.forward(stream.pending[0]!);
   }
+}
+
+/** Task ids are unique per framework only. */
+function streamKey(frameworkId: FrameworkId, taskId: TaskId): string {
+  return `${frameworkId}/${taskId}`;
 }

@@ -166,7 +166,7 @@ export class Tasks {
       if (checkpointing && this.registration.id !== undefined) {
         // Waited for once (an agent shutting down must not wait for a full disk), written again until it lands.
         const sentinel = [{ type: 'sentinel', run: this.agent.runPath(ex) }] as const;
-        written.push(this.agent.persist(sentinel).catch(() => void this.agent.durably(sentinel)));
+        written.push(this.agent.persist(sentinel).catch(() => void this.retries.onceWritable(sentinel)));
       }
     }
     return Promise.all(written);

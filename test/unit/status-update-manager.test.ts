@@ -22,9 +22,20 @@ function recordingSink() {
   return { sink, log };
 }
 
+type DiskEntry = { entry: 'update' | 'ack'; status: TaskStatus };
+
+/** What a test sink's in-memory stream holds, as the store answers `durable`. */
+function durableOf(disk: readonly DiskEntry[]) {
+  return {
+    updates: disk.filter((e) => e.entry === 'update').map((e) => e.status),
+    acks: new Set(disk.filter((e) => e.entry === 'ack').map((e) => e.status.uuid)),
+    length: disk.length,
+  };
+}
+
 /** A sink over an in-memory stream that, while `full`, fails every write and keeps nothing (as the store does). */
 function diskSink() {
-  const disk: { entry: 'update' | 'ack'; status: TaskStatus }[] = [];
+  const disk: DiskEntry[] = [];
   const forwarded: string[] = [];
   const state = { full: false };
   const sink: StatusUpdateSink = {
@@ -34,18 +45,14 @@ function diskSink() {
       disk.push({ entry, status: s });
     },
     forward: (s) => forwarded.push(s.uuid),
-    durable: () => ({
-      updates: disk.filter((e) => e.entry === 'update').map((e) => e.status),
-      acks: new Set(disk.filter((e) => e.entry === 'ack').map((e) => e.status.uuid)),
-      length: disk.length,
-    }),
+    durable: () => durableOf(disk),
   };
   return { sink, disk, forwarded, state };
 }
 
 /** A sink whose writes, while `hold` is set, wait to be landed or failed one by one (`held`), as a store's batches in flight do. */
 function heldSink() {
-  const disk: { entry: 'update' | 'ack'; status: TaskStatus }[] = [];
+  const disk: DiskEntry[] = [];
   const forwarded: string[] = [];
   const held: { land: () => void; fail: () => void }[] = [];
   const state = { hold: false };
@@ -59,11 +66,7 @@ function heldSink() {
       return new Promise<void>((resolve, reject) => held.push({ land: () => resolve(land()), fail: () => reject(new Error('no space left')) }));
     },
     forward: (s) => forwarded.push(s.uuid),
-    durable: () => ({
-      updates: disk.filter((e) => e.entry === 'update').map((e) => e.status),
-      acks: new Set(disk.filter((e) => e.entry === 'ack').map((e) => e.status.uuid)),
-      length: disk.length,
-    }),
+    durable: () => durableOf(disk),
   };
   return { sink, disk, forwarded, held, state };
 }
